@@ -1,0 +1,137 @@
+/// A value with a Borsh encoding: little-endian integers, `u32`-length-prefixed bytes,
+/// strings and vectors, one-byte option tags and bools.
+///
+/// Verity's own instruction data and account layouts use it. Decoding never trusts a length
+/// prefix beyond the bytes actually left.
+public protocol BorshCodable {
+    func borshEncode(to writer: inout ByteWriter)
+    init(borsh reader: inout ByteReader) throws(CoreError)
+}
+
+/// Whole-buffer Borsh encoding and decoding.
+public enum Borsh {
+    /// The Borsh bytes of `value`.
+    public static func encode<T: BorshCodable>(_ value: T) -> [UInt8] {
+        var writer = ByteWriter()
+        value.borshEncode(to: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes a `T` that must use every byte of `bytes`.
+    public static func decode<T: BorshCodable>(_: T.Type, from bytes: [UInt8]) throws(CoreError) -> T {
+        var reader = ByteReader(bytes)
+        let value = try T(borsh: &reader)
+        try reader.expectEnd("Borsh value")
+        return value
+    }
+}
+
+extension ByteReader {
+    /// Reads a Borsh `u32` length and checks that at least `minimumElementSize` bytes per
+    /// element remain, so a hostile prefix cannot make the decoder allocate.
+    public mutating func readBorshLength(_ what: String, minimumElementSize: Int = 1) throws(CoreError) -> Int {
+        let length = Int(try readLE(UInt32.self, "\(what) length"))
+        if length * minimumElementSize > remaining {
+            throw .truncated(what: what, needed: length * minimumElementSize, available: remaining)
+        }
+        return length
+    }
+}
+
+extension UInt8: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeU8(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readU8() }
+}
+
+extension UInt16: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeLE(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readLE(UInt16.self, "u16") }
+}
+
+extension UInt32: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeLE(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readLE(UInt32.self, "u32") }
+}
+
+extension UInt64: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeLE(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readLE(UInt64.self, "u64") }
+}
+
+extension Int64: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeLE(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) {
+        self = Int64(bitPattern: try reader.readLE(UInt64.self, "i64"))
+    }
+}
+
+extension Bool: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeU8(self ? 1 : 0) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) {
+        switch try reader.readU8("bool") {
+        case 0: self = false
+        case 1: self = true
+        case let other: throw .invalidBool(other)
+        }
+    }
+}
+
+extension String: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) {
+        writer.writeLE(UInt32(utf8.count))
+        writer.writeBytes(utf8)
+    }
+
+    public init(borsh reader: inout ByteReader) throws(CoreError) {
+        let length = try reader.readBorshLength("string")
+        let raw = try reader.readBytes(length, "string")
+        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8(what: "string") }
+        self = text
+    }
+}
+
+extension PublicKey: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writePublicKey(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readPublicKey() }
+}
+
+extension Hash: BorshCodable {
+    public func borshEncode(to writer: inout ByteWriter) { writer.writeHash(self) }
+    public init(borsh reader: inout ByteReader) throws(CoreError) { self = try reader.readHash() }
+}
+
+extension Array: BorshCodable where Element: BorshCodable {
+    /// A `u32` count, then the elements. (`[UInt8]` is therefore length-prefixed bytes.)
+    public func borshEncode(to writer: inout ByteWriter) {
+        writer.writeLE(UInt32(count))
+        for element in self { element.borshEncode(to: &writer) }
+    }
+
+    public init(borsh reader: inout ByteReader) throws(CoreError) {
+        let count = try reader.readBorshLength("vector")
+        var elements = [Element]()
+        elements.reserveCapacity(count)
+        for _ in 0..<count { elements.append(try Element(borsh: &reader)) }
+        self = elements
+    }
+}
+
+extension Optional: BorshCodable where Wrapped: BorshCodable {
+    /// A tag byte (0 = none, 1 = some), then the value when present.
+    public func borshEncode(to writer: inout ByteWriter) {
+        switch self {
+        case .none: writer.writeU8(0)
+        case let .some(value):
+            writer.writeU8(1)
+            value.borshEncode(to: &writer)
+        }
+    }
+
+    public init(borsh reader: inout ByteReader) throws(CoreError) {
+        switch try reader.readU8("option tag") {
+        case 0: self = .none
+        case 1: self = .some(try Wrapped(borsh: &reader))
+        case let other: throw .invalidOptionTag(other)
+        }
+    }
+}

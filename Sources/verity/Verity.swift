@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Verity: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verity",
+        abstract: "Verity: a Solana-compatible layer 2 for verifiable AI compute.",
+        subcommands: [KeygenCommand.self, AddressCommand.self, TxCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,70 @@
+import Testing
+@testable import VerityCore
+
+/// A composite value shaped like Verity's instruction data, for round trips and fuzzing.
+struct SampleRecord: BorshCodable, Equatable {
+    var tag: UInt8
+    var amount: UInt64
+    var owner: PublicKey
+    var name: String
+    var scores: [UInt32]
+    var note: String?
+    var active: Bool
+
+    func borshEncode(to writer: inout ByteWriter) {
+        tag.borshEncode(to: &writer)
+        amount.borshEncode(to: &writer)
+        owner.borshEncode(to: &writer)
+        name.borshEncode(to: &writer)
+        scores.borshEncode(to: &writer)
+        note.borshEncode(to: &writer)
+        active.borshEncode(to: &writer)
+    }
+
+    init(tag: UInt8, amount: UInt64, owner: PublicKey, name: String, scores: [UInt32], note: String?, active: Bool) {
+        self.tag = tag; self.amount = amount; self.owner = owner; self.name = name; self.scores = scores; self.note = note; self.active = active
+    }
+
+    init(borsh reader: inout ByteReader) throws(CoreError) {
+        tag = try UInt8(borsh: &reader)
+        amount = try UInt64(borsh: &reader)
+        owner = try PublicKey(borsh: &reader)
+        name = try String(borsh: &reader)
+        scores = try [UInt32](borsh: &reader)
+        note = try String?(borsh: &reader)
+        active = try Bool(borsh: &reader)
+    }
+
+    static let example = SampleRecord(tag: 3, amount: 0x0102_0304_0506_0708, owner: .zero, name: "mini€", scores: [1, 0xFFFF_FFFF], note: "n", active: true)
+}
+
+@Suite struct BorshTests {
+    @Test func encodesLittleEndianWithU32Prefixes() throws {
+        let bytes = Borsh.encode(SampleRecord.example)
+        var expected: [UInt8] = [3, 8, 7, 6, 5, 4, 3, 2, 1] + [UInt8](repeating: 0, count: 32)
+        expected += [7, 0, 0, 0] + Array("mini€".utf8)
+        expected += [2, 0, 0, 0, 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
+        expected += [1, 1, 0, 0, 0, UInt8(ascii: "n"), 1]
+        #expect(bytes == expected)
+        #expect(try Borsh.decode(SampleRecord.self, from: bytes) == .example)
+    }
+
+    @Test func rejectsHostileInput() {
+        var bytes = Borsh.encode(SampleRecord.example)
+        #expect(throws: CoreError.trailingBytes(what: "Borsh value", count: 1)) { try Borsh.decode(SampleRecord.self, from: bytes + [0]) }
+        bytes[bytes.count - 1] = 2
+        #expect(throws: CoreError.invalidBool(2)) { try Borsh.decode(SampleRecord.self, from: bytes) }
+        #expect(throws: CoreError.truncated(what: "vector", needed: 0xFFFF_FFFF, available: 0)) {
+            try Borsh.decode([UInt8].self, from: [0xFF, 0xFF, 0xFF, 0xFF])
+        }
+        #expect(throws: CoreError.invalidUTF8(what: "string")) { try Borsh.decode(String.self, from: [2, 0, 0, 0, 0xC3, 0x28]) }
+        #expect(throws: CoreError.invalidOptionTag(7)) { try Borsh.decode(UInt8?.self, from: [7]) }
+    }
+
+    @Test func optionalsAndIntegers() throws {
+        #expect(Borsh.encode(UInt16?.none) == [0])
+        #expect(Borsh.encode(UInt16?.some(0x0102)) == [1, 2, 1])
+        #expect(Borsh.encode(Int64(-1)) == [UInt8](repeating: 0xFF, count: 8))
+        #expect(try Borsh.decode(Int64.self, from: [UInt8](repeating: 0xFF, count: 8)) == -1)
+    }
+}
