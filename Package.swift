@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "verity", targets: ["verity"]),
         .library(name: "VerityCore", targets: ["VerityCore"]),
+        .library(name: "VerityTensor", targets: ["VerityTensor"]),
+        .library(name: "VerityModels", targets: ["VerityModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -23,11 +25,39 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
+        // CPU feature detection (AVX2, FMA) for choosing kernels at run time.
+        .target(name: "CVerityCPU"),
+        // Kernel bodies (GEMM micro-kernel, packing, vector math), @inlinable so each kernel
+        // target below compiles them for its own CPU level.
+        .target(name: "VerityKernels", swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked"])]),
+        // The same kernels compiled for AVX2+FMA; used only when the CPU has them.
+        .target(
+            name: "VerityKernelsHaswell",
+            dependencies: ["VerityKernels"],
+            swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+        ),
+        // Tensors, ops with CPU dispatch, safetensors, the trace recorder.
+        .target(
+            name: "VerityTensor",
+            dependencies: [
+                "VerityCore", "VerityKernels", "VerityKernelsHaswell", "CVerityCPU",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Model families: BERT (all-MiniLM-L6-v2), the WordPiece tokenizer, model manifests.
+        .target(
+            name: "VerityModels",
+            dependencies: ["VerityCore", "VerityTensor", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
         // The command-line front end: thin commands over the library modules.
         .executableTarget(
             name: "verity",
             dependencies: [
                 "VerityCore",
+                "VerityTensor",
+                "VerityModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -35,6 +65,17 @@ let package = Package(
         .testTarget(
             name: "VerityCoreTests",
             dependencies: ["VerityCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityTensorTests",
+            dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityModelsTests",
+            dependencies: ["VerityModels", "VerityTensor"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -8,6 +8,8 @@ enum JSONValue: Sendable {
     case int(Int64)
     case uint(UInt64)
     case double(Double)
+    /// Written with the fewest digits that read back as the same Float32.
+    case float(Float)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -26,6 +28,7 @@ enum JSONValue: Sendable {
         case let .int(i): out += String(i)
         case let .uint(u): out += String(u)
         case let .double(d): out += d.isFinite ? "\(d)" : "null"
+        case let .float(f): out += f.isFinite ? "\(f)" : "null"
         case let .string(s): JSONValue.writeString(s, to: &out)
         case let .array(items):
             out += "["
@@ -55,7 +58,7 @@ enum JSONValue: Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case let c where c.value < 0x20:
+            case let c where c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029:
                 out += String(format: "\\u%04x", c.value)
             default: out.unicodeScalars.append(scalar)
             }

@@ -1,0 +1,99 @@
+/// Packing of GEMM operands into the layouts the micro-kernel streams through.
+public enum GemmPacking {
+    /// Floats needed for packed A of an m×k matrix (rows padded to a multiple of 6).
+    public static func packedACount(m: Int, k: Int) -> Int { ((m + gemmMR - 1) / gemmMR) * gemmMR * k }
+
+    /// Floats needed for packed B of a k×n matrix (columns padded to a multiple of 16).
+    public static func packedBCount(k: Int, n: Int) -> Int { ((n + gemmNR - 1) / gemmNR) * gemmNR * k }
+
+    /// Packs row-major A (m×k, row stride `lda`): for each k block of `gemmKC`, for each 6-row
+    /// tile, 6 floats per k step; rows past m are zero.
+    @inlinable
+    public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>) {
+        let tiles = (m + gemmMR - 1) / gemmMR
+        var o = out
+        var k0 = 0
+        while k0 < k {
+            let kc = min(gemmKC, k - k0)
+            for tile in 0..<tiles {
+                let i0 = tile * gemmMR
+                for r in 0..<gemmMR {
+                    let i = i0 + r
+                    if i < m {
+                        let row = a + i * lda + k0
+                        for kk in 0..<kc { o[kk * gemmMR + r] = row[kk] }
+                    } else {
+                        for kk in 0..<kc { o[kk * gemmMR + r] = 0 }
+                    }
+                }
+                o += gemmMR * kc
+            }
+            k0 += kc
+        }
+    }
+
+    /// Packs B given row-major (k×n, row stride `ldb`): panel p holds, for each k, the 16
+    /// floats `B[k][16p ..< 16p+16]`, zero past n.
+    @inlinable
+    public static func packB(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, into out: UnsafeMutablePointer<Float>) {
+        let panels = (n + gemmNR - 1) / gemmNR
+        for p in 0..<panels {
+            let j0 = p * gemmNR
+            let width = min(gemmNR, n - j0)
+            let panel = out + p * k * gemmNR
+            for kk in 0..<k {
+                let src = b + kk * ldb + j0
+                let dst = panel + kk * gemmNR
+                for j in 0..<width { dst[j] = src[j] }
+                for j in width..<gemmNR { dst[j] = 0 }
+            }
+        }
+    }
+
+    /// Packs B = Wᵀ from a row-major weight W (n×k, as PyTorch's `Linear` stores `out × in`).
+    @inlinable
+    public static func packBTransposed(k: Int, n: Int, w: UnsafePointer<Float>, ldw: Int, into out: UnsafeMutablePointer<Float>) {
+        let panels = (n + gemmNR - 1) / gemmNR
+        for p in 0..<panels {
+            let j0 = p * gemmNR
+            let panel = out + p * k * gemmNR
+            for j in 0..<gemmNR {
+                let column = j0 + j
+                if column < n {
+                    let src = w + column * ldw
+                    for kk in 0..<k { panel[kk * gemmNR + j] = src[kk] }
+                } else {
+                    for kk in 0..<k { panel[kk * gemmNR + j] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// The kernels compiled at the portable baseline (SSE2 on x86-64), for CPUs without AVX2+FMA.
+public enum PortableKernels {
+    public static func gemmPanels(
+        m: Int, n: Int, k: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int, panelRange: Range<Int>
+    ) {
+        VerityKernels.gemmPanels(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, panelRange: panelRange, fused: false)
+    }
+
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(x, count: count, fused: false)
+    }
+
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, valid: Int) {
+        RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: false)
+    }
+
+    public static func layerNorm(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+    ) {
+        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: false)
+    }
+
+    public static func exp(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        VerityKernels.expInPlace(x, count: count, fused: false)
+    }
+}

@@ -1,0 +1,159 @@
+import VerityTensor
+
+/// A BERT encoder with its weights packed for Verity's GEMM, run over ragged batches.
+public struct BertModel: Sendable {
+    struct Layer: Sendable {
+        let index: Int
+        let qkv: PackedMatrix
+        let qkvBias: [Float]
+        let attentionOut: PackedMatrix
+        let attentionOutBias: [Float]
+        let attentionNormGamma: [Float]
+        let attentionNormBeta: [Float]
+        let intermediate: PackedMatrix
+        let intermediateBias: [Float]
+        let output: PackedMatrix
+        let outputBias: [Float]
+        let outputNormGamma: [Float]
+        let outputNormBeta: [Float]
+    }
+
+    public let config: BertConfig
+    let wordEmbeddings: Tensor
+    let positionEmbeddings: Tensor
+    let tokenTypeEmbedding: [Float]
+    let embeddingNormGamma: [Float]
+    let embeddingNormBeta: [Float]
+    let layers: [Layer]
+
+    /// Loads and packs the weights, checking every tensor's shape against the config.
+    public init(config: BertConfig, weights: Safetensors) throws(ModelError) {
+        self.config = config
+        let h = config.hiddenSize, i = config.intermediateSize
+        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Tensor {
+            let tensor: Tensor
+            do { tensor = try weights.tensor(name, discardingSource: true) } catch { throw .weights(error) }
+            guard tensor.shape == shape else { throw .weights(.shapeMismatch("\(name) is \(tensor.shape), expected \(shape)")) }
+            return tensor
+        }
+        func vector(_ name: String, _ n: Int) throws(ModelError) -> [Float] { try load(name, [n]).storage }
+        func packed(_ names: [String], out: Int, in k: Int) throws(ModelError) -> PackedMatrix {
+            var storage = [Float]()
+            for name in names { storage += try load(name, [out, k]).storage }
+            do { return try PackedMatrix(transposing: storage, outFeatures: out * names.count, inFeatures: k) } catch { throw .weights(error) }
+        }
+        wordEmbeddings = try load("embeddings.word_embeddings.weight", [config.vocabSize, h])
+        positionEmbeddings = try load("embeddings.position_embeddings.weight", [config.maxPositions, h])
+        tokenTypeEmbedding = Array(try load("embeddings.token_type_embeddings.weight", [config.typeVocabSize, h]).storage.prefix(h))
+        embeddingNormGamma = try vector("embeddings.LayerNorm.weight", h)
+        embeddingNormBeta = try vector("embeddings.LayerNorm.bias", h)
+        var layers = [Layer]()
+        for l in 0..<config.layers {
+            let p = "encoder.layer.\(l)."
+            let attention = ["query", "key", "value"].map { "\(p)attention.self.\($0)" }
+            layers.append(Layer(
+                index: l,
+                qkv: try packed(attention.map { "\($0).weight" }, out: h, in: h),
+                qkvBias: try vector("\(attention[0]).bias", h) + vector("\(attention[1]).bias", h) + vector("\(attention[2]).bias", h),
+                attentionOut: try packed(["\(p)attention.output.dense.weight"], out: h, in: h),
+                attentionOutBias: try vector("\(p)attention.output.dense.bias", h),
+                attentionNormGamma: try vector("\(p)attention.output.LayerNorm.weight", h),
+                attentionNormBeta: try vector("\(p)attention.output.LayerNorm.bias", h),
+                intermediate: try packed(["\(p)intermediate.dense.weight"], out: i, in: h),
+                intermediateBias: try vector("\(p)intermediate.dense.bias", i),
+                output: try packed(["\(p)output.dense.weight"], out: h, in: i),
+                outputBias: try vector("\(p)output.dense.bias", h),
+                outputNormGamma: try vector("\(p)output.LayerNorm.weight", h),
+                outputNormBeta: try vector("\(p)output.LayerNorm.bias", h)))
+        }
+        self.layers = layers
+    }
+
+    /// The final hidden states (tokens × hidden) of `sequences` (token ids, each at most
+    /// `maxPositions` long), laid out back to back as `layout` says.
+    public func forward(_ sequences: [[Int]], recorder: TraceRecorder? = nil) throws(ModelError) -> (hidden: Tensor, layout: SequenceLayout) {
+        do {
+            return try run(sequences, recorder: recorder)
+        } catch let error as ModelError {
+            throw error
+        } catch let error as TensorError {
+            throw .weights(error)
+        } catch {
+            throw .invalidConfig("\(error)")
+        }
+    }
+
+    private func run(_ sequences: [[Int]], recorder: TraceRecorder?) throws -> (hidden: Tensor, layout: SequenceLayout) {
+        guard !sequences.isEmpty else { throw ModelError.emptyInput }
+        for s in sequences where s.count > config.maxPositions {
+            throw ModelError.invalidConfig("a sequence of \(s.count) tokens exceeds the model's \(config.maxPositions) positions")
+        }
+        let layout = try SequenceLayout(lengths: sequences.map(\.count))
+        let eps = config.layerNormEpsilon
+        let ids = sequences.flatMap { $0 }
+        let positions = sequences.flatMap { Array(0..<$0.count) }
+        let lengthsText = layout.lengths.map(String.init).joined(separator: ",")
+
+        // Embeddings: word + position + token type 0, then layer norm.
+        var x = try Ops.gather(wordEmbeddings, ids)
+        try Ops.add(&x, try Ops.gather(positionEmbeddings, positions))
+        try Ops.addBias(&x, tokenTypeEmbedding)
+        var xRef: TensorRef?
+        if let recorder {
+            let idRef = recorder.add(try Tensor(shape: [ids.count], storage: ids.map(Float.init)))
+            let posRef = recorder.add(try Tensor(shape: [positions.count], storage: positions.map(Float.init)))
+            xRef = recorder.step("embeddings", kind: .embedding, inputs: [idRef, posRef], outputs: [x],
+                                 weights: ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]"])[0]
+        }
+        try Ops.layerNorm(&x, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: eps)
+        xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], outputs: [x],
+                      weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
+
+        for layer in layers {
+            let p = "encoder.layer.\(layer.index)."
+            let qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias)
+            let qkvRef = record(recorder, "\(p)attention.qkv", kind: .gemm, inputs: [xRef], outputs: [qkv], weights: [
+                "\(p)attention.self.query.weight", "\(p)attention.self.key.weight", "\(p)attention.self.value.weight",
+                "\(p)attention.self.query.bias", "\(p)attention.self.key.bias", "\(p)attention.self.value.bias",
+            ], attributes: ["parts": "3"])
+
+            let context = try Ops.attention(qkv: qkv, layout: layout, heads: config.heads)
+            let contextRef = record(recorder, "\(p)attention.self", kind: .attention, inputs: [qkvRef], outputs: [context],
+                                            attributes: ["heads": "\(config.heads)", "lengths": lengthsText])
+
+            var attended = try Gemm.linear(context, layer.attentionOut, bias: layer.attentionOutBias)
+            let attendedRef = record(recorder, "\(p)attention.output.dense", kind: .gemm, inputs: [contextRef], outputs: [attended],
+                                             weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"])
+            try Ops.add(&attended, x)
+            try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps)
+            let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], outputs: [attended],
+                                         weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"],
+                                         attributes: ["epsilon": "\(eps)"])
+
+            var inner = try Gemm.linear(attended, layer.intermediate, bias: layer.intermediateBias)
+            let innerRef = record(recorder, "\(p)intermediate.dense", kind: .gemm, inputs: [normRef], outputs: [inner],
+                                          weights: ["\(p)intermediate.dense.weight", "\(p)intermediate.dense.bias"])
+            Ops.gelu(&inner)
+            let geluRef = record(recorder, "\(p)intermediate.gelu", kind: .gelu, inputs: [innerRef], outputs: [inner])
+
+            var out = try Gemm.linear(inner, layer.output, bias: layer.outputBias)
+            let outRef = record(recorder, "\(p)output.dense", kind: .gemm, inputs: [geluRef], outputs: [out],
+                                        weights: ["\(p)output.dense.weight", "\(p)output.dense.bias"])
+            try Ops.add(&out, attended)
+            try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps)
+            xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], outputs: [out],
+                                  weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
+            x = out
+        }
+        return (x, layout)
+    }
+
+    /// Records a one-output step when tracing; does nothing (and costs nothing) otherwise.
+    private func record(
+        _ recorder: TraceRecorder?, _ name: String, kind: StepKind, inputs: [TensorRef?], outputs: [Tensor],
+        weights: [String] = [], attributes: [String: String] = [:]
+    ) -> TensorRef? {
+        guard let recorder else { return nil }
+        return recorder.step(name, kind: kind, inputs: inputs.compactMap { $0 }, outputs: outputs, weights: weights, attributes: attributes).first
+    }
+}

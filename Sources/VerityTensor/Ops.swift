@@ -1,0 +1,171 @@
+import Dispatch
+import VerityKernels
+
+/// The optimized ops. Each has a naive twin in `Reference` that tests compare it with.
+public enum Ops {
+    /// Rows `indices` of `table` (V×H) → (indices.count × H).
+    public static func gather(_ table: Tensor, _ indices: [Int]) throws(TensorError) -> Tensor {
+        guard table.rank == 2 else { throw .shapeMismatch("gather: table must be 2-D, got \(table.shape)") }
+        let rows = table.shape[0], width = table.shape[1]
+        if let bad = indices.first(where: { $0 < 0 || $0 >= rows }) {
+            throw .shapeMismatch("gather: index \(bad) out of range 0..<\(rows)")
+        }
+        var out = Tensor(zeros: [indices.count, width])
+        table.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                for (r, index) in indices.enumerated() {
+                    (dst.baseAddress! + r * width).update(from: src.baseAddress! + index * width, count: width)
+                }
+            }
+        }
+        return out
+    }
+
+    /// x += y, elementwise; shapes must match.
+    public static func add(_ x: inout Tensor, _ y: Tensor) throws(TensorError) {
+        guard x.shape == y.shape else { throw .shapeMismatch("add: \(x.shape) vs \(y.shape)") }
+        x.storage.withUnsafeMutableBufferPointer { a in
+            y.storage.withUnsafeBufferPointer { b in
+                let n = a.count
+                let ra = UnsafeMutableRawPointer(a.baseAddress!), rb = UnsafeRawPointer(b.baseAddress!)
+                var i = 0
+                while i + 8 <= n {
+                    let s = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    ra.storeBytes(of: s, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < n { a[i] += b[i]; i += 1 }
+            }
+        }
+    }
+
+    /// x[…, j] += bias[j].
+    public static func addBias(_ x: inout Tensor, _ bias: [Float]) throws(TensorError) {
+        guard let width = x.shape.last, width == bias.count else { throw .shapeMismatch("bias: \(bias.count) for \(x.shape)") }
+        x.storage.withUnsafeMutableBufferPointer { a in
+            for r in 0..<(width == 0 ? 0 : a.count / width) {
+                for j in 0..<width { a[r * width + j] += bias[j] }
+            }
+        }
+    }
+
+    /// GELU (erf form), in place.
+    public static func gelu(_ x: inout Tensor) {
+        x.storage.withUnsafeMutableBufferPointer { a in
+            guard let p = a.baseAddress else { return }
+            Kernels.gelu(p, count: a.count)
+        }
+    }
+
+    /// Softmax over the last dimension, in place.
+    public static func softmax(_ x: inout Tensor) {
+        guard let width = x.shape.last, width > 0 else { return }
+        x.storage.withUnsafeMutableBufferPointer { a in
+            Kernels.softmax(a.baseAddress!, rows: a.count / width, width: width, valid: width)
+        }
+    }
+
+    /// Layer norm over the last dimension, in place.
+    public static func layerNorm(_ x: inout Tensor, gamma: [Float], beta: [Float], epsilon: Float) throws(TensorError) {
+        guard let width = x.shape.last, width == gamma.count, width == beta.count else {
+            throw .shapeMismatch("layer norm: \(x.shape) with γ \(gamma.count), β \(beta.count)")
+        }
+        guard width > 0 else { return }
+        x.storage.withUnsafeMutableBufferPointer { a in
+            gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { b in
+                    Kernels.layerNorm(a.baseAddress!, rows: a.count / width, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, epsilon: epsilon)
+                }
+            }
+        }
+    }
+
+    /// Multi-head self-attention over a ragged batch.
+    ///
+    /// `qkv` is (tokens × 3·hidden): each row holds the token's query, key and value, each split
+    /// into `heads` heads of hidden/heads. A token attends to every token of its own sequence:
+    /// softmax(q·kᵀ/√d)·v. Returns (tokens × hidden), heads side by side.
+    public static func attention(qkv: Tensor, layout: SequenceLayout, heads: Int) throws(TensorError) -> Tensor {
+        guard qkv.rank == 2, qkv.shape[0] == layout.tokenCount, heads > 0, qkv.shape[1] % (3 * heads) == 0 else {
+            throw .shapeMismatch("attention: qkv \(qkv.shape) for \(layout.tokenCount) tokens and \(heads) heads")
+        }
+        let hidden = qkv.shape[1] / 3
+        let d = hidden / heads
+        let scale = 1 / Float(d).squareRoot()
+        var out = Tensor(zeros: [layout.tokenCount, hidden])
+        let jobs = layout.count * heads
+        qkv.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                // Each job writes its own sequence's rows and head's columns.
+                nonisolated(unsafe) let (s, o) = (src.baseAddress!, dst.baseAddress!)
+                let work: @Sendable (Int) -> Void = { job in
+                    let sequence = job / heads, head = job % heads
+                    let start = layout.offsets[sequence], length = layout.lengths[sequence]
+                    attendOne(s + start * 3 * hidden, stride: 3 * hidden, hidden: hidden, head: head, d: d, length: length, scale: scale,
+                              out: o + start * hidden + head * d, outStride: hidden)
+                }
+                let flops = layout.lengths.reduce(0) { $0 + $1 * $1 } * hidden * 4
+                if flops < 1 << 20 || Gemm.threads == 1 {
+                    for job in 0..<jobs { work(job) }
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: Gemm.threads) { part in
+                        for job in stride(from: part, to: jobs, by: Gemm.threads) { work(job) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One head of one sequence: scores = q·kᵀ·scale, softmax, context = p·v.
+    private static func attendOne(
+        _ rows: UnsafePointer<Float>, stride: Int, hidden: Int, head: Int, d: Int, length: Int, scale: Float,
+        out: UnsafeMutablePointer<Float>, outStride: Int
+    ) {
+        let q = rows + head * d, k = rows + hidden + head * d, v = rows + 2 * hidden + head * d
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: length * length)
+        defer { scores.deallocate() }
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(GemmPacking.packedBCount(k: d, n: length), GemmPacking.packedBCount(k: length, n: d)))
+        defer { packed.deallocate() }
+        // Kᵀ as B: k×n = d×length, from K rows (length × d, row stride `stride`).
+        GemmPacking.packBTransposed(k: d, n: length, w: k, ldw: stride, into: packed)
+        Gemm.multiply(m: length, a: q, lda: stride, packedB: packed, k: d, n: length, bias: nil, c: scores, ldc: length, parallel: false)
+        for i in 0..<(length * length) { scores[i] *= scale }
+        Kernels.softmax(scores, rows: length, width: length, valid: length)
+        GemmPacking.packB(k: length, n: d, b: v, ldb: stride, into: packed)
+        Gemm.multiply(m: length, a: scores, lda: length, packedB: packed, k: length, n: d, bias: nil, c: out, ldc: outStride, parallel: false)
+    }
+
+    /// The mean of each sequence's rows → (sequences × width).
+    public static func meanPool(_ x: Tensor, layout: SequenceLayout) throws(TensorError) -> Tensor {
+        guard x.rank == 2, x.shape[0] == layout.tokenCount else { throw .shapeMismatch("mean pool: \(x.shape) for \(layout.tokenCount) tokens") }
+        let width = x.shape[1]
+        var out = Tensor(zeros: [layout.count, width])
+        x.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                for s in 0..<layout.count {
+                    let row = dst.baseAddress! + s * width
+                    for t in layout.offsets[s]..<(layout.offsets[s] + layout.lengths[s]) {
+                        for j in 0..<width { row[j] += src[t * width + j] }
+                    }
+                    let inv = 1 / Float(layout.lengths[s])
+                    for j in 0..<width { row[j] *= inv }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Each row divided by its L2 norm (at least 1e-12, as PyTorch's `normalize`), in place.
+    public static func l2Normalize(_ x: inout Tensor) {
+        guard let width = x.shape.last, width > 0 else { return }
+        x.storage.withUnsafeMutableBufferPointer { a in
+            for r in 0..<(a.count / width) {
+                var sum: Float = 0
+                for j in 0..<width { sum += a[r * width + j] * a[r * width + j] }
+                let inv = 1 / max(sum.squareRoot(), 1e-12)
+                for j in 0..<width { a[r * width + j] *= inv }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import VerityModels
+import VerityTensor
+
+struct EmbedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "all-MiniLM-L6-v2 latency (12-token sentence, ~200-token text, batch of 32) and peak memory."
+    )
+
+    @Option(help: "A model name (minilm) or a model folder.")
+    var model: String = "minilm"
+
+    @Option(help: "The benchmark inputs (JSON with short, long and batch).")
+    var inputs: String = "scripts/bench-embed-inputs.json"
+
+    @Option(help: "Timed runs per case (the median is reported).")
+    var runs: Int = 30
+
+    struct Inputs: Decodable {
+        let short: String
+        let long: String
+        let batch: [String]
+    }
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
+        #endif
+        guard let data = FileManager.default.contents(atPath: inputs) else { throw CLIError("cannot read \(inputs)") }
+        let cases = try JSONDecoder().decode(Inputs.self, from: data)
+        let folder = try ModelLocator.resolve(model)
+        let loadStart = ContinuousClock.now
+        let embedder: SentenceEmbedder
+        do { embedder = try SentenceEmbedder(directory: folder) } catch { throw CLIError("cannot load \(model): \(error)") }
+        let loadTime = ContinuousClock.now - loadStart
+        // Peak memory for the model plus one 256-token request, before anything else runs.
+        _ = try embedder.embed([String(repeating: "memory ", count: 300)])
+        let peakMB = Double(peakResidentBytes()) / 1_048_576
+        print("kernels: \(KernelLevel.current.rawValue), threads: \(Gemm.threads)")
+        print(String(format: "model load: %.0f ms; peak RSS after one 256-token request: %.1f MB", milliseconds(loadTime), peakMB))
+
+        for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
+            let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
+            for _ in 0..<3 { _ = try embedder.embed(texts) }
+            var samples = [Double]()
+            for _ in 0..<max(1, runs) {
+                let start = ContinuousClock.now
+                _ = try embedder.embed(texts)
+                samples.append(milliseconds(ContinuousClock.now - start))
+            }
+            samples.sort()
+            let median = samples[samples.count / 2]
+            let flops = Double(tokens * embedder.model.config.denseFlopsPerToken)
+            print(String(format: "%@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
+                         label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
+        }
+    }
+
+    private func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    private func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}
