@@ -7,8 +7,11 @@ public enum Gemm {
     /// saves.
     static let parallelThreshold = 1 << 20
 
-    /// The worker count for large GEMMs: every core.
-    public static let threads = max(1, min(8, onlineProcessorCount()))
+    /// The worker count for large GEMMs: every core, or `VERITY_THREADS` when set.
+    public static let threads: Int = {
+        if let text = getenv("VERITY_THREADS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return min(n, 64) }
+        return max(1, min(8, onlineProcessorCount()))
+    }()
 
     /// `c[m×n] (row stride ldc) = a[m×k] (row stride lda) · b (+ bias[n])`.
     ///
