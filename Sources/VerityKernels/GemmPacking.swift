@@ -10,12 +10,20 @@ public enum GemmPacking {
     /// tile, 6 floats per k step; rows past m are zero.
     @inlinable
     public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>) {
-        let tiles = (m + gemmMR - 1) / gemmMR
-        var o = out
+        packA(m: m, k: k, a: a, lda: lda, into: out, tiles: 0..<((m + gemmMR - 1) / gemmMR))
+    }
+
+    /// Packs only the 6-row tiles in `tiles` (each tile's place in `out` is fixed, so disjoint
+    /// tile ranges can be packed concurrently).
+    @inlinable
+    public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>, tiles: Range<Int>) {
+        let allTiles = (m + gemmMR - 1) / gemmMR
         var k0 = 0
         while k0 < k {
             let kc = min(gemmKC, k - k0)
-            for tile in 0..<tiles {
+            let block = out + k0 * allTiles * gemmMR
+            for tile in tiles {
+                let o = block + tile * gemmMR * kc
                 let i0 = tile * gemmMR
                 for r in 0..<gemmMR {
                     let i = i0 + r
@@ -26,7 +34,6 @@ public enum GemmPacking {
                         for kk in 0..<kc { o[kk * gemmMR + r] = 0 }
                     }
                 }
-                o += gemmMR * kc
             }
             k0 += kc
         }

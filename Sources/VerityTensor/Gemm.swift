@@ -38,16 +38,22 @@ public enum Gemm {
         }
         let packedA = UnsafeMutablePointer<Float>.allocate(capacity: GemmPacking.packedACount(m: m, k: k))
         defer { packedA.deallocate() }
-        GemmPacking.packA(m: m, k: k, a: a, lda: lda, into: packedA)
         let panels = (n + gemmNR - 1) / gemmNR
         let parts = parallel && m * n * k >= parallelThreshold ? min(threads, panels) : 1
         if parts == 1 {
+            GemmPacking.packA(m: m, k: k, a: a, lda: lda, into: packedA)
             Kernels.gemmPanels(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, panels: 0..<panels)
             return
         }
-        // Each part writes a disjoint range of C's columns; all parts join before return.
+        // Pack A's row tiles in parallel (each tile has its own place), then split B's panels:
+        // each part writes a disjoint range of C's columns; all parts join before return.
+        let tiles = (m + gemmMR - 1) / gemmMR
+        nonisolated(unsafe) let source = (a, packedA)
+        WorkerPool.shared.run(parts: parts) { part in
+            GemmPacking.packA(m: m, k: k, a: source.0, lda: lda, into: source.1, tiles: (tiles * part / parts)..<(tiles * (part + 1) / parts))
+        }
         nonisolated(unsafe) let shared = (UnsafePointer(packedA), packedB, bias, c)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        WorkerPool.shared.run(parts: parts) { part in
             let lo = panels * part / parts, hi = panels * (part + 1) / parts
             Kernels.gemmPanels(m: m, n: n, k: k, packedA: shared.0, packedB: shared.1, bias: shared.2, c: shared.3, ldc: ldc, panels: lo..<hi)
         }

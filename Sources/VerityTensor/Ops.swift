@@ -108,7 +108,7 @@ public enum Ops {
                 if flops < 1 << 20 || Gemm.threads == 1 {
                     for job in 0..<jobs { work(job) }
                 } else {
-                    DispatchQueue.concurrentPerform(iterations: Gemm.threads) { part in
+                    WorkerPool.shared.run(parts: Gemm.threads) { part in
                         for job in stride(from: part, to: jobs, by: Gemm.threads) { work(job) }
                     }
                 }

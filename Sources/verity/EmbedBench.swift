@@ -25,6 +25,7 @@ struct EmbedBench: ParsableCommand {
     }
 
     func run() throws {
+        KernelNotice.printIfPortable()
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif

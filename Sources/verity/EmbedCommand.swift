@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VerityModels
+import VerityTensor
 
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         let inputs = try TextInput.read(arguments: texts, file: inputFile, jsonl: jsonl)
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive") }
+        KernelNotice.printIfPortable()
         let embedder: SentenceEmbedder
         do { embedder = try SentenceEmbedder(directory: try ModelLocator.resolve(model)) } catch let error as CLIError { throw error } catch {
             throw CLIError("cannot load model \(model): \(error)")

@@ -18,6 +18,7 @@ struct GemmBench: ParsableCommand {
     var singleThread = false
 
     func run() throws {
+        KernelNotice.printIfPortable()
         print("kernels: \(KernelLevel.current.rawValue)")
         for (k, n) in [(384, 384), (384, 1536), (1536, 384)] {
             let a = (0..<(rows * k)).map { Float(($0 % 17) - 8) / 16 }
