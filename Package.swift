@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VerityCore", targets: ["VerityCore"]),
         .library(name: "VerityTensor", targets: ["VerityTensor"]),
         .library(name: "VerityModels", targets: ["VerityModels"]),
+        .library(name: "VerityChain", targets: ["VerityChain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -51,6 +52,12 @@ let package = Package(
             dependencies: ["VerityCore", "VerityTensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
+        // The deterministic state machine: accounts, System program, executor, blocks, state root.
+        .target(
+            name: "VerityChain",
+            dependencies: ["VerityCore"],
+            swiftSettings: strictSwift
+        ),
         // The command-line front end: thin commands over the library modules.
         .executableTarget(
             name: "verity",
@@ -58,6 +65,7 @@ let package = Package(
                 "VerityCore",
                 "VerityTensor",
                 "VerityModels",
+                "VerityChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -77,6 +85,11 @@ let package = Package(
             name: "VerityModelsTests",
             dependencies: ["VerityModels", "VerityTensor"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityChainTests",
+            dependencies: ["VerityChain", "VerityCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -37,3 +37,15 @@ public struct PublicKey: Hashable, Comparable, Sendable {
 }
 
 extension PublicKey: Base58Representable {}
+
+extension PublicKey {
+    /// A key written in source code, such as a program id. A malformed literal is a programmer
+    /// error and traps; never pass text that came from outside.
+    public init(constant: StaticString) {
+        do {
+            try self.init(base58: constant.description)
+        } catch {
+            preconditionFailure("malformed public key constant \(constant): \(error)")
+        }
+    }
+}

@@ -1,0 +1,233 @@
+import Dispatch
+import VerityCore
+
+/// Settings every replica of a chain must share.
+public struct ChainConfig: Sendable, Equatable {
+    /// How long a recent blockhash stays valid, in milliseconds of block time: Solana's 150
+    /// blocks at its 400 ms slots (60 s). Verity measures it in time rather than blocks because
+    /// its block rate varies (50 ms under load, one heartbeat a second when idle).
+    public var blockhashMaxAgeMs: Int64 = 60_000
+    public var rent = Rent()
+
+    public init() {}
+}
+
+/// Why a block could not be applied.
+public enum ChainError: Error, Equatable, Sendable {
+    case replayMismatch(slot: UInt64, reason: String)
+    case outOfOrder(expected: UInt64, got: UInt64)
+}
+
+/// The deterministic state machine: accounts, recent blockhashes, processed signatures, and
+/// the blocks that change them. No clock, no I/O: the sequencer supplies timestamps, and the
+/// same blocks give the same state root on every machine.
+public struct Chain: Sendable {
+    public private(set) var accounts: [PublicKey: Account]
+    public private(set) var stateTree: StateTree
+    public private(set) var slot: UInt64
+    public private(set) var lastBlockhash: Hash
+    public private(set) var lastTimestamp: Int64
+    public let genesisHash: Hash
+    public let config: ChainConfig
+    let executor: TransactionExecutor
+    /// Recent blockhashes and their blocks' timestamps, oldest first.
+    private var recent: [(hash: Hash, timestamp: Int64)]
+    private var recentIndex: [Hash: Int64]
+    /// Signatures processed within the blockhash window (a replay of one is refused).
+    private var processed: [Signature: Int64]
+
+    /// The owner of built-in program accounts, as in Solana.
+    public static let nativeLoader = PublicKey(constant: "NativeLoader1111111111111111111111111111111")
+
+    /// A chain whose genesis block (slot 0) holds `genesisAccounts` and, as in Solana, an
+    /// executable account of 1 lamport for each built-in program.
+    public init(genesisAccounts: [PublicKey: Account], genesisTimestamp: Int64, config: ChainConfig = ChainConfig()) {
+        self.config = config
+        executor = TransactionExecutor(rent: config.rent)
+        var initial = genesisAccounts.filter { !$0.value.isUnused }
+        for programId in executor.programs.keys where initial[programId] == nil {
+            initial[programId] = Account(lamports: 1, owner: Self.nativeLoader, executable: true)
+        }
+        accounts = initial
+        var tree = StateTree()
+        tree.update(accounts.mapValues { Optional($0) })
+        stateTree = tree
+        let genesis = Block(slot: 0, parentHash: .zero, timestamp: genesisTimestamp, entries: [], stateRoot: tree.root)
+        genesisHash = genesis.blockhash
+        slot = 0
+        lastBlockhash = genesis.blockhash
+        lastTimestamp = genesisTimestamp
+        recent = [(genesis.blockhash, genesisTimestamp)]
+        recentIndex = [genesis.blockhash: genesisTimestamp]
+        processed = [:]
+    }
+
+    /// The account at `key`, or nil if it holds nothing.
+    public func account(_ key: PublicKey) -> Account? { accounts[key] }
+
+    /// Whether a transaction naming `blockhash` may enter a block stamped `timestamp`.
+    public func isBlockhashValid(_ blockhash: Hash, at timestamp: Int64) -> Bool {
+        guard let stamped = recentIndex[blockhash] else { return false }
+        return timestamp - stamped <= config.blockhashMaxAgeMs
+    }
+
+    /// Whether `signature` was processed within the blockhash window.
+    public func wasProcessed(_ signature: Signature) -> Bool { processed[signature] != nil }
+
+    /// A produced block and the candidates left out of it, with why.
+    public struct Production: Sendable {
+        public let block: Block
+        public let dropped: [(transaction: Transaction, error: TransactionError)]
+    }
+
+    /// Runs `candidates` in order into the next block, stamped `timestamp` (which must not go
+    /// back in time), and applies it.
+    ///
+    /// Candidates are refused (dropped, no fee) for bad signatures, duplicate account keys, an
+    /// unknown or expired blockhash, a signature already processed, or a fee payer that cannot
+    /// pay. The rest run in waves of transactions whose locked accounts do not overlap
+    /// (writable against anything), each wave in parallel when `parallel`, with the same result
+    /// as running them one by one in order.
+    public mutating func produceBlock(_ candidates: [Transaction], timestamp: Int64, parallel: Bool = true) -> Production {
+        let now = max(timestamp, lastTimestamp)
+        var dropped = [(transaction: Transaction, error: TransactionError)]()
+        // Signatures are independent of state: check them all at once.
+        var signaturesOK = [Bool](repeating: false, count: candidates.count)
+        if parallel && candidates.count > 16 {
+            signaturesOK.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let results = out
+                DispatchQueue.concurrentPerform(iterations: candidates.count) { results[$0] = candidates[$0].verifySignatures() }
+            }
+        } else {
+            for i in candidates.indices { signaturesOK[i] = candidates[i].verifySignatures() }
+        }
+        var admitted = [Transaction]()
+        var seen = Set<Signature>()
+        for (i, tx) in candidates.enumerated() {
+            let error: TransactionError?
+            if !signaturesOK[i] {
+                error = .signatureFailure
+            } else if Set(tx.message.accountKeys).count != tx.message.accountKeys.count {
+                error = .accountLoadedTwice
+            } else if processed[tx.id] != nil || seen.contains(tx.id) {
+                error = .alreadyProcessed
+            } else if !isBlockhashValid(tx.message.recentBlockhash, at: now) {
+                error = .blockhashNotFound
+            } else {
+                error = nil
+            }
+            if let error {
+                dropped.append((tx, error))
+            } else {
+                admitted.append(tx)
+                seen.insert(tx.id)
+            }
+        }
+
+        var entries = [BlockEntry]()
+        var changed = [PublicKey: Account?]()
+        var start = 0
+        while start < admitted.count {
+            let end = Self.waveEnd(admitted, from: start)
+            let wave = Array(admitted[start..<end])
+            let snapshot = accounts
+            let results = run(wave, snapshot: snapshot, parallel: parallel)
+            for (tx, result) in zip(wave, results) {
+                switch result {
+                case let .success(outcome):
+                    entries.append(BlockEntry(transaction: tx, outcome: outcome))
+                    for (key, account) in outcome.writes {
+                        accounts[key] = account.isUnused ? nil : account
+                        changed[key] = account
+                    }
+                case let .failure(error):
+                    dropped.append((tx, error))
+                }
+            }
+            start = end
+        }
+
+        stateTree.update(changed)
+        let block = Block(slot: slot + 1, parentHash: lastBlockhash, timestamp: now, entries: entries, stateRoot: stateTree.root)
+        slot = block.slot
+        lastBlockhash = block.blockhash
+        lastTimestamp = now
+        for entry in entries { processed[entry.signature] = now }
+        recent.append((block.blockhash, now))
+        recentIndex[block.blockhash] = now
+        prune(now: now)
+        return Production(block: block, dropped: dropped)
+    }
+
+    /// Re-runs a stored block (on restart) and checks it reproduces exactly: the same
+    /// transactions all included, the same outcomes, the same roots and hash.
+    public mutating func replay(_ block: Block) throws(ChainError) {
+        guard block.slot == slot + 1 else { throw .outOfOrder(expected: slot + 1, got: block.slot) }
+        let production = produceBlock(block.entries.map(\.transaction), timestamp: block.timestamp)
+        guard production.dropped.isEmpty else {
+            throw .replayMismatch(slot: block.slot, reason: "\(production.dropped.count) transactions no longer apply")
+        }
+        guard production.block == block else {
+            throw .replayMismatch(slot: block.slot, reason: "state root \(production.block.stateRoot) vs stored \(block.stateRoot)")
+        }
+    }
+
+    /// The end of the wave starting at `start`: the longest run of transactions whose locks do
+    /// not conflict (a writable account of one is not used by another).
+    static func waveEnd(_ txs: [Transaction], from start: Int) -> Int {
+        var writeLocks = Set<PublicKey>()
+        var readLocks = Set<PublicKey>()
+        var end = start
+        while end < txs.count {
+            let message = txs[end].message
+            var writes = [PublicKey](), reads = [PublicKey]()
+            for (i, key) in message.accountKeys.enumerated() {
+                if message.isWritable(i) { writes.append(key) } else { reads.append(key) }
+            }
+            let conflicts = writes.contains { writeLocks.contains($0) || readLocks.contains($0) } || reads.contains { writeLocks.contains($0) }
+            if conflicts && end > start { break }
+            writeLocks.formUnion(writes)
+            readLocks.formUnion(reads)
+            end += 1
+        }
+        return end
+    }
+
+    private func run(_ wave: [Transaction], snapshot: [PublicKey: Account], parallel: Bool) -> [Result<TransactionOutcome, TransactionError>] {
+        let executor = self.executor
+        guard parallel && wave.count > 1 else { return wave.map { Self.attempt(executor, $0, snapshot) } }
+        var results = [Result<TransactionOutcome, TransactionError>?](repeating: nil, count: wave.count)
+        results.withUnsafeMutableBufferPointer { out in
+            // Each iteration writes only its own slot; all join before the buffer is read.
+            nonisolated(unsafe) let slots = out
+            DispatchQueue.concurrentPerform(iterations: wave.count) { i in
+                slots[i] = Self.attempt(executor, wave[i], snapshot)
+            }
+        }
+        return results.map { $0 ?? .failure(.sanitizeFailure) }
+    }
+
+    private static func attempt(
+        _ executor: TransactionExecutor, _ tx: Transaction, _ snapshot: [PublicKey: Account]
+    ) -> Result<TransactionOutcome, TransactionError> {
+        do throws(TransactionError) {
+            return .success(try executor.execute(tx, load: { snapshot[$0] }))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Forgets blockhashes and processed signatures older than the window.
+    private mutating func prune(now: Int64) {
+        let horizon = now - config.blockhashMaxAgeMs
+        var drop = 0
+        while drop < recent.count - 1 && recent[drop].timestamp < horizon { drop += 1 }
+        if drop > 0 {
+            for entry in recent[0..<drop] { recentIndex[entry.hash] = nil }
+            recent.removeFirst(drop)
+        }
+        if processed.count > 4096 || slot % 64 == 0 {
+            processed = processed.filter { $0.value >= horizon }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Solana's rent parameters and the rent-exempt minimum they give.
+public struct Rent: Sendable, Equatable {
+    /// Lamports per byte-year (Solana's default).
+    public var lamportsPerByteYear: UInt64 = 3480
+    /// Years of rent an exempt account holds (Solana's default: 2).
+    public var exemptionThresholdYears: UInt64 = 2
+    /// Bytes of overhead charged for every account, on top of its data (Solana's 128).
+    public static let accountStorageOverhead: UInt64 = 128
+
+    public init() {}
+
+    /// The least balance that keeps an account of `dataLength` bytes rent-exempt:
+    /// (128 + dataLength) × 3480 × 2 with the defaults (890,880 lamports for no data).
+    public func minimumBalance(dataLength: Int) -> UInt64 {
+        (Self.accountStorageOverhead + UInt64(dataLength)) * lamportsPerByteYear * exemptionThresholdYears
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import VerityChain
+import VerityCore
+
+struct ChainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain",
+        abstract: "Block production: 500-transfer blocks (signature checks, execution, state root), in memory."
+    )
+
+    @Option(help: "Transfers per block.")
+    var transactions: Int = 500
+
+    @Option(help: "Blocks to produce (the median is reported).")
+    var blocks: Int = 20
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
+        #endif
+        let payers = (0..<transactions).map { _ in Keypair() }
+        var genesis = [PublicKey: Account]()
+        for payer in payers { genesis[payer.publicKey] = Account(lamports: 1_000_000_000_000) }
+        let recipients = (0..<1000).map { _ in Keypair().publicKey }
+        for key in recipients { genesis[key] = Account(lamports: 1_000_000_000) }
+        var now: Int64 = 1_700_000_000_000
+        var chain = Chain(genesisAccounts: genesis, genesisTimestamp: now)
+        var whole = [Double](), unchecked = [Double]()
+        for round in 0..<blocks {
+            let txs = try payers.enumerated().map { i, payer in
+                let message = try Message.compile(
+                    payer: payer.publicKey,
+                    instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipients[(i + round) % recipients.count], lamports: UInt64(1 + round))],
+                    recentBlockhash: chain.lastBlockhash)
+                return try Transaction(message: message, signers: [payer])
+            }
+            now += 50
+            let start = ContinuousClock.now
+            let production = chain.produceBlock(txs, timestamp: now)
+            let elapsed = milliseconds(ContinuousClock.now - start)
+            whole.append(elapsed)
+            guard production.dropped.isEmpty, production.block.entries.count == transactions else {
+                throw CLIError("benchmark block dropped \(production.dropped.count) transactions")
+            }
+            // The same work without the signature checks, to show what execution and the state root cost.
+            let verifyStart = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: txs.count) { _ = txs[$0].verifySignatures() }
+            unchecked.append(max(0, elapsed - milliseconds(ContinuousClock.now - verifyStart)))
+        }
+        whole.sort()
+        unchecked.sort()
+        let median = whole[whole.count / 2]
+        print(String(format: "block of %d transfers: median %.2f ms (best %.2f) = %.0f transfers/s of block production", transactions, median, whole[0], Double(transactions) / median * 1000))
+        print(String(format: "of which signature checks (all cores): about %.2f ms; execution + state root + block: about %.2f ms", median - unchecked[unchecked.count / 2], unchecked[unchecked.count / 2]))
+        print("accounts in state: \(chain.stateTree.count)")
+    }
+
+    private func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}
