@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Pure values: keys, encodings, messages, transactions, Merkle trees. No I/O.
@@ -58,6 +59,12 @@ let package = Package(
             dependencies: ["VerityCore"],
             swiftSettings: strictSwift
         ),
+        // The node: sequencer, JSON-RPC server (Hummingbird), faucet.
+        .target(
+            name: "VerityNode",
+            dependencies: ["VerityCore", "VerityChain", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSwift
+        ),
         // The command-line front end: thin commands over the library modules.
         .executableTarget(
             name: "verity",
@@ -66,6 +73,7 @@ let package = Package(
                 "VerityTensor",
                 "VerityModels",
                 "VerityChain",
+                "VerityNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -90,6 +98,11 @@ let package = Package(
         .testTarget(
             name: "VerityChainTests",
             dependencies: ["VerityChain", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityNodeTests",
+            dependencies: ["VerityNode", "VerityChain", "VerityCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -71,6 +71,16 @@ public struct Chain: Sendable {
         return timestamp - stamped <= config.blockhashMaxAgeMs
     }
 
+    /// Runs `tx` against the current state without keeping anything: what sendTransaction's
+    /// preflight and simulateTransaction report.
+    public func simulate(_ tx: Transaction) -> Result<TransactionOutcome, TransactionError> {
+        if !tx.verifySignatures() { return .failure(.signatureFailure) }
+        if Set(tx.message.accountKeys).count != tx.message.accountKeys.count { return .failure(.accountLoadedTwice) }
+        if processed[tx.id] != nil { return .failure(.alreadyProcessed) }
+        if !isBlockhashValid(tx.message.recentBlockhash, at: lastTimestamp) { return .failure(.blockhashNotFound) }
+        return Self.attempt(executor, tx, accounts)
+    }
+
     /// Whether `signature` was processed within the blockhash window.
     public func wasProcessed(_ signature: Signature) -> Bool { processed[signature] != nil }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VerityCore
 import VerityModels
 
 struct TokenizeCommand: ParsableCommand {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A JSON value with object keys kept in insertion order, for output whose field order people
-/// read.
-enum JSONValue: Sendable {
+/// read (CLI output, JSON-RPC responses).
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -15,7 +15,7 @@ enum JSONValue: Sendable {
     case object([(String, JSONValue)])
 
     /// Compact JSON text.
-    var text: String {
+    public var text: String {
         var out = ""
         write(to: &out)
         return out
@@ -48,6 +48,8 @@ enum JSONValue: Sendable {
             out += "}"
         }
     }
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import VerityChain
+import VerityCore
+
+/// How a node runs.
+public struct NodeConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var rpcPort = 8899
+    /// Milliseconds between blocks while transactions are waiting.
+    public var slotMs = 50
+    /// Milliseconds between empty heartbeat blocks when idle.
+    public var heartbeatMs = 1000
+    /// The largest JSON-RPC request body accepted.
+    public var maxRequestBytes = 1 << 20
+
+    public init() {}
+}
+
+/// The JSON-RPC server and the block loop around one sequencer.
+public enum NodeServer {
+    /// Milliseconds since 1970: the only clock the chain sees, stamped into blocks.
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Serves JSON-RPC on `config.rpcPort` and seals blocks until cancelled or signalled.
+    /// `onReady` runs once the port is listening.
+    public static func run(config: NodeConfig, sequencer: Sequencer, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let handler = RPCHandler(sequencer: sequencer)
+        let limit = config.maxRequestBytes
+        let router = Router()
+        router.post("/") { request, _ -> Response in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: limit) } catch {
+                let error = RPCHandler.errorResponse(id: .null, RPCError(code: -32600, message: "request body exceeds \(limit) bytes"))
+                return Response(status: .contentTooLarge, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error.text)))
+            }
+            let reply = await handler.handle(Data(body.readableBytesView))
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.rpcPort)),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? config.rpcPort) })
+        let slot = config.slotMs, heartbeat = Int64(config.heartbeatMs)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(slot))
+                    _ = await sequencer.tick(now: nowMs(), heartbeatMs: heartbeat)
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

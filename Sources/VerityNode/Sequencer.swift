@@ -1,0 +1,117 @@
+import VerityChain
+import VerityCore
+
+/// Why the sequencer refused a submitted transaction, in the terms of Solana's RPC errors.
+public enum SubmitError: Error, Equatable, Sendable {
+    /// Signatures do not verify (RPC -32003).
+    case signatureVerificationFailure
+    /// Preflight simulation failed (RPC -32002), with the error and the program logs.
+    case simulationFailed(TransactionError, logs: [String])
+    /// Already in a block or waiting for one.
+    case alreadyProcessed
+    /// The faucet is not configured, or the request is out of bounds.
+    case faucet(String)
+}
+
+/// The status of a transaction the sequencer has seen.
+public struct SignatureStatus: Sendable, Equatable {
+    public let slot: UInt64
+    public let error: TransactionError?
+}
+
+/// The single writer of the chain: takes transactions, seals a block every slot while there is
+/// work (and a heartbeat block when idle), and answers reads.
+///
+/// This slice of the node keeps blocks in memory; durable storage (SQLite) is not built yet.
+public actor Sequencer {
+    private var chain: Chain
+    private var pending: [Transaction] = []
+    private var pendingIDs = Set<Signature>()
+    private var statuses: [Signature: SignatureStatus] = [:]
+    private var blocks: [Block] = []
+    public let faucet: Keypair?
+    public let identity: PublicKey
+
+    /// How many blocks a blockhash is reported valid for (`lastValidBlockHeight`): the 60 s
+    /// window at one block per 50 ms slot. Validity itself is decided by block time.
+    public static let blockhashValidBlocks: UInt64 = 1200
+
+    public init(genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64) {
+        var accounts = genesisAccounts
+        if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
+        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now)
+        blocks = []
+        self.faucet = faucet
+        self.identity = identity
+    }
+
+    public var slot: UInt64 { chain.slot }
+    public var genesisHash: Hash { chain.genesisHash }
+    public var latestBlockhash: (hash: Hash, lastValidBlockHeight: UInt64) { (chain.lastBlockhash, chain.slot + Self.blockhashValidBlocks) }
+    public var lastTimestamp: Int64 { chain.lastTimestamp }
+
+    public func isBlockhashValid(_ hash: Hash) -> Bool { chain.isBlockhashValid(hash, at: chain.lastTimestamp) }
+    public func account(_ key: PublicKey) -> Account? { chain.account(key) }
+    public func status(_ signature: Signature) -> SignatureStatus? { statuses[signature] }
+    public func block(_ slot: UInt64) -> Block? {
+        guard slot >= 1, Int(slot) <= blocks.count else { return nil }
+        return blocks[Int(slot) - 1]
+    }
+
+    /// Simulates `tx` against the current state.
+    public func simulate(_ tx: Transaction) -> Result<TransactionOutcome, TransactionError> { chain.simulate(tx) }
+
+    /// Queues `tx` for the next block after checking its signatures and, unless `skipPreflight`,
+    /// simulating it.
+    public func submit(_ tx: Transaction, skipPreflight: Bool) throws(SubmitError) -> Signature {
+        guard tx.verifySignatures() else { throw .signatureVerificationFailure }
+        if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
+        if !skipPreflight {
+            switch chain.simulate(tx) {
+            case let .success(outcome):
+                if let error = outcome.error { throw .simulationFailed(error, logs: outcome.logs) }
+            case let .failure(error):
+                throw .simulationFailed(error, logs: [])
+            }
+        }
+        pending.append(tx)
+        pendingIDs.insert(tx.id)
+        return tx.id
+    }
+
+    /// Sends `lamports` from the faucet to `to`.
+    public func airdrop(to: PublicKey, lamports: UInt64) throws(SubmitError) -> Signature {
+        guard let faucet else { throw .faucet("this node has no faucet (start it with --faucet-lamports)") }
+        guard lamports > 0, lamports <= (chain.account(faucet.publicKey)?.lamports ?? 0) / 2 else {
+            throw .faucet("airdrop of \(lamports) lamports refused: the faucet gives at most half its balance per request")
+        }
+        let transfer = SystemProgram.transfer(from: faucet.publicKey, to: to, lamports: lamports)
+        do {
+            let message = try Message.compile(payer: faucet.publicKey, instructions: [transfer], recentBlockhash: chain.lastBlockhash)
+            let tx = try Transaction(message: message, signers: [faucet])
+            if pendingIDs.contains(tx.id) || statuses[tx.id] != nil {
+                throw SubmitError.faucet("an identical airdrop is already pending; retry after the next block")
+            }
+            return try submit(tx, skipPreflight: false)
+        } catch let error as SubmitError {
+            throw error
+        } catch {
+            throw .faucet("cannot build the airdrop: \(error)")
+        }
+    }
+
+    /// Seals a block stamped `now` if transactions are waiting or `heartbeat` ms passed since the
+    /// last block; returns it.
+    public func tick(now: Int64, heartbeatMs: Int64) -> Block? {
+        guard !pending.isEmpty || now - chain.lastTimestamp >= heartbeatMs else { return nil }
+        let batch = pending
+        pending = []
+        pendingIDs = []
+        let production = chain.produceBlock(batch, timestamp: now)
+        for entry in production.block.entries {
+            statuses[entry.signature] = SignatureStatus(slot: production.block.slot, error: entry.outcome.error)
+        }
+        blocks.append(production.block)
+        return production.block
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import VerityCore
+import VerityNode
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run a Verity sequencer with Solana's JSON-RPC (blocks are kept in memory in this version)."
+    )
+
+    @Option(help: "The port for JSON-RPC over HTTP.")
+    var rpcPort: Int = 8899
+
+    @Option(help: "The address to listen on.")
+    var bind: String = "127.0.0.1"
+
+    @Option(help: "Milliseconds per slot while transactions wait.")
+    var slotMs: Int = 50
+
+    @Option(help: "Lamports the faucet starts with (0: no faucet, requestAirdrop refused).")
+    var faucetLamports: UInt64 = 0
+
+    @Option(help: "The node's identity keypair file (default: a fresh key).")
+    var keypair: String?
+
+    func run() async throws {
+        guard (1...65535).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65535") }
+        guard (1...10_000).contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
+        let identity = try keypair.map(KeypairStore.read) ?? Keypair()
+        let faucet = faucetLamports > 0 ? Keypair() : nil
+        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs())
+        var config = NodeConfig()
+        config.host = bind
+        config.rpcPort = rpcPort
+        config.slotMs = slotMs
+        try await NodeServer.run(config: config, sequencer: sequencer) { port in
+            let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+    }
+}

@@ -1,0 +1,168 @@
+"""A real `verity node` driven by the unmodified Python `solana` client and `solders`.
+
+Starts the node on a free port with a faucet, then: airdrop and confirm with the client's own
+helper, transfer between fresh keypairs, create an account and read it back, see a failed
+transaction's error, a preflight failure, a duplicate and an unknown blockhash refused, and
+garbage JSON-RPC answered with Solana's error codes while the node keeps running.
+
+Needs VERITY_BIN; scripts/test sets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
+from solana.rpc.core import RPCException
+from solana.rpc.models import TxOpts
+from solders.hash import Hash
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountParams, TransferParams, create_account, transfer
+from solders.transaction import VersionedTransaction
+
+SOL = 1_000_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def node():
+    binary = os.environ.get("VERITY_BIN")
+    if not binary:
+        pytest.fail("VERITY_BIN is not set", pytrace=False)
+    port = free_port()
+    proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1_000_000 * SOL)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).get("result") == "ok":
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail(f"node did not start: {proc.stdout.read() if proc.stdout else ''}")
+    yield url, proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def raw_rpc(url: str, payload, raw: bytes | None = None):
+    data = raw if raw is not None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+async def funded(client: AsyncClient, lamports: int = 10 * SOL) -> Keypair:
+    kp = Keypair()
+    sig = (await client.request_airdrop(kp.pubkey(), lamports)).value
+    await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+    return kp
+
+
+async def signed(client: AsyncClient, payer: Keypair, instructions, extra_signers=(), blockhash=None) -> VersionedTransaction:
+    if blockhash is None:
+        blockhash = (await client.get_latest_blockhash()).value.blockhash
+    message = Message.new_with_blockhash(instructions, payer.pubkey(), blockhash)
+    return VersionedTransaction(message, [payer, *extra_signers])
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_airdrop_and_transfer_with_the_solana_client(node):
+    async def body():
+        async with AsyncClient(node[0]) as client:
+            assert await client.is_connected()
+            alice = await funded(client)
+            assert (await client.get_balance(alice.pubkey())).value == 10 * SOL
+            bob = Keypair()
+            tx = await signed(client, alice, [transfer(TransferParams(from_pubkey=alice.pubkey(), to_pubkey=bob.pubkey(), lamports=2 * SOL))])
+            sig = (await client.send_transaction(tx)).value
+            await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+            assert (await client.get_balance(bob.pubkey())).value == 2 * SOL
+            assert (await client.get_balance(alice.pubkey())).value == 8 * SOL - 5000
+            status = (await client.get_signature_statuses([sig])).value[0]
+            assert status is not None and status.err is None and status.slot > 0
+    run(body())
+
+
+def test_create_account_and_read_it(node):
+    async def body():
+        async with AsyncClient(node[0]) as client:
+            payer = await funded(client)
+            new = Keypair()
+            owner = Pubkey.from_string("Vote111111111111111111111111111111111111111")
+            rent = (await client.get_minimum_balance_for_rent_exemption(40)).value
+            assert rent == (128 + 40) * 3480 * 2
+            ix = create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=new.pubkey(), lamports=rent, space=40, owner=owner))
+            sig = (await client.send_transaction(await signed(client, payer, [ix], [new]))).value
+            await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+            info = (await client.get_account_info(new.pubkey())).value
+            assert info is not None and info.owner == owner and info.lamports == rent and bytes(info.data) == bytes(40)
+            assert (await client.get_account_info(Keypair().pubkey())).value is None
+    run(body())
+
+
+def test_failed_and_refused_transactions(node):
+    async def body():
+        async with AsyncClient(node[0]) as client:
+            payer = await funded(client, 2 * SOL)
+            too_much = await signed(client, payer, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=5 * SOL))])
+            # Preflight catches it: Solana's -32002 with the instruction error.
+            with pytest.raises(RPCException) as refused:
+                await client.send_transaction(too_much)
+            assert "custom program error: 0x1" in str(refused.value)
+            # Skipping preflight, it lands in a block as failed, and the fee is charged.
+            sig = (await client.send_transaction(too_much, opts=TxOpts(skip_preflight=True))).value
+            await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+            status = (await client.get_signature_statuses([sig])).value[0]
+            assert status is not None and status.err is not None and "InstructionError" in str(status.err)
+            assert (await client.get_balance(payer.pubkey())).value == 2 * SOL - 5000
+            # The same transaction again is refused.
+            with pytest.raises(RPCException):
+                await client.send_transaction(too_much, opts=TxOpts(skip_preflight=True))
+            # An unknown blockhash is refused by preflight.
+            bogus = await signed(client, payer, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=1))],
+                                 blockhash=Hash.new_unique())
+            with pytest.raises(RPCException) as stale:
+                await client.send_transaction(bogus)
+            assert "Blockhash not found" in str(stale.value)
+    run(body())
+
+
+def test_bad_requests_get_solana_error_codes(node):
+    url, proc = node
+    assert raw_rpc(url, None, raw=b"{not json")["error"]["code"] == -32700
+    assert raw_rpc(url, {"jsonrpc": "2.0", "id": 3, "method": "noSuchMethod"})["error"]["code"] == -32601
+    assert raw_rpc(url, {"jsonrpc": "2.0", "id": 4, "method": "getBalance", "params": [42]})["error"]["code"] == -32602
+    assert raw_rpc(url, {"jsonrpc": "2.0", "id": 5, "method": "getBalance", "params": ["0OIl"]})["error"]["code"] == -32602
+    garbage_tx = raw_rpc(url, {"jsonrpc": "2.0", "id": 6, "method": "sendTransaction", "params": ["AAAA", {"encoding": "base64"}]})
+    assert garbage_tx["error"]["code"] == -32602
+    batch = raw_rpc(url, [{"jsonrpc": "2.0", "id": 7, "method": "getSlot"}, {"jsonrpc": "2.0", "id": 8, "method": "getVersion"}])
+    assert [r["id"] for r in batch] == [7, 8] and "solana-core" in batch[1]["result"]
+    assert raw_rpc(url, {"jsonrpc": "1.0", "id": 9, "method": "getSlot"})["error"]["code"] == -32600
+    # Still serving.
+    assert proc.poll() is None
+    assert raw_rpc(url, {"jsonrpc": "2.0", "id": 10, "method": "getHealth"})["result"] == "ok"
