@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure values: keys, encodings, messages, transactions, Merkle trees. No I/O.
@@ -62,7 +63,11 @@ let package = Package(
         // The node: sequencer, JSON-RPC server (Hummingbird), faucet.
         .target(
             name: "VerityNode",
-            dependencies: ["VerityCore", "VerityChain", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "VerityCore", "VerityChain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSwift
         ),
         // The command-line front end: thin commands over the library modules.
@@ -102,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityNodeTests",
-            dependencies: ["VerityNode", "VerityChain", "VerityCore"],
+            dependencies: ["VerityNode", "VerityChain", "VerityCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -182,6 +182,21 @@ public struct Chain: Sendable {
         }
     }
 
+    /// Re-runs stored transactions as block `slot` (on restart) and checks the result hashes to
+    /// `expectedBlockhash` (which commits to the transactions, their outcomes and the state root).
+    @discardableResult
+    public mutating func replay(slot expectedSlot: UInt64, transactions: [Transaction], timestamp: Int64, expectedBlockhash: Hash) throws(ChainError) -> Block {
+        guard expectedSlot == slot + 1 else { throw .outOfOrder(expected: slot + 1, got: expectedSlot) }
+        let production = produceBlock(transactions, timestamp: timestamp)
+        guard production.dropped.isEmpty else {
+            throw .replayMismatch(slot: expectedSlot, reason: "\(production.dropped.count) stored transactions no longer apply")
+        }
+        guard production.block.blockhash == expectedBlockhash else {
+            throw .replayMismatch(slot: expectedSlot, reason: "blockhash \(production.block.blockhash) vs stored \(expectedBlockhash)")
+        }
+        return production.block
+    }
+
     /// The end of the wave starting at `start`: the longest run of transactions whose locks do
     /// not conflict (a writable account of one is not used by another).
     static func waveEnd(_ txs: [Transaction], from start: Int) -> Int {

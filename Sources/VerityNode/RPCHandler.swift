@@ -63,7 +63,11 @@ public struct RPCHandler: Sendable {
     private func dispatch(_ method: String, _ params: RPCParams) async throws(RPCError) -> JSONValue {
         switch method {
         case "getHealth":
+            if let failure = await sequencer.failure { throw RPCError(code: -32005, message: "Node is unhealthy: \(failure)") }
             return .string("ok")
+        case "verityGetStateRoot":
+            let block = await sequencer.latestBlockhash
+            return .object([("slot", .uint(await sequencer.slot)), ("blockhash", .string(block.hash.base58)), ("stateRoot", .string(await sequencer.stateRoot.base58))])
         case "getVersion":
             return .object([("solana-core", .string(Self.coreVersion)), ("feature-set", .uint(Self.featureSet))])
         case "getGenesisHash":
@@ -175,6 +179,8 @@ public struct RPCHandler: Sendable {
                             data: .object([("err", .string("AlreadyProcessed")), ("logs", .array([]))]))
         case let .faucet(reason):
             return RPCError(code: -32600, message: reason)
+        case let .unavailable(reason):
+            return RPCError(code: -32005, message: "Node is unhealthy: \(reason)")
         }
     }
 }

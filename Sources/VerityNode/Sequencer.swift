@@ -11,6 +11,8 @@ public enum SubmitError: Error, Equatable, Sendable {
     case alreadyProcessed
     /// The faucet is not configured, or the request is out of bounds.
     case faucet(String)
+    /// The node has stopped accepting work (it could not store a block).
+    case unavailable(String)
 }
 
 /// The status of a transaction the sequencer has seen.
@@ -22,7 +24,8 @@ public struct SignatureStatus: Sendable, Equatable {
 /// The single writer of the chain: takes transactions, seals a block every slot while there is
 /// work (and a heartbeat block when idle), and answers reads.
 ///
-/// This slice of the node keeps blocks in memory; durable storage (SQLite) is not built yet.
+/// With a `BlockStore`, every block is durable before its transactions are reported processed,
+/// and a restarted sequencer replays the stored blocks to the same state root.
 public actor Sequencer {
     private var chain: Chain
     private var pending: [Transaction] = []
@@ -31,6 +34,9 @@ public actor Sequencer {
     private var blocks: [Block] = []
     public let faucet: Keypair?
     public let identity: PublicKey
+    private let store: BlockStore?
+    /// Set when a block could not be stored: the sequencer stops sealing and refuses work.
+    public private(set) var failure: String?
 
     /// How many blocks a blockhash is reported valid for (`lastValidBlockHeight`): the 60 s
     /// window at one block per 50 ms slot. Validity itself is decided by block time.
@@ -43,7 +49,42 @@ public actor Sequencer {
         blocks = []
         self.faucet = faucet
         self.identity = identity
+        store = nil
     }
+
+    /// Opens the sequencer stored in `store`: a new chain (with a new faucet holding
+    /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
+    /// replayed and checked.
+    public init(store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64) throws {
+        let record: GenesisRecord
+        if let stored = try store.genesis() {
+            record = stored
+        } else {
+            let faucet = faucetLamports > 0 ? Keypair() : nil
+            record = GenesisRecord(timestamp: now, faucetKeypair: faucet?.solanaBytes, faucetLamports: faucet == nil ? 0 : faucetLamports, identity: identity.publicKey.base58)
+            try store.saveGenesis(record)
+        }
+        let faucet = try record.faucetKeypair.map { try Keypair(solanaBytes: $0) }
+        var accounts = [PublicKey: Account]()
+        if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
+        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp)
+        var blocks = [Block]()
+        var statuses = [Signature: SignatureStatus]()
+        for stored in try store.blocks() {
+            let block = try chain.replay(slot: stored.slot, transactions: stored.transactions, timestamp: stored.timestamp, expectedBlockhash: stored.blockhash)
+            for entry in block.entries { statuses[entry.signature] = SignatureStatus(slot: block.slot, error: entry.outcome.error) }
+            blocks.append(block)
+        }
+        self.chain = chain
+        self.blocks = blocks
+        self.statuses = statuses
+        self.faucet = faucet
+        self.identity = (try? PublicKey(base58: record.identity)) ?? identity.publicKey
+        self.store = store
+    }
+
+    /// The state root after the last block.
+    public var stateRoot: Hash { chain.stateTree.root }
 
     public var slot: UInt64 { chain.slot }
     public var genesisHash: Hash { chain.genesisHash }
@@ -64,6 +105,7 @@ public actor Sequencer {
     /// Queues `tx` for the next block after checking its signatures and, unless `skipPreflight`,
     /// simulating it.
     public func submit(_ tx: Transaction, skipPreflight: Bool) throws(SubmitError) -> Signature {
+        if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
         guard tx.verifySignatures() else { throw .signatureVerificationFailure }
         if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
         if !skipPreflight {
@@ -103,11 +145,19 @@ public actor Sequencer {
     /// Seals a block stamped `now` if transactions are waiting or `heartbeat` ms passed since the
     /// last block; returns it.
     public func tick(now: Int64, heartbeatMs: Int64) -> Block? {
-        guard !pending.isEmpty || now - chain.lastTimestamp >= heartbeatMs else { return nil }
+        guard failure == nil, !pending.isEmpty || now - chain.lastTimestamp >= heartbeatMs else { return nil }
         let batch = pending
         pending = []
         pendingIDs = []
         let production = chain.produceBlock(batch, timestamp: now)
+        if let store {
+            // Durable before anyone hears of it. If storing fails the in-memory chain is ahead of
+            // the disk: stop here rather than report what a restart would lose.
+            do { try store.append(production.block) } catch {
+                failure = "\(error)"
+                return nil
+            }
+        }
         for entry in production.block.entries {
             statuses[entry.signature] = SignatureStatus(slot: production.block.slot, error: entry.outcome.error)
         }

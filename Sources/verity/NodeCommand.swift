@@ -6,8 +6,11 @@ import VerityNode
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run a Verity sequencer with Solana's JSON-RPC (blocks are kept in memory in this version)."
+        abstract: "Run a Verity sequencer with Solana's JSON-RPC, storing blocks in SQLite under --data-dir."
     )
+
+    @Option(help: "Where the node keeps its SQLite store (blocks and genesis); without it, blocks live in memory only.")
+    var dataDir: String?
 
     @Option(help: "The port for JSON-RPC over HTTP.")
     var rpcPort: Int = 8899
@@ -28,8 +31,18 @@ struct NodeCommand: AsyncParsableCommand {
         guard (1...65535).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65535") }
         guard (1...10_000).contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
         let identity = try keypair.map(KeypairStore.read) ?? Keypair()
-        let faucet = faucetLamports > 0 ? Keypair() : nil
-        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs())
+        let sequencer: Sequencer
+        if let dataDir {
+            do {
+                sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs())
+            } catch {
+                throw CLIError("cannot open the node's store in \(dataDir): \(error)")
+            }
+        } else {
+            FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in memory and lost when the node stops\n".utf8))
+            let faucet = faucetLamports > 0 ? Keypair() : nil
+            sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs())
+        }
         var config = NodeConfig()
         config.host = bind
         config.rpcPort = rpcPort
