@@ -106,6 +106,7 @@ public struct RPCHandler: Sendable {
                 throw Self.rpcError(error)
             }
         default:
+            if let result = try await dispatchHistory(method, params) { return result }
             throw .methodNotFound(method)
         }
     }
@@ -152,6 +153,7 @@ public struct RPCHandler: Sendable {
         var values = [JSONValue]()
         for item in list {
             guard let text = item as? String, let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(item)") }
+            // Every status stays in memory, so searchTransactionHistory changes nothing here.
             guard let status = await sequencer.status(signature) else {
                 values.append(.null)
                 continue

@@ -32,6 +32,10 @@ public actor Sequencer {
     private var pendingIDs = Set<Signature>()
     private var statuses: [Signature: SignatureStatus] = [:]
     private var blocks: [Block] = []
+    /// Where each transaction sits: its block's slot and its index in the block.
+    private var locations: [Signature: (slot: UInt64, index: Int)] = [:]
+    /// Each address's transactions, oldest first.
+    private var addressHistory: [PublicKey: [Signature]] = [:]
     public let faucet: Keypair?
     public let identity: PublicKey
     private let store: BlockStore?
@@ -71,17 +75,35 @@ public actor Sequencer {
         var blocks = [Block]()
         var statuses = [Signature: SignatureStatus]()
         for stored in try store.blocks() {
-            let block = try chain.replay(slot: stored.slot, transactions: stored.transactions, timestamp: stored.timestamp, expectedBlockhash: stored.blockhash)
-            for entry in block.entries { statuses[entry.signature] = SignatureStatus(slot: block.slot, error: entry.outcome.error) }
-            blocks.append(block)
+            blocks.append(try chain.replay(slot: stored.slot, transactions: stored.transactions, timestamp: stored.timestamp, expectedBlockhash: stored.blockhash))
         }
+        var locations = [Signature: (slot: UInt64, index: Int)]()
+        var history = [PublicKey: [Signature]]()
+        for block in blocks { Self.index(block, statuses: &statuses, locations: &locations, history: &history) }
         self.chain = chain
         self.blocks = blocks
         self.statuses = statuses
+        self.locations = locations
+        self.addressHistory = history
         self.faucet = faucet
         self.identity = (try? PublicKey(base58: record.identity)) ?? identity.publicKey
         self.store = store
     }
+
+    /// Indexes a sealed block: statuses, locations, per-address history.
+    private static func index(
+        _ block: Block, statuses: inout [Signature: SignatureStatus], locations: inout [Signature: (slot: UInt64, index: Int)],
+        history: inout [PublicKey: [Signature]]
+    ) {
+        for (index, entry) in block.entries.enumerated() {
+            statuses[entry.signature] = SignatureStatus(slot: block.slot, error: entry.outcome.error)
+            locations[entry.signature] = (block.slot, index)
+            for key in entry.transaction.message.accountKeys { history[key, default: []].append(entry.signature) }
+        }
+    }
+
+    /// Transactions in blocks so far.
+    public var transactionCount: UInt64 { UInt64(locations.count) }
 
     /// The state root after the last block.
     public var stateRoot: Hash { chain.stateTree.root }
@@ -97,6 +119,32 @@ public actor Sequencer {
     public func block(_ slot: UInt64) -> Block? {
         guard slot >= 1, Int(slot) <= blocks.count else { return nil }
         return blocks[Int(slot) - 1]
+    }
+
+    /// The block holding `signature`, and the transaction's index in it.
+    public func location(of signature: Signature) -> (block: Block, index: Int)? {
+        guard let place = locations[signature], let block = block(place.slot) else { return nil }
+        return (block, place.index)
+    }
+
+    /// The newest `limit` transactions touching `address`, newest first, older than `before`
+    /// when given.
+    public func signatures(for address: PublicKey, before: Signature?, limit: Int) -> [(Signature, SignatureStatus)] {
+        var list = addressHistory[address] ?? []
+        if let before, let cut = list.lastIndex(of: before) { list = Array(list[..<cut]) }
+        return list.suffix(limit).reversed().compactMap { sig in statuses[sig].map { (sig, $0) } }
+    }
+
+    /// Accounts owned by `owner` that pass `filter`.
+    public func programAccounts(owner: PublicKey, where filter: (Account) -> Bool) -> [(PublicKey, Account)] {
+        chain.accounts.filter { $0.value.owner == owner && filter($0.value) }.sorted { $0.key < $1.key }
+    }
+
+    /// Slots of stored blocks in `range`.
+    public func blockSlots(in range: ClosedRange<UInt64>) -> [UInt64] {
+        let upper = min(range.upperBound, UInt64(blocks.count))
+        guard range.lowerBound <= upper else { return [] }
+        return Array(max(1, range.lowerBound)...upper)
     }
 
     /// Simulates `tx` against the current state.
@@ -158,9 +206,7 @@ public actor Sequencer {
                 return nil
             }
         }
-        for entry in production.block.entries {
-            statuses[entry.signature] = SignatureStatus(slot: production.block.slot, error: entry.outcome.error)
-        }
+        Self.index(production.block, statuses: &statuses, locations: &locations, history: &addressHistory)
         blocks.append(production.block)
         return production.block
     }

@@ -166,3 +166,51 @@ def test_bad_requests_get_solana_error_codes(node):
     # Still serving.
     assert proc.poll() is None
     assert raw_rpc(url, {"jsonrpc": "2.0", "id": 10, "method": "getHealth"})["result"] == "ok"
+
+
+def test_history_and_queries_with_the_solana_client(node):
+    async def body():
+        async with AsyncClient(node[0]) as client:
+            payer = await funded(client)
+            owner = Pubkey.from_string("Stake11111111111111111111111111111111111111")
+            created = []
+            for space in (16, 24):
+                new = Keypair()
+                rent = (await client.get_minimum_balance_for_rent_exemption(space)).value
+                ix = create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=new.pubkey(), lamports=rent, space=space, owner=owner))
+                sig = (await client.send_transaction(await signed(client, payer, [ix], [new]))).value
+                await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+                created.append((new.pubkey(), sig))
+
+            tx = (await client.get_transaction(created[0][1])).value
+            assert tx is not None and tx.slot > 0 and tx.transaction.meta.fee == 10000
+            assert tx.transaction.meta.err is None
+            tx64 = (await client.get_transaction(created[0][1], encoding="base64")).value
+            assert tx64 is not None and tx64.slot == tx.slot
+
+            block = (await client.get_block(tx.slot)).value
+            assert str(created[0][1]) in [str(t.transaction.signatures[0]) for t in block.transactions]
+            assert (await client.get_block_time(tx.slot)).value == block.block_time
+            slots = (await client.get_blocks(1)).value
+            assert tx.slot in slots
+
+            history = (await client.get_signatures_for_address(payer.pubkey())).value
+            assert [h.signature for h in history][:2] == [created[1][1], created[0][1]]
+
+            accounts = (await client.get_multiple_accounts([created[0][0], Keypair().pubkey(), created[1][0]])).value
+            assert accounts[1] is None and len(accounts[0].data) == 16 and len(accounts[2].data) == 24
+
+            sized = (await client.get_program_accounts(owner, filters=[24])).value
+            assert [a.pubkey for a in sized] == [created[1][0]]
+
+            message = Message.new_with_blockhash([transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=1))],
+                                                 payer.pubkey(), (await client.get_latest_blockhash()).value.blockhash)
+            assert (await client.get_fee_for_message(message)).value == 5000
+
+            too_much = await signed(client, payer, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=100 * SOL))])
+            simulated = (await client.simulate_transaction(too_much)).value
+            assert simulated.err is not None and any("failed" in line for line in simulated.logs)
+
+            epoch = (await client.get_epoch_info()).value
+            assert epoch.absolute_slot >= tx.slot
+    run(body())
