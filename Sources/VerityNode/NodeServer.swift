@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import VerityChain
 import VerityCore
 
@@ -13,6 +14,8 @@ public struct NodeConfig: Sendable {
     public var heartbeatMs = 1000
     /// The largest JSON-RPC request body accepted.
     public var maxRequestBytes = 1 << 20
+    /// The WebSocket port for subscriptions: `rpcPort + 1` unless set, as Solana does.
+    public var webSocketPort: Int?
 
     public init() {}
 }
@@ -26,6 +29,7 @@ public enum NodeServer {
     /// `onReady` runs once the port is listening.
     public static func run(config: NodeConfig, sequencer: Sequencer, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let handler = RPCHandler(sequencer: sequencer)
+        let hub = SubscriptionHub(sequencer: sequencer)
         let limit = config.maxRequestBytes
         let router = Router()
         router.post("/") { request, _ -> Response in
@@ -41,13 +45,40 @@ public enum NodeServer {
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.rpcPort)),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? config.rpcPort) })
+        let webSockets = Application(
+            router: Router(),
+            server: .http1WebSocketUpgrade { _, _, _ in
+                .upgrade([:]) { inbound, outbound, _ in
+                    let (stream, continuation) = AsyncStream<String>.makeStream()
+                    let connection = await hub.connect(continuation)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await text in stream { try await outbound.write(.text(text)) }
+                        }
+                        do {
+                            for try await message in inbound.messages(maxSize: 1 << 20) {
+                                guard case let .text(text) = message else { continue }
+                                await hub.receive(text, connection: connection)
+                            }
+                        } catch {
+                            // A broken connection ends like a closed one.
+                        }
+                        await hub.disconnect(connection)
+                        group.cancelAll()
+                    }
+                }
+            },
+            configuration: .init(address: .hostname(config.host, port: config.webSocketPort ?? config.rpcPort + 1)))
         let slot = config.slotMs, heartbeat = Int64(config.heartbeatMs)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
+            group.addTask { try await webSockets.run() }
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(slot))
-                    _ = await sequencer.tick(now: nowMs(), heartbeatMs: heartbeat)
+                    if let block = await sequencer.tick(now: nowMs(), heartbeatMs: heartbeat) {
+                        await hub.publish(block)
+                    }
                 }
             }
             try await group.next()

@@ -214,3 +214,32 @@ def test_history_and_queries_with_the_solana_client(node):
             epoch = (await client.get_epoch_info()).value
             assert epoch.absolute_slot >= tx.slot
     run(body())
+
+
+def test_websocket_subscriptions_with_the_solana_client(node):
+    from solana.rpc.websocket_api import SolanaWsClient
+    from solders.rpc.config import RpcTransactionLogsFilterMentions
+
+    async def body():
+        url = node[0]
+        ws_url = "ws://127.0.0.1:%d" % (int(url.rsplit(":", 1)[1]) + 1)
+        async with AsyncClient(url) as client:
+            payer = await funded(client)
+            bob = Keypair()
+            async with SolanaWsClient(ws_url) as ws:
+                slot_sub = await ws.slot_subscribe()
+                await ws.account_subscribe(pubkey=bob.pubkey())
+                await ws.logs_subscribe(filter_=RpcTransactionLogsFilterMentions(bob.pubkey()))
+                tx = await signed(client, payer, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=bob.pubkey(), lamports=3 * SOL))])
+                await ws.signature_subscribe(signature=tx.signatures[0])
+                await client.send_transaction(tx)
+                seen = {}
+                while len(seen) < 4:
+                    note = await asyncio.wait_for(ws.recv(), timeout=10)
+                    seen.setdefault(type(note).__name__, note)
+                assert seen["AccountNotification"].result.value.lamports == 3 * SOL
+                assert seen["LogsNotification"].result.value.signature == tx.signatures[0]
+                assert seen["SignatureNotification"].result.value.err is None
+                assert seen["SlotNotification"].result.slot > 0
+                await ws.unsubscribe(slot_sub)
+    run(body())

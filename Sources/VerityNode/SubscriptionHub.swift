@@ -1,0 +1,164 @@
+import Foundation
+import VerityChain
+import VerityCore
+
+/// Solana's WebSocket subscriptions: clients subscribe with JSON-RPC messages; every sealed
+/// block is published here and turned into slot, signature, account and logs notifications.
+public actor SubscriptionHub {
+    enum Topic {
+        case slot
+        case signature(Signature)
+        case account(PublicKey, encoding: String)
+        case logs(mentions: PublicKey?)
+    }
+
+    struct Subscription {
+        let connection: Int
+        let topic: Topic
+    }
+
+    private var connections: [Int: AsyncStream<String>.Continuation] = [:]
+    private var subscriptions: [Int: Subscription] = [:]
+    private var nextConnection = 1
+    private var nextSubscription = 1
+    let sequencer: Sequencer
+
+    /// The most subscriptions one connection may hold.
+    public static let maxPerConnection = 1000
+
+    public init(sequencer: Sequencer) { self.sequencer = sequencer }
+
+    /// Registers a connection whose outgoing messages go to `continuation`.
+    public func connect(_ continuation: AsyncStream<String>.Continuation) -> Int {
+        let id = nextConnection
+        nextConnection += 1
+        connections[id] = continuation
+        return id
+    }
+
+    /// Forgets a closed connection and its subscriptions.
+    public func disconnect(_ connection: Int) {
+        connections[connection]?.finish()
+        connections[connection] = nil
+        subscriptions = subscriptions.filter { $0.value.connection != connection }
+    }
+
+    /// Handles one client message; the reply goes out on the connection.
+    public func receive(_ text: String, connection: Int) async {
+        let reply = await handle(text, connection: connection)
+        connections[connection]?.yield(reply.text)
+    }
+
+    private func handle(_ text: String, connection: Int) async -> JSONValue {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            return RPCHandler.errorResponse(id: .null, .parseError)
+        }
+        let id = RPCHandler.id(of: object["id"])
+        guard object["jsonrpc"] as? String == "2.0", let method = object["method"] as? String else {
+            return RPCHandler.errorResponse(id: id, .invalidRequest)
+        }
+        do {
+            let params = try RPCParams(object["params"])
+            let result = try await dispatch(method, params, connection: connection)
+            return .object([("jsonrpc", .string("2.0")), ("result", result), ("id", id)])
+        } catch {
+            return RPCHandler.errorResponse(id: id, error)
+        }
+    }
+
+    private func dispatch(_ method: String, _ params: RPCParams, connection: Int) async throws(RPCError) -> JSONValue {
+        let topic: Topic
+        switch method {
+        case "slotSubscribe":
+            topic = .slot
+        case "signatureSubscribe":
+            let text = try params.string(0, "a transaction signature")
+            guard let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(text)") }
+            topic = .signature(signature)
+        case "accountSubscribe":
+            topic = .account(try params.publicKey(0), encoding: try params.config(1)["encoding"] as? String ?? "base64")
+        case "logsSubscribe":
+            if let filter = params.values.first as? String, filter == "all" || filter == "allWithVotes" {
+                topic = .logs(mentions: nil)
+            } else if let filter = params.values.first as? [String: Any], let mentions = filter["mentions"] as? [String], mentions.count == 1,
+                      let key = try? PublicKey(base58: mentions[0]) {
+                topic = .logs(mentions: key)
+            } else {
+                throw .invalidParams("logsSubscribe takes \"all\" or {\"mentions\": [one address]}")
+            }
+        case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe":
+            let id = Int(try params.uint(0, "a subscription id"))
+            guard let existing = subscriptions[id], existing.connection == connection else { throw .invalidParams("Invalid subscription id.") }
+            subscriptions[id] = nil
+            return .bool(true)
+        default:
+            throw .methodNotFound(method)
+        }
+        guard subscriptions.values.filter({ $0.connection == connection }).count < Self.maxPerConnection else {
+            throw RPCError(code: -32600, message: "too many subscriptions on this connection (at most \(Self.maxPerConnection))")
+        }
+        let id = nextSubscription
+        nextSubscription += 1
+        subscriptions[id] = Subscription(connection: connection, topic: topic)
+        // A signature already in a block is answered at once.
+        if case let .signature(signature) = topic, let status = await sequencer.status(signature) {
+            let message = Self.signatureNotification(id: id, slot: status.slot, error: status.error)
+            Task { await self.sendLater(message, connection: connection, subscription: id, final: true) }
+        }
+        return .uint(UInt64(id))
+    }
+
+    /// Sends after the subscribe reply has gone out.
+    private func sendLater(_ message: JSONValue, connection: Int, subscription: Int, final: Bool) {
+        guard subscriptions[subscription] != nil else { return }
+        connections[connection]?.yield(message.text)
+        if final { subscriptions[subscription] = nil }
+    }
+
+    static func notification(_ method: String, id: Int, result: JSONValue) -> JSONValue {
+        .object([("jsonrpc", .string("2.0")), ("method", .string(method)), ("params", .object([("result", result), ("subscription", .uint(UInt64(id)))]))])
+    }
+
+    static func signatureNotification(id: Int, slot: UInt64, error: TransactionError?) -> JSONValue {
+        notification("signatureNotification", id: id, result: .object([
+            ("context", .object([("slot", .uint(slot))])), ("value", .object([("err", error?.json ?? .null)])),
+        ]))
+    }
+
+    /// Turns a sealed block into notifications.
+    public func publish(_ block: Block) async {
+        guard !subscriptions.isEmpty else { return }
+        let context: JSONValue = .object([("slot", .uint(block.slot))])
+        var changed = Set<PublicKey>()
+        for entry in block.entries { changed.formUnion(entry.outcome.writes.keys) }
+        for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
+            let send = { (message: JSONValue) in self.connections[subscription.connection]?.yield(message.text) }
+            switch subscription.topic {
+            case .slot:
+                send(Self.notification("slotNotification", id: id, result: .object([
+                    ("parent", .uint(block.slot - 1)), ("root", .uint(block.slot)), ("slot", .uint(block.slot)),
+                ])))
+            case let .signature(signature):
+                if let entry = block.entries.first(where: { $0.signature == signature }) {
+                    send(Self.signatureNotification(id: id, slot: block.slot, error: entry.outcome.error))
+                    subscriptions[id] = nil
+                }
+            case let .account(key, encoding):
+                guard changed.contains(key) else { continue }
+                let account = await sequencer.account(key) ?? .empty
+                guard let value = try? RPCHandler.render(account, encoding: encoding) else { continue }
+                send(Self.notification("accountNotification", id: id, result: .object([("context", context), ("value", value)])))
+            case let .logs(mentions):
+                for entry in block.entries where mentions.map({ entry.transaction.message.accountKeys.contains($0) }) ?? true {
+                    send(Self.notification("logsNotification", id: id, result: .object([
+                        ("context", context),
+                        ("value", .object([
+                            ("signature", .string(entry.signature.base58)), ("err", entry.outcome.error?.json ?? .null),
+                            ("logs", .array(entry.outcome.logs.map { .string($0) })),
+                        ])),
+                    ])))
+                }
+            }
+        }
+    }
+}
