@@ -72,6 +72,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // JSON-RPC client for the CLI, the worker and benchmarks.
+        .target(
+            name: "VerityClient",
+            dependencies: ["VerityCore"],
+            swiftSettings: strictSwift
+        ),
         // The command-line front end: thin commands over the library modules.
         .executableTarget(
             name: "verity",
@@ -81,6 +87,7 @@ let package = Package(
                 "VerityModels",
                 "VerityChain",
                 "VerityNode",
+                "VerityClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

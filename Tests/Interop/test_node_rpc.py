@@ -243,3 +243,30 @@ def test_websocket_subscriptions_with_the_solana_client(node):
                 assert seen["SlotNotification"].result.slot > 0
                 await ws.unsubscribe(slot_sub)
     run(body())
+
+
+def test_wallet_commands_against_the_node(node, tmp_path):
+    url = node[0]
+    binary = os.environ["VERITY_BIN"]
+
+    def verity(*args, ok=True):
+        proc = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    alice, bob = str(tmp_path / "alice.json"), str(tmp_path / "bob.json")
+    verity("keygen", "--outfile", alice)
+    bob_address = verity("keygen", "--outfile", bob).stdout.strip()
+    assert len(verity("airdrop", "--rpc", url, "--keypair", alice, str(5 * SOL)).stdout.strip()) > 80
+    assert verity("balance", "--rpc", url, "--keypair", alice).stdout.strip() == "5 SOL (5000000000 lamports)"
+    verity("transfer", "--rpc", url, "--keypair", alice, "--to", bob_address, "--lamports", "1500000000")
+    assert verity("balance", "--rpc", url, bob_address).stdout.strip() == "1.5 SOL (1500000000 lamports)"
+    # Errors: one line, non-zero exit, nothing on stdout.
+    for args in (["transfer", "--rpc", url, "--keypair", bob, "--to", bob_address, "--lamports", str(100 * SOL)],
+                 ["balance", "--rpc", "not a url", bob_address],
+                 ["balance", "--rpc", "http://127.0.0.1:9", bob_address],
+                 ["balance", "--rpc", url, "0OIl"]):
+        proc = verity(*args, ok=False)
+        assert proc.returncode != 0 and proc.stdout == "", args
+        assert len(proc.stderr.strip().split("\n")) == 1, proc.stderr
