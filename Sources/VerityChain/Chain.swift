@@ -73,8 +73,8 @@ public struct Chain: Sendable {
 
     /// Runs `tx` against the current state without keeping anything: what sendTransaction's
     /// preflight and simulateTransaction report.
-    public func simulate(_ tx: Transaction) -> Result<TransactionOutcome, TransactionError> {
-        if !tx.verifySignatures() { return .failure(.signatureFailure) }
+    public func simulate(_ tx: Transaction, verifySignatures: Bool = true) -> Result<TransactionOutcome, TransactionError> {
+        if verifySignatures && !tx.verifySignatures() { return .failure(.signatureFailure) }
         if Set(tx.message.accountKeys).count != tx.message.accountKeys.count { return .failure(.accountLoadedTwice) }
         if processed[tx.id] != nil { return .failure(.alreadyProcessed) }
         if !isBlockhashValid(tx.message.recentBlockhash, at: lastTimestamp) { return .failure(.blockhashNotFound) }
@@ -98,12 +98,17 @@ public struct Chain: Sendable {
     /// pay. The rest run in waves of transactions whose locked accounts do not overlap
     /// (writable against anything), each wave in parallel when `parallel`, with the same result
     /// as running them one by one in order.
-    public mutating func produceBlock(_ candidates: [Transaction], timestamp: Int64, parallel: Bool = true) -> Production {
+    ///
+    /// `signaturesVerified` tells it the caller (the sequencer, on admission) already checked
+    /// every candidate's signatures; replay never passes it.
+    public mutating func produceBlock(_ candidates: [Transaction], timestamp: Int64, parallel: Bool = true, signaturesVerified: Bool = false) -> Production {
         let now = max(timestamp, lastTimestamp)
         var dropped = [(transaction: Transaction, error: TransactionError)]()
         // Signatures are independent of state: check them all at once.
-        var signaturesOK = [Bool](repeating: false, count: candidates.count)
-        if parallel && candidates.count > 16 {
+        var signaturesOK = [Bool](repeating: signaturesVerified, count: candidates.count)
+        if signaturesVerified {
+            // Checked on admission.
+        } else if parallel && candidates.count > 16 {
             signaturesOK.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let results = out
                 DispatchQueue.concurrentPerform(iterations: candidates.count) { results[$0] = candidates[$0].verifySignatures() }

@@ -88,6 +88,38 @@ public struct RPCClient: Sendable {
         return signature
     }
 
+    /// Sends several signed transactions in one JSON-RPC batch request (skipping preflight);
+    /// returns each one's signature or error, in order.
+    public func sendBatch(_ transactions: [Transaction]) async throws(ClientError) -> [Result<Signature, ClientError>] {
+        var calls = [JSONValue]()
+        for (i, tx) in transactions.enumerated() {
+            guard let encoded = try? tx.base64() else { throw .malformedReply("cannot encode transaction \(i)") }
+            calls.append(.object([
+                ("jsonrpc", .string("2.0")), ("id", .int(Int64(i))), ("method", .string("sendTransaction")),
+                ("params", .array([.string(encoded), .object([("encoding", .string("base64")), ("skipPreflight", .bool(true))])])),
+            ]))
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(JSONValue.array(calls).text.utf8)
+        let data: Data
+        do { (data, _) = try await session.data(for: request) } catch { throw .transport("\(url): \(error.localizedDescription)") }
+        guard let replies = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]], replies.count == transactions.count else {
+            throw .malformedReply("batch reply is not a list of \(transactions.count) responses")
+        }
+        var results = [Result<Signature, ClientError>](repeating: .failure(.malformedReply("missing")), count: transactions.count)
+        for reply in replies {
+            guard let id = (reply["id"] as? NSNumber)?.intValue, id >= 0, id < transactions.count else { continue }
+            if let text = reply["result"] as? String, let signature = try? Signature(base58: text) {
+                results[id] = .success(signature)
+            } else if let error = reply["error"] as? [String: Any] {
+                results[id] = .failure(.rpc(code: (error["code"] as? NSNumber)?.intValue ?? 0, message: error["message"] as? String ?? ""))
+            }
+        }
+        return results
+    }
+
     public func requestAirdrop(_ key: PublicKey, lamports: UInt64) async throws(ClientError) -> Signature {
         guard let text = try await call("requestAirdrop", [.string(key.base58), .uint(lamports)]) as? String, let signature = try? Signature(base58: text) else {
             throw .malformedReply("requestAirdrop did not return a signature")

@@ -51,7 +51,7 @@ public enum NodeServer {
                 .upgrade([:]) { inbound, outbound, _ in
                     let (stream, continuation) = AsyncStream<String>.makeStream()
                     let connection = await hub.connect(continuation)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
+                    await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await text in stream { try await outbound.write(.text(text)) }
                         }
@@ -68,7 +68,7 @@ public enum NodeServer {
                     }
                 }
             },
-            configuration: .init(address: .hostname(config.host, port: config.webSocketPort ?? config.rpcPort + 1)))
+            configuration: .init(address: .hostname(config.host, port: config.webSocketPort ?? (config.rpcPort == 0 ? 0 : config.rpcPort + 1))))
         let slot = config.slotMs, heartbeat = Int64(config.heartbeatMs)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

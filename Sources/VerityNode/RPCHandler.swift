@@ -144,7 +144,10 @@ public struct RPCHandler: Sendable {
         let tx: Transaction
         do { tx = try Transaction(wireBytes: bytes) } catch { throw .invalidParams("failed to deserialize transaction: \(error)") }
         let skip = config["skipPreflight"] as? Bool ?? false
-        do { return .string(try await sequencer.submit(tx, skipPreflight: skip).base58) } catch { throw Self.rpcError(error) }
+        // Checked here, on the request's task, so signature checks use every core; the
+        // sequencer actor then only orders and executes.
+        guard tx.verifySignatures() else { throw .signatureVerificationFailure }
+        do { return .string(try await sequencer.submit(tx, skipPreflight: skip, signaturesVerified: true).base58) } catch { throw Self.rpcError(error) }
     }
 
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {

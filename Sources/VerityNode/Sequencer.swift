@@ -152,12 +152,15 @@ public actor Sequencer {
 
     /// Queues `tx` for the next block after checking its signatures and, unless `skipPreflight`,
     /// simulating it.
-    public func submit(_ tx: Transaction, skipPreflight: Bool) throws(SubmitError) -> Signature {
+    ///
+    /// `signaturesVerified` says the caller already checked the signatures (the RPC handler does,
+    /// off the actor, so that checks run on every core); the block then skips checking them again.
+    public func submit(_ tx: Transaction, skipPreflight: Bool, signaturesVerified: Bool = false) throws(SubmitError) -> Signature {
         if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
-        guard tx.verifySignatures() else { throw .signatureVerificationFailure }
+        guard signaturesVerified || tx.verifySignatures() else { throw .signatureVerificationFailure }
         if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
         if !skipPreflight {
-            switch chain.simulate(tx) {
+            switch chain.simulate(tx, verifySignatures: false) {
             case let .success(outcome):
                 if let error = outcome.error { throw .simulationFailed(error, logs: outcome.logs) }
             case let .failure(error):
@@ -197,7 +200,8 @@ public actor Sequencer {
         let batch = pending
         pending = []
         pendingIDs = []
-        let production = chain.produceBlock(batch, timestamp: now)
+        // Every pending transaction's signatures were checked on admission.
+        let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)
         if let store {
             // Durable before anyone hears of it. If storing fails the in-memory chain is ahead of
             // the disk: stop here rather than report what a restart would lose.

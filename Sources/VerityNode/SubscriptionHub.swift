@@ -103,7 +103,7 @@ public actor SubscriptionHub {
         // A signature already in a block is answered at once.
         if case let .signature(signature) = topic, let status = await sequencer.status(signature) {
             let message = Self.signatureNotification(id: id, slot: status.slot, error: status.error)
-            Task { await self.sendLater(message, connection: connection, subscription: id, final: true) }
+            Task { self.sendLater(message, connection: connection, subscription: id, final: true) }
         }
         return .uint(UInt64(id))
     }
@@ -132,7 +132,7 @@ public actor SubscriptionHub {
         var changed = Set<PublicKey>()
         for entry in block.entries { changed.formUnion(entry.outcome.writes.keys) }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
-            let send = { (message: JSONValue) in self.connections[subscription.connection]?.yield(message.text) }
+            let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
             switch subscription.topic {
             case .slot:
                 send(Self.notification("slotNotification", id: id, result: .object([

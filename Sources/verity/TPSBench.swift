@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import VerityChain
+import VerityClient
+import VerityCore
+import VerityNode
+
+struct TPSBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tps",
+        abstract: "End-to-end transfers per second: a node (with its SQLite store) on a local port, clients sending signed transfers over HTTP, counting confirmed ones."
+    )
+
+    @Option(help: "Transfers to send in the throughput phase.")
+    var transactions: Int = 20_000
+
+    @Option(help: "Funded payer accounts the transfers rotate through.")
+    var payers: Int = 512
+
+    @Option(help: "Concurrent HTTP senders.")
+    var concurrency: Int = 8
+
+    @Option(help: "Transactions per JSON-RPC batch request.")
+    var batch: Int = 50
+
+    @Option(help: "Seconds of the latency phase, at half the measured throughput.")
+    var latencySeconds: Double = 5
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
+        #endif
+        guard transactions > 0, payers > 0, concurrency > 0, batch > 0 else { throw CLIError("counts must be positive") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-tps-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sequencer = try Sequencer(store: try BlockStore(directory: directory), faucetLamports: 1 << 62, identity: Keypair(), now: NodeServer.nowMs())
+        var config = NodeConfig()
+        config.rpcPort = 0
+        config.webSocketPort = 0
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let server = Task { try await NodeServer.run(config: config, sequencer: sequencer) { port in portContinuation.yield(port) } }
+        defer { server.cancel() }
+        var ports = portStream.makeAsyncIterator()
+        guard let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") else { throw CLIError("node did not start") }
+        let client = RPCClient(url: url)
+
+        // Fund the payers.
+        let keys = (0..<payers).map { _ in Keypair() }
+        var last: Signature?
+        for key in keys { last = try await client.requestAirdrop(key.publicKey, lamports: 1_000_000_000_000) }
+        if let last, let error = try await client.confirm(last) { throw CLIError("funding failed: \(error)") }
+
+        let recipients = (0..<64).map { _ in Keypair().publicKey }
+        func sign(_ count: Int, offset: Int) async throws -> [Transaction] {
+            let blockhash = try await client.latestBlockhash()
+            return try (0..<count).map { i in
+                let payer = keys[(i + offset) % keys.count]
+                let message = try Message.compile(
+                    payer: payer.publicKey,
+                    instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipients[i % recipients.count], lamports: UInt64(1000 + i + offset))],
+                    recentBlockhash: blockhash)
+                return try Transaction(message: message, signers: [payer])
+            }
+        }
+
+        // Phase 1: throughput.
+        let txs = try await sign(transactions, offset: 0)
+        print("node on \(url); \(payers) payers funded; \(transactions) transfers signed")
+        let tracker = Tracker(count: txs.count)
+        let start = ContinuousClock.now
+        let chunks = stride(from: 0, to: txs.count, by: batch).map { $0..<min(txs.count, $0 + batch) }
+        let poller = Task { try await tracker.poll(client, signatures: txs.map(\.id), start: start) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    for chunk in chunks.indices where chunk % concurrency == worker {
+                        let range = chunks[chunk]
+                        let sentAt = ContinuousClock.now - start
+                        let results = try await client.sendBatch(Array(txs[range]))
+                        await tracker.sent(range, at: sentAt, results: results)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let sendTime = ContinuousClock.now - start
+        let summary = try await poller.value
+        let seconds = Self.seconds(summary.lastConfirmation)
+        print(String(format: "throughput: %d of %d confirmed in %.2f s = %.0f TPS (sending took %.2f s; %d refused at send)",
+                     summary.confirmed, transactions, seconds, Double(summary.confirmed) / seconds, Self.seconds(sendTime), summary.refused))
+        print(String(format: "  send→processed latency under full load: p50 %.0f ms, p99 %.0f ms", summary.p50, summary.p99))
+
+        // Phase 2: latency at half that rate.
+        let rate = max(1, Double(summary.confirmed) / seconds / 2)
+        let count = max(batch, Int(rate * latencySeconds))
+        let paced = try await sign(count, offset: 7)
+        let pacedTracker = Tracker(count: count)
+        let pacedStart = ContinuousClock.now
+        let pacedPoller = Task { try await pacedTracker.poll(client, signatures: paced.map(\.id), start: pacedStart) }
+        let step = 20 // send every 20 ms
+        let perStep = max(1, Int(rate * Double(step) / 1000))
+        var index = 0
+        while index < paced.count {
+            let range = index..<min(paced.count, index + perStep)
+            let sentAt = ContinuousClock.now - pacedStart
+            let results = try await client.sendBatch(Array(paced[range]))
+            await pacedTracker.sent(range, at: sentAt, results: results)
+            index = range.upperBound
+            try await Task.sleep(until: pacedStart.advanced(by: .milliseconds(step * (index / perStep))), clock: .continuous)
+        }
+        let paceSummary = try await pacedPoller.value
+        print(String(format: "latency at %.0f TPS offered (half of the above): p50 %.0f ms, p99 %.0f ms (%d of %d confirmed)",
+                     rate, paceSummary.p50, paceSummary.p99, paceSummary.confirmed, count))
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+}
+
+/// Send and confirmation times of one phase's transactions.
+actor Tracker {
+    private var sentAt: [Duration?]
+    private var confirmedAt: [Duration?]
+    private var refused = 0
+
+    init(count: Int) {
+        sentAt = Array(repeating: nil, count: count)
+        confirmedAt = Array(repeating: nil, count: count)
+    }
+
+    func sent(_ range: Range<Int>, at time: Duration, results: [Result<Signature, ClientError>]) {
+        for (i, result) in zip(range, results) {
+            if case .success = result { sentAt[i] = time } else { refused += 1 }
+        }
+    }
+
+    struct Summary: Sendable {
+        let confirmed: Int
+        let refused: Int
+        let lastConfirmation: Duration
+        let p50: Double
+        let p99: Double
+    }
+
+    /// Polls statuses every 20 ms until every sent transaction is confirmed (or 60 s pass).
+    func poll(_ client: RPCClient, signatures: [Signature], start: ContinuousClock.Instant) async throws -> Summary {
+        let deadline = start.advanced(by: .seconds(60))
+        var pending = Array(signatures.indices)
+        while ContinuousClock.now < deadline {
+            var still = [Int]()
+            for chunk in stride(from: 0, to: pending.count, by: 256) {
+                let indices = Array(pending[chunk..<min(pending.count, chunk + 256)])
+                let statuses = try await client.statuses(indices.map { signatures[$0] })
+                let now = ContinuousClock.now - start
+                for (i, status) in zip(indices, statuses) {
+                    if status != nil { confirmedAt[i] = now } else { still.append(i) }
+                }
+            }
+            pending = still.filter { sentAt[$0] != nil || !isDone }
+            if pending.isEmpty || (isDone && pending.allSatisfy { sentAt[$0] == nil }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var latencies = [Double]()
+        var last = Duration.zero
+        for i in signatures.indices {
+            guard let sent = sentAt[i], let confirmed = confirmedAt[i] else { continue }
+            latencies.append(TPSBench.seconds(confirmed - sent) * 1000)
+            last = max(last, confirmed)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        return Summary(confirmed: latencies.count, refused: refused, lastConfirmation: last, p50: percentile(0.5), p99: percentile(0.99))
+    }
+
+    /// Whether every transaction has been sent (or refused).
+    private var isDone: Bool { sentAt.indices.allSatisfy { sentAt[$0] != nil } || refused > 0 && sentAt.filter { $0 != nil }.count + refused == sentAt.count }
+}
