@@ -92,15 +92,21 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Helpers shared by the test targets (a seeded random generator).
+        .target(
+            name: "VerityTestSupport",
+            path: "Tests/VerityTestSupport",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "VerityCoreTests",
-            dependencies: ["VerityCore"],
+            dependencies: ["VerityCore", "VerityTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "VerityTensorTests",
-            dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore"],
+            dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore", "VerityTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -111,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityChainTests",
-            dependencies: ["VerityChain", "VerityCore"],
+            dependencies: ["VerityChain", "VerityCore", "VerityTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

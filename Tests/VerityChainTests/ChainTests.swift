@@ -1,4 +1,5 @@
 import Testing
+import VerityTestSupport
 import VerityCore
 @testable import VerityChain
 
@@ -48,7 +49,7 @@ import VerityCore
     @Test func parallelExecutionEqualsSequential() throws {
         var parallel = Fixture(funded: 12, lamports: 2 * Fixture.sol)
         var sequential = Fixture(funded: 12, lamports: 2 * Fixture.sol)
-        var rng = SplitMix(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         for round in 0..<12 {
             var txs = [Transaction]()
             for _ in 0..<Int.random(in: 20...120, using: &rng) {
@@ -85,7 +86,7 @@ import VerityCore
     @Test func replayReproducesEveryBlock() throws {
         var f = Fixture(funded: 6)
         var blocks = [Block]()
-        var rng = SplitMix(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         for _ in 0..<8 {
             let txs = try (0..<10).map { _ in
                 try f.transfer(f.keys[Int.random(in: 0..<6, using: &rng)], f.keys[Int.random(in: 0..<6, using: &rng)].publicKey, UInt64.random(in: 1...3 * Fixture.sol, using: &rng))
@@ -104,18 +105,5 @@ import VerityCore
         #expect(throws: ChainError.self) { try other.chain.replay(tampered) }
         var skipping = Fixture(funded: 6)
         #expect(throws: ChainError.outOfOrder(expected: 1, got: 2)) { try skipping.chain.replay(blocks[1]) }
-    }
-}
-
-/// SplitMix64 for reproducible workloads.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@_exported import VerityTestSupport
 
 /// The known-answer vectors produced by `Tests/VerityCoreTests/Fixtures/gen_core_vectors.py` with the Python
 /// `solders` package (Solana's own Rust code): every byte Verity makes must equal them.
