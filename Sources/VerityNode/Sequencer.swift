@@ -46,10 +46,13 @@ public actor Sequencer {
     /// window at one block per 50 ms slot. Validity itself is decided by block time.
     public static let blockhashValidBlocks: UInt64 = 1200
 
-    public init(genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64) {
+    public init(
+        genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64,
+        config: ChainConfig = ChainConfig()
+    ) {
         var accounts = genesisAccounts
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
-        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now)
+        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
         blocks = []
         self.faucet = faucet
         self.identity = identity
@@ -59,7 +62,7 @@ public actor Sequencer {
     /// Opens the sequencer stored in `store`: a new chain (with a new faucet holding
     /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
     /// replayed and checked.
-    public init(store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64) throws {
+    public init(store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig()) throws {
         let record: GenesisRecord
         if let stored = try store.genesis() {
             record = stored
@@ -71,7 +74,7 @@ public actor Sequencer {
         let faucet = try record.faucetKeypair.map { try Keypair(solanaBytes: $0) }
         var accounts = [PublicKey: Account]()
         if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
-        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp)
+        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config)
         var blocks = [Block]()
         var statuses = [Signature: SignatureStatus]()
         for stored in try store.blocks() {

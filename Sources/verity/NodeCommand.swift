@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VerityChain
 import VerityCore
 import VerityNode
 
@@ -27,21 +28,27 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "The node's identity keypair file (default: a fresh key).")
     var keypair: String?
 
+    @Option(help: "How long a recent blockhash stays valid, in milliseconds of block time (all replicas must agree).")
+    var blockhashTtlMs: Int64 = ChainConfig().blockhashMaxAgeMs
+
     func run() async throws {
         guard (1...65535).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65535") }
         guard (1...10_000).contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
+        guard blockhashTtlMs >= 1000 else { throw CLIError("--blockhash-ttl-ms must be at least 1000") }
+        var chainConfig = ChainConfig()
+        chainConfig.blockhashMaxAgeMs = blockhashTtlMs
         let identity = try keypair.map(KeypairStore.read) ?? Keypair()
         let sequencer: Sequencer
         if let dataDir {
             do {
-                sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs())
+                sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig)
             } catch {
                 throw CLIError("cannot open the node's store in \(dataDir): \(error)")
             }
         } else {
             FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in memory and lost when the node stops\n".utf8))
             let faucet = faucetLamports > 0 ? Keypair() : nil
-            sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs())
+            sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig)
         }
         var config = NodeConfig()
         config.host = bind

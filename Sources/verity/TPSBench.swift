@@ -111,6 +111,25 @@ struct TPSBench: AsyncParsableCommand {
         let paceSummary = try await pacedPoller.value
         print(String(format: "latency at %.0f TPS offered (half of the above): p50 %.0f ms, p99 %.0f ms (%d of %d confirmed)",
                      rate, paceSummary.p50, paceSummary.p99, paceSummary.confirmed, count))
+
+        // Phase 3: RPC reads, one getBalance per HTTP request.
+        let readStart = ContinuousClock.now
+        let readUntil = readStart.advanced(by: .seconds(2))
+        let reads = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var n = 0
+                    while ContinuousClock.now < readUntil {
+                        _ = try await client.balance(keys[(worker * 31 + n) % keys.count].publicKey)
+                        n += 1
+                    }
+                    return n
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        print(String(format: "getBalance: %.0f requests/s (%d concurrent clients, one call per HTTP request)",
+                     Double(reads) / Self.seconds(ContinuousClock.now - readStart), concurrency))
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -270,3 +271,47 @@ def test_wallet_commands_against_the_node(node, tmp_path):
         proc = verity(*args, ok=False)
         assert proc.returncode != 0 and proc.stdout == "", args
         assert len(proc.stderr.strip().split("\n")) == 1, proc.stderr
+
+
+def test_expired_blockhash_and_oversized_body(tmp_path):
+    """A node with a 1.5 s blockhash lifetime refuses a transaction whose blockhash has aged out."""
+    binary = os.environ.get("VERITY_BIN")
+    if not binary:
+        pytest.fail("VERITY_BIN is not set", pytrace=False)
+    port = free_port()
+    proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1000 * SOL), "--blockhash-ttl-ms", "1500"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                if raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).get("result") == "ok":
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    pytest.fail("node did not start")
+                time.sleep(0.05)
+
+        async def body():
+            async with AsyncClient(url) as client:
+                payer = await funded(client)
+                old = (await client.get_latest_blockhash()).value.blockhash
+                tx = await signed(client, payer, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=1))], blockhash=old)
+                await asyncio.sleep(3.0)  # heartbeat blocks move block time past the 1.5 s lifetime
+                valid = raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "isBlockhashValid", "params": [str(old)]})
+                assert valid["result"]["value"] is False
+                with pytest.raises(RPCException) as expired:
+                    await client.send_transaction(tx)
+                assert "Blockhash not found" in str(expired.value)
+        run(body())
+
+        # A body over the 1 MiB limit is refused with 413, and the node keeps serving.
+        request = urllib.request.Request(url, data=b"[" + b" " * (2 << 20) + b"]", headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as too_big:
+            urllib.request.urlopen(request, timeout=10)
+        assert too_big.value.code == 413
+        assert raw_rpc(url, {"jsonrpc": "2.0", "id": 2, "method": "getHealth"})["result"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
