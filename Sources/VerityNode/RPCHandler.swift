@@ -153,20 +153,20 @@ public struct RPCHandler: Sendable {
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {
         guard let list = params.values.first as? [Any] else { throw .invalidParams("expected an array of signatures") }
         guard list.count <= 256 else { throw .invalidParams("too many signatures: \(list.count) (at most 256)") }
-        var values = [JSONValue]()
+        var signatures = [Signature]()
         for item in list {
             guard let text = item as? String, let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(item)") }
-            // Every status stays in memory, so searchTransactionHistory changes nothing here.
-            guard let status = await sequencer.status(signature) else {
-                values.append(.null)
-                continue
-            }
-            let err = status.error.map(\.json) ?? .null
-            values.append(.object([
-                ("slot", .uint(status.slot)), ("confirmations", .null), ("err", err),
+            signatures.append(signature)
+        }
+        // Every status stays in memory, so searchTransactionHistory changes nothing here.
+        let found = await sequencer.statuses(signatures)
+        let values: [JSONValue] = found.map { status in
+            guard let status else { return .null }
+            return .object([
+                ("slot", .uint(status.slot)), ("confirmations", .null), ("err", status.error.map(\.json) ?? .null),
                 ("status", status.error.map { .object([("Err", $0.json)]) } ?? .object([("Ok", .null)])),
                 ("confirmationStatus", .string("finalized")),
-            ]))
+            ])
         }
         return await withContext(.array(values))
     }

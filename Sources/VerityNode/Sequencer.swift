@@ -119,6 +119,8 @@ public actor Sequencer {
     public func isBlockhashValid(_ hash: Hash) -> Bool { chain.isBlockhashValid(hash, at: chain.lastTimestamp) }
     public func account(_ key: PublicKey) -> Account? { chain.account(key) }
     public func status(_ signature: Signature) -> SignatureStatus? { statuses[signature] }
+    /// Several statuses in one call (one hop onto the actor instead of one per signature).
+    public func statuses(_ signatures: [Signature]) -> [SignatureStatus?] { signatures.map { statuses[$0] } }
     public func block(_ slot: UInt64) -> Block? {
         guard slot >= 1, Int(slot) <= blocks.count else { return nil }
         return blocks[Int(slot) - 1]

@@ -140,6 +140,7 @@ actor Tracker {
     private var sentAt: [Duration?]
     private var confirmedAt: [Duration?]
     private var refused = 0
+    private var sentCount = 0
 
     init(count: Int) {
         sentAt = Array(repeating: nil, count: count)
@@ -148,7 +149,12 @@ actor Tracker {
 
     func sent(_ range: Range<Int>, at time: Duration, results: [Result<Signature, ClientError>]) {
         for (i, result) in zip(range, results) {
-            if case .success = result { sentAt[i] = time } else { refused += 1 }
+            if case .success = result {
+                sentAt[i] = time
+                sentCount += 1
+            } else {
+                refused += 1
+            }
         }
     }
 
@@ -165,17 +171,20 @@ actor Tracker {
         let deadline = start.advanced(by: .seconds(60))
         var pending = Array(signatures.indices)
         while ContinuousClock.now < deadline {
-            var still = [Int]()
-            for chunk in stride(from: 0, to: pending.count, by: 256) {
-                let indices = Array(pending[chunk..<min(pending.count, chunk + 256)])
+            // Only what has been sent: asking about the rest would load the node for nothing.
+            var still = pending.filter { sentAt[$0] == nil }
+            let sent = pending.filter { sentAt[$0] != nil }
+            for chunk in stride(from: 0, to: sent.count, by: 256) {
+                let indices = Array(sent[chunk..<min(sent.count, chunk + 256)])
                 let statuses = try await client.statuses(indices.map { signatures[$0] })
                 let now = ContinuousClock.now - start
                 for (i, status) in zip(indices, statuses) {
                     if status != nil { confirmedAt[i] = now } else { still.append(i) }
                 }
             }
-            pending = still.filter { sentAt[$0] != nil || !isDone }
-            if pending.isEmpty || (isDone && pending.allSatisfy { sentAt[$0] == nil }) { break }
+            let done = isDone
+            pending = done ? still.filter { sentAt[$0] != nil } : still
+            if pending.isEmpty && done { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         var latencies = [Double]()
@@ -191,5 +200,5 @@ actor Tracker {
     }
 
     /// Whether every transaction has been sent (or refused).
-    private var isDone: Bool { sentAt.indices.allSatisfy { sentAt[$0] != nil } || refused > 0 && sentAt.filter { $0 != nil }.count + refused == sentAt.count }
+    private var isDone: Bool { sentCount + refused == sentAt.count }
 }
