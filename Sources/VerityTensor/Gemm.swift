@@ -21,6 +21,11 @@ public enum Gemm {
         m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix, bias: UnsafePointer<Float>?,
         c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
+        guard m > 0, b.n > 0 else { return }
+        if b.k == 0 {
+            for i in 0..<m { for j in 0..<b.n { c[i * ldc + j] = bias?[j] ?? 0 } }
+            return
+        }
         b.data.withUnsafeBufferPointer { packed in
             multiply(m: m, a: a, lda: lda, packedB: packed.baseAddress!, k: b.k, n: b.n, bias: bias, c: c, ldc: ldc, parallel: parallel)
         }

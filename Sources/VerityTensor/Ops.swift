@@ -11,6 +11,7 @@ public enum Ops {
             throw .shapeMismatch("gather: index \(bad) out of range 0..<\(rows)")
         }
         var out = Tensor(zeros: [indices.count, width])
+        guard width > 0, !indices.isEmpty else { return out }
         table.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
                 for (r, index) in indices.enumerated() {
@@ -24,6 +25,7 @@ public enum Ops {
     /// x += y, elementwise; shapes must match.
     public static func add(_ x: inout Tensor, _ y: Tensor) throws(TensorError) {
         guard x.shape == y.shape else { throw .shapeMismatch("add: \(x.shape) vs \(y.shape)") }
+        guard x.count > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { a in
             y.storage.withUnsafeBufferPointer { b in
                 let n = a.count
@@ -59,7 +61,7 @@ public enum Ops {
 
     /// Softmax over the last dimension, in place.
     public static func softmax(_ x: inout Tensor) {
-        guard let width = x.shape.last, width > 0 else { return }
+        guard let width = x.shape.last, width > 0, x.count > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { a in
             Kernels.softmax(a.baseAddress!, rows: a.count / width, width: width, valid: width)
         }
@@ -70,7 +72,7 @@ public enum Ops {
         guard let width = x.shape.last, width == gamma.count, width == beta.count else {
             throw .shapeMismatch("layer norm: \(x.shape) with γ \(gamma.count), β \(beta.count)")
         }
-        guard width > 0 else { return }
+        guard width > 0, x.count > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { a in
             gamma.withUnsafeBufferPointer { g in
                 beta.withUnsafeBufferPointer { b in
@@ -90,6 +92,7 @@ public enum Ops {
             throw .shapeMismatch("attention: qkv \(qkv.shape) for \(layout.tokenCount) tokens and \(heads) heads")
         }
         let hidden = qkv.shape[1] / 3
+        guard layout.tokenCount > 0, hidden > 0 else { return Tensor(zeros: [layout.tokenCount, hidden]) }
         let d = hidden / heads
         let scale = 1 / Float(d).squareRoot()
         var out = Tensor(zeros: [layout.tokenCount, hidden])
@@ -141,6 +144,7 @@ public enum Ops {
         guard x.rank == 2, x.shape[0] == layout.tokenCount else { throw .shapeMismatch("mean pool: \(x.shape) for \(layout.tokenCount) tokens") }
         let width = x.shape[1]
         var out = Tensor(zeros: [layout.count, width])
+        guard width > 0, layout.count > 0 else { return out }
         x.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
                 for s in 0..<layout.count {

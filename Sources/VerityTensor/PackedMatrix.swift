@@ -11,6 +11,7 @@ public struct PackedMatrix: Sendable {
     /// Packs a row-major k×n matrix.
     public init(k: Int, n: Int, rowMajor b: [Float]) throws(TensorError) {
         guard b.count == k * n else { throw .shapeMismatch("packing \(k)×\(n) from \(b.count) floats") }
+        guard k > 0, n > 0 else { throw .invalidShape([k, n]) }
         self.k = k
         self.n = n
         data = [Float](unsafeUninitializedCapacity: GemmPacking.packedBCount(k: k, n: n)) { out, count in
@@ -23,6 +24,7 @@ public struct PackedMatrix: Sendable {
     /// `x · packed` computes `x · Wᵀ`.
     public init(transposing w: [Float], outFeatures n: Int, inFeatures k: Int) throws(TensorError) {
         guard w.count == k * n else { throw .shapeMismatch("packing \(n)×\(k) weight from \(w.count) floats") }
+        guard k > 0, n > 0 else { throw .invalidShape([n, k]) }
         self.k = k
         self.n = n
         data = [Float](unsafeUninitializedCapacity: GemmPacking.packedBCount(k: k, n: n)) { out, count in

@@ -127,3 +127,19 @@ struct RowKernelSet: CustomStringConvertible, Sendable {
         #expect(zero.storage == [0, 0])
     }
 }
+
+@Suite struct DegenerateShapeTests {
+    /// Empty tensors and zero-width rows pass through every op without touching memory.
+    @Test func emptyInputsAreHarmless() throws {
+        var empty = Tensor(zeros: [0, 4])
+        Ops.softmax(&empty)
+        Ops.gelu(&empty)
+        try Ops.layerNorm(&empty, gamma: [1, 1, 1, 1], beta: [0, 0, 0, 0], epsilon: 1e-5)
+        try Ops.add(&empty, Tensor(zeros: [0, 4]))
+        #expect(empty.count == 0)
+        #expect(try Ops.gather(Tensor(zeros: [3, 0]), [0, 2]).shape == [2, 0])
+        #expect(try Ops.gather(Tensor(zeros: [3, 2]), []).shape == [0, 2])
+        #expect(throws: TensorError.self) { try PackedMatrix(k: 0, n: 3, rowMajor: []) }
+        #expect(try Ops.meanPool(Tensor(zeros: [2, 0]), layout: SequenceLayout(lengths: [2])).shape == [1, 0])
+    }
+}
