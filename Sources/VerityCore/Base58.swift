@@ -12,30 +12,46 @@ public enum Base58 {
         return table
     }()
 
+    /// 58¹⁰, the largest power of 58 that fits a UInt64: the big-number arithmetic works in
+    /// chunks of ten base-58 digits against 32-bit words, about forty times fewer steps than
+    /// digit by digit.
+    static let chunk: UInt64 = 430_804_206_899_405_824
+    static let chunkDigits = 10
+
     /// Encodes bytes as base58 text.
     public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let input = Array(bytes)
         var zeros = 0
         while zeros < input.count && input[zeros] == 0 { zeros += 1 }
-        // log(256) / log(58) ≈ 1.366: enough base-58 digits for the rest.
-        var digits = [UInt8](repeating: 0, count: (input.count - zeros) * 138 / 100 + 1)
-        var length = 0
-        for byte in input[zeros...] {
-            var carry = Int(byte)
-            var i = 0
-            var k = digits.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += 256 * Int(digits[k])
-                digits[k] = UInt8(carry % 58)
-                carry /= 58
-                i += 1
-                k -= 1
-            }
-            length = i
+        // The rest as big-endian 32-bit words.
+        let rest = input[zeros...]
+        var words = [UInt32](repeating: 0, count: (rest.count + 3) / 4)
+        let pad = words.count * 4 - rest.count
+        for (i, byte) in rest.enumerated() {
+            let position = i + pad
+            words[position / 4] |= UInt32(byte) << (8 * (3 - position % 4))
         }
+        // Repeatedly divide by 58¹⁰; each remainder is ten digits, least significant first.
+        var digits = [UInt8]()
+        digits.reserveCapacity(rest.count * 138 / 100 + chunkDigits)
+        var start = 0
+        while start < words.count {
+            var remainder: UInt64 = 0
+            for i in start..<words.count {
+                let (quotient, r) = chunk.dividingFullWidth((high: remainder >> 32, low: (remainder << 32) | UInt64(words[i])))
+                words[i] = UInt32(truncatingIfNeeded: quotient)
+                remainder = r
+            }
+            while start < words.count && words[start] == 0 { start += 1 }
+            for _ in 0..<chunkDigits {
+                digits.append(UInt8(remainder % 58))
+                remainder /= 58
+            }
+        }
+        while let last = digits.last, last == 0 { digits.removeLast() }
         var out = [UInt8](repeating: alphabet[0], count: zeros)
-        out.reserveCapacity(zeros + length)
-        for d in digits[(digits.count - length)...] { out.append(alphabet[Int(d)]) }
+        out.reserveCapacity(zeros + digits.count)
+        for d in digits.reversed() { out.append(alphabet[Int(d)]) }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -44,27 +60,44 @@ public enum Base58 {
         let input = Array(text.utf8)
         var zeros = 0
         while zeros < input.count && input[zeros] == alphabet[0] { zeros += 1 }
-        // log(58) / log(256) ≈ 0.733: enough bytes for the rest.
-        var bytes = [UInt8](repeating: 0, count: (input.count - zeros) * 733 / 1000 + 1)
-        var length = 0
-        for (offset, c) in input[zeros...].enumerated() {
-            let value = digitValues[Int(c)]
-            if value == 0xFF {
-                throw .invalidBase58Character(Self.character(in: text, utf8Offset: zeros + offset), position: zeros + offset)
+        // The value as little-endian 32-bit words, built ten digits at a time.
+        var words = [UInt32]()
+        words.reserveCapacity(input.count * 733 / 4000 + 2)
+        var index = zeros
+        while index < input.count {
+            let end = min(input.count, index + chunkDigits)
+            var value: UInt64 = 0
+            var multiplier: UInt64 = 1
+            for position in index..<end {
+                let digit = digitValues[Int(input[position])]
+                if digit == 0xFF {
+                    throw .invalidBase58Character(Self.character(in: text, utf8Offset: position), position: position)
+                }
+                value = value * 58 + UInt64(digit)
+                multiplier *= 58
             }
-            var carry = Int(value)
-            var i = 0
-            var k = bytes.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += 58 * Int(bytes[k])
-                bytes[k] = UInt8(carry & 0xFF)
-                carry >>= 8
-                i += 1
-                k -= 1
+            var carry = value
+            for i in words.indices {
+                let product = UInt128(words[i]) * UInt128(multiplier) + UInt128(carry)
+                words[i] = UInt32(truncatingIfNeeded: product)
+                carry = UInt64(truncatingIfNeeded: product >> 32)
             }
-            length = i
+            while carry > 0 {
+                words.append(UInt32(truncatingIfNeeded: carry))
+                carry >>= 32
+            }
+            index = end
         }
-        return [UInt8](repeating: 0, count: zeros) + bytes[(bytes.count - length)...]
+        var bytes = [UInt8](repeating: 0, count: zeros)
+        var started = false
+        for word in words.reversed() {
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let byte = UInt8(truncatingIfNeeded: word >> UInt32(shift))
+                if byte != 0 { started = true }
+                if started { bytes.append(byte) }
+            }
+        }
+        return bytes
     }
 
     /// Decodes base58 text that must hold exactly `count` bytes.
