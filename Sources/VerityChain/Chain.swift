@@ -8,6 +8,8 @@ public struct ChainConfig: Sendable, Equatable {
     /// its block rate varies (50 ms under load, one heartbeat a second when idle).
     public var blockhashMaxAgeMs: Int64 = 60_000
     public var rent = Rent()
+    /// The compute market's rules.
+    public var market = MarketParams()
 
     public init() {}
 }
@@ -30,6 +32,7 @@ public struct Chain: Sendable {
     public let genesisHash: Hash
     public let config: ChainConfig
     let executor: TransactionExecutor
+    let crank: MarketCrank
     /// Recent blockhashes and their blocks' timestamps, oldest first.
     private var recent: [(hash: Hash, timestamp: Int64)]
     private var recentIndex: [Hash: Int64]
@@ -43,8 +46,14 @@ public struct Chain: Sendable {
     /// executable account of 1 lamport for each built-in program.
     public init(genesisAccounts: [PublicKey: Account], genesisTimestamp: Int64, config: ChainConfig = ChainConfig()) {
         self.config = config
-        executor = TransactionExecutor(rent: config.rent)
+        executor = TransactionExecutor(
+            rent: config.rent,
+            programs: [
+                SystemProgramProcessor(), ModelRegistryProgram(), ProviderProgram(params: config.market), JobMarketProgram(params: config.market),
+            ])
+        crank = MarketCrank(params: config.market)
         var initial = genesisAccounts.filter { !$0.value.isUnused }
+        for (key, account) in Self.marketGenesis(config) where initial[key] == nil { initial[key] = account }
         for programId in executor.programs.keys where initial[programId] == nil {
             initial[programId] = Account(lamports: 1, owner: Self.nativeLoader, executable: true)
         }
@@ -60,6 +69,19 @@ public struct Chain: Sendable {
         recent = [(genesis.blockhash, genesisTimestamp)]
         recentIndex = [genesis.blockhash: genesisTimestamp]
         processed = [:]
+    }
+
+    /// The market's accounts at genesis: the empty book (with the rules), the empty provider
+    /// directory, and the treasury, each rent-exempt.
+    static func marketGenesis(_ config: ChainConfig) -> [PublicKey: Account] {
+        func account(_ data: [UInt8], owner: PublicKey) -> Account {
+            Account(lamports: config.rent.minimumBalance(dataLength: data.count), data: data, owner: owner)
+        }
+        return [
+            Market.bookAddress: account(MarketBook(params: config.market).accountData, owner: Market.jobMarketId),
+            Market.directoryAddress: account(ProviderDirectory().accountData, owner: Market.providerProgramId),
+            Market.treasuryAddress: account([], owner: Market.jobMarketId),
+        ]
     }
 
     /// The account at `key`, or nil if it holds nothing.
@@ -78,7 +100,7 @@ public struct Chain: Sendable {
         if Set(tx.message.accountKeys).count != tx.message.accountKeys.count { return .failure(.accountLoadedTwice) }
         if processed[tx.id] != nil { return .failure(.alreadyProcessed) }
         if !isBlockhashValid(tx.message.recentBlockhash, at: lastTimestamp) { return .failure(.blockhashNotFound) }
-        return Self.attempt(executor, tx, accounts)
+        return Self.attempt(executor, tx, accounts, BlockClock(slot: slot + 1, timestampMs: lastTimestamp))
     }
 
     /// Whether `signature` was processed within the blockhash window.
@@ -88,6 +110,9 @@ public struct Chain: Sendable {
     public struct Production: Sendable {
         public let block: Block
         public let dropped: [(transaction: Transaction, error: TransactionError)]
+        /// Job accounts the market's end-of-block step changed (results posted by transactions
+        /// show in the block's entries).
+        public let marketJobs: [PublicKey]
     }
 
     /// Runs `candidates` in order into the next block, stamped `timestamp` (which must not go
@@ -141,12 +166,13 @@ public struct Chain: Sendable {
 
         var entries = [BlockEntry]()
         var changed = [PublicKey: Account?]()
+        let clock = BlockClock(slot: slot + 1, timestampMs: now)
         var start = 0
         while start < admitted.count {
             let end = Self.waveEnd(admitted, from: start)
             let wave = Array(admitted[start..<end])
             let snapshot = accounts
-            let results = run(wave, snapshot: snapshot, parallel: parallel)
+            let results = run(wave, snapshot: snapshot, clock: clock, parallel: parallel)
             for (tx, result) in zip(wave, results) {
                 switch result {
                 case let .success(outcome):
@@ -162,6 +188,12 @@ public struct Chain: Sendable {
             start = end
         }
 
+        let market = crank.run(accounts: &accounts, now: now)
+        for (key, account) in market.writes {
+            if account.isUnused { accounts[key] = nil }
+            changed[key] = account
+        }
+
         stateTree.update(changed)
         let block = Block(slot: slot + 1, parentHash: lastBlockhash, timestamp: now, entries: entries, stateRoot: stateTree.root)
         slot = block.slot
@@ -171,7 +203,7 @@ public struct Chain: Sendable {
         recent.append((block.blockhash, now))
         recentIndex[block.blockhash] = now
         prune(now: now)
-        return Production(block: block, dropped: dropped)
+        return Production(block: block, dropped: dropped, marketJobs: market.jobs)
     }
 
     /// Re-runs a stored block (on restart) and checks it reproduces exactly: the same
@@ -223,25 +255,27 @@ public struct Chain: Sendable {
         return end
     }
 
-    private func run(_ wave: [Transaction], snapshot: [PublicKey: Account], parallel: Bool) -> [Result<TransactionOutcome, TransactionError>] {
+    private func run(
+        _ wave: [Transaction], snapshot: [PublicKey: Account], clock: BlockClock, parallel: Bool
+    ) -> [Result<TransactionOutcome, TransactionError>] {
         let executor = self.executor
-        guard parallel && wave.count > 1 else { return wave.map { Self.attempt(executor, $0, snapshot) } }
+        guard parallel && wave.count > 1 else { return wave.map { Self.attempt(executor, $0, snapshot, clock) } }
         var results = [Result<TransactionOutcome, TransactionError>?](repeating: nil, count: wave.count)
         results.withUnsafeMutableBufferPointer { out in
             // Each iteration writes only its own slot; all join before the buffer is read.
             nonisolated(unsafe) let slots = out
             DispatchQueue.concurrentPerform(iterations: wave.count) { i in
-                slots[i] = Self.attempt(executor, wave[i], snapshot)
+                slots[i] = Self.attempt(executor, wave[i], snapshot, clock)
             }
         }
         return results.map { $0 ?? .failure(.sanitizeFailure) }
     }
 
     private static func attempt(
-        _ executor: TransactionExecutor, _ tx: Transaction, _ snapshot: [PublicKey: Account]
+        _ executor: TransactionExecutor, _ tx: Transaction, _ snapshot: [PublicKey: Account], _ clock: BlockClock
     ) -> Result<TransactionOutcome, TransactionError> {
         do throws(TransactionError) {
-            return .success(try executor.execute(tx, load: { snapshot[$0] }))
+            return .success(try executor.execute(tx, clock: clock, load: { snapshot[$0] }))
         } catch {
             return .failure(error)
         }

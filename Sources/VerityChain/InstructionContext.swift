@@ -1,5 +1,17 @@
 import VerityCore
 
+/// The block time a transaction runs at: the slot of the block being built and its timestamp
+/// (milliseconds since 1970, chosen by the sequencer and stored in the block, so replays agree).
+public struct BlockClock: Sendable, Equatable {
+    public let slot: UInt64
+    public let timestampMs: Int64
+
+    public init(slot: UInt64, timestampMs: Int64) {
+        self.slot = slot
+        self.timestampMs = timestampMs
+    }
+}
+
 /// The accounts one instruction sees, in the instruction's order, with their roles, writable
 /// in place. Programs change `accounts`; the runtime checks the changes afterwards.
 public struct InstructionContext {
@@ -10,8 +22,14 @@ public struct InstructionContext {
     public let isWritable: [Bool]
     public let data: [UInt8]
     public let rent: Rent
+    public let clock: BlockClock
     /// Lines for the transaction's log.
     public var logs: [String] = []
+    /// Lamports taken from system-owned signers through `transferFromSigner`, by position: the
+    /// runtime lets exactly these debits through, as it would a call into the System program.
+    public private(set) var systemDebits: [Int: UInt64] = [:]
+    /// Positions of accounts this program created at its own derived addresses.
+    public private(set) var created: Set<Int> = []
 
     /// Throws `notEnoughAccountKeys` unless the instruction names at least `count` accounts.
     public func require(accounts count: Int) throws(InstructionError) {
@@ -23,9 +41,47 @@ public struct InstructionContext {
         if !isSigner[index] { throw .missingRequiredSignature }
     }
 
+    /// Throws `invalidArgument` unless account `index` is writable.
+    public func requireWritable(_ index: Int) throws(InstructionError) {
+        if !isWritable[index] { throw .invalidArgument }
+    }
+
     /// Whether `key` signed the transaction as one of this instruction's accounts.
     public func signed(_ key: PublicKey) -> Bool {
         keys.indices.contains { keys[$0] == key && isSigner[$0] }
+    }
+
+    /// Moves lamports out of a writable, system-owned signer with no data into account `to`:
+    /// what a Solana program does by invoking the System program's transfer.
+    public mutating func transferFromSigner(from: Int, to: Int, lamports: UInt64) throws(InstructionError) {
+        try requireSigner(from)
+        try requireWritable(from)
+        try requireWritable(to)
+        guard accounts[from].owner == SystemProgram.programId, accounts[from].data.isEmpty else { throw .invalidAccountOwner }
+        guard accounts[from].lamports >= lamports else { throw .insufficientFunds }
+        accounts[from].lamports -= lamports
+        accounts[to].lamports += lamports
+        systemDebits[from, default: 0] += lamports
+    }
+
+    /// Creates the account at position `index`, which must be unused and sit at this program's
+    /// address derived from `seeds`, with `space` zero bytes owned by this program and funded
+    /// rent-exempt (plus `extraLamports`) by the signer at `payer`: what a Solana program does
+    /// with a signed call to the System program's createAccount.
+    public mutating func createDerivedAccount(at index: Int, seeds: [[UInt8]], space: Int, payer: Int, extraLamports: UInt64 = 0) throws(InstructionError) {
+        try requireWritable(index)
+        guard let derived = try? PublicKey.findProgramAddress(seeds: seeds, programId: programId), derived.address == keys[index] else {
+            throw .invalidSeeds
+        }
+        // Lamports someone sent ahead of time are kept; anything else means the address is taken.
+        let current = accounts[index]
+        guard current.owner == SystemProgram.programId, current.data.isEmpty, !current.executable else { throw .system(.accountAlreadyInUse) }
+        let (total, overflow) = rent.minimumBalance(dataLength: space).addingReportingOverflow(extraLamports)
+        guard !overflow else { throw .insufficientFunds }
+        try transferFromSigner(from: payer, to: index, lamports: total)
+        accounts[index].owner = programId
+        accounts[index].data = [UInt8](repeating: 0, count: space)
+        created.insert(index)
     }
 }
 

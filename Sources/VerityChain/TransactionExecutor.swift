@@ -37,7 +37,7 @@ public struct TransactionExecutor: Sendable {
     /// Loads, charges and runs `tx`. Throws a dropping `TransactionError` when the transaction
     /// cannot be included at all (unknown program, fee payer cannot pay…); returns an outcome,
     /// possibly failed, otherwise. Signatures, blockhash and duplicates are the caller's checks.
-    public func execute(_ tx: Transaction, load: (PublicKey) -> Account?) throws(TransactionError) -> TransactionOutcome {
+    public func execute(_ tx: Transaction, clock: BlockClock, load: (PublicKey) -> Account?) throws(TransactionError) -> TransactionOutcome {
         let message = tx.message
         guard message.addressTableLookups.isEmpty else { throw .addressLookupTableNotFound }
         let keys = message.accountKeys
@@ -68,7 +68,7 @@ public struct TransactionExecutor: Sendable {
             let programId = keys[Int(instruction.programIdIndex)]
             logs.append("Program \(programId) invoke [1]")
             do {
-                try run(instruction, programId: programId, message: message, writable: writable, accounts: &accounts, logs: &logs)
+                try run(instruction, programId: programId, message: message, writable: writable, clock: clock, accounts: &accounts, logs: &logs)
                 logs.append("Program \(programId) success")
             } catch {
                 logs.append("Program \(programId) failed: \(describe(error))")
@@ -91,14 +91,14 @@ public struct TransactionExecutor: Sendable {
 
     /// Runs one instruction and applies the runtime's checks on what it changed.
     private func run(
-        _ instruction: CompiledInstruction, programId: PublicKey, message: Message, writable: [Bool],
+        _ instruction: CompiledInstruction, programId: PublicKey, message: Message, writable: [Bool], clock: BlockClock,
         accounts: inout [Account], logs: inout [String]
     ) throws(InstructionError) {
         guard let program = programs[programId] else { throw .unsupportedProgramId }
         let indexes = instruction.accounts.map(Int.init)
         var context = InstructionContext(
             programId: programId, keys: indexes.map { message.accountKeys[$0] }, accounts: indexes.map { accounts[$0] },
-            isSigner: indexes.map { message.isSigner($0) }, isWritable: indexes.map { writable[$0] }, data: instruction.data, rent: rent)
+            isSigner: indexes.map { message.isSigner($0) }, isWritable: indexes.map { writable[$0] }, data: instruction.data, rent: rent, clock: clock)
         defer { logs += context.logs.map { "Program log: \($0)" } }
         try program.process(&context)
         // An account listed twice in one instruction must end up the same in both places.
@@ -107,6 +107,11 @@ public struct TransactionExecutor: Sendable {
             if let seen = after[index], seen != context.accounts[position] { throw .invalidAccountData }
             after[index] = context.accounts[position]
         }
+        // What the program did through the System program on its behalf (transfers from signers,
+        // accounts created at its derived addresses), by message index.
+        var debits = [Int: UInt64]()
+        for (position, lamports) in context.systemDebits { debits[indexes[position], default: 0] += lamports }
+        let created = Set(context.created.map { indexes[$0] })
         var before: UInt128 = 0, afterSum: UInt128 = 0
         for (index, post) in after {
             let pre = accounts[index]
@@ -116,9 +121,12 @@ public struct TransactionExecutor: Sendable {
             if !writable[index] {
                 throw post.lamports != pre.lamports ? .readonlyLamportChange : .readonlyDataModified
             }
+            if created.contains(index) && pre.owner == SystemProgram.programId && pre.data.isEmpty && post.owner == programId { continue }
             // Only the owner may take lamports, change data, or hand the account to another owner
             // (and only while its data is zeroed).
-            if post.lamports < pre.lamports && pre.owner != programId { throw .externalAccountLamportSpend }
+            if post.lamports < pre.lamports && pre.owner != programId && pre.lamports - post.lamports > debits[index, default: 0] {
+                throw .externalAccountLamportSpend
+            }
             if post.data != pre.data && pre.owner != programId { throw .externalAccountDataModified }
             if post.owner != pre.owner && (pre.owner != programId || !post.data.allSatisfy({ $0 == 0 })) { throw .modifiedProgramId }
             if post.executable != pre.executable { throw .modifiedProgramId }

@@ -1,0 +1,70 @@
+/// The market programs' errors: `InstructionError.custom(code)` on the wire, with the message
+/// in the transaction's log.
+public enum MarketError: UInt32, Error, Sendable, CaseIterable {
+    case unknownModel = 0x100
+    case modelAlreadyRegistered = 0x101
+    case notModelOwner = 0x102
+    case invalidModelRecord = 0x103
+    case stakeTooLow = 0x110
+    case providerAlreadyRegistered = 0x111
+    case unknownProvider = 0x112
+    case notProviderAuthority = 0x113
+    case invalidCapacity = 0x114
+    case tooManyModels = 0x115
+    case providerNotUnbonding = 0x116
+    case unbondingNotOver = 0x117
+    case providerHasActiveJobs = 0x118
+    case tooManyProviders = 0x119
+    case feeTooLow = 0x120
+    case inputTooLarge = 0x121
+    case deadlinePassed = 0x122
+    case marketFull = 0x123
+    case unknownJob = 0x124
+    case notAssignedProvider = 0x125
+    case jobNotAssigned = 0x126
+    case assignmentExpired = 0x127
+    case notSubmitter = 0x128
+    case jobNotPending = 0x129
+    case invalidResult = 0x12A
+
+    public var message: String {
+        switch self {
+        case .unknownModel: "unknown model: no registered model at that id"
+        case .modelAlreadyRegistered: "a model with that id is already registered"
+        case .notModelOwner: "only the model's owner may change it"
+        case .invalidModelRecord: "model record fields are out of range"
+        case .stakeTooLow: "stake is below the market's minimum"
+        case .providerAlreadyRegistered: "this authority already has a provider"
+        case .unknownProvider: "no provider at that account"
+        case .notProviderAuthority: "only the provider's authority may do this"
+        case .invalidCapacity: "capacity must be 1...1024 and tokens per second above 0"
+        case .tooManyModels: "a provider serves 1...8 models, each registered"
+        case .providerNotUnbonding: "the provider must deregister first"
+        case .unbondingNotOver: "the unbonding period has not passed"
+        case .providerHasActiveJobs: "the provider still holds jobs"
+        case .tooManyProviders: "the provider directory is full"
+        case .feeTooLow: "max fee is below the model's price for a full-length input"
+        case .inputTooLarge: "input is larger than the market allows"
+        case .deadlinePassed: "the deadline has already passed"
+        case .marketFull: "the market holds as many open jobs as it allows"
+        case .unknownJob: "no job at that account"
+        case .notAssignedProvider: "result from a provider the job is not assigned to"
+        case .jobNotAssigned: "the job is not waiting for a result"
+        case .assignmentExpired: "the assignment's deadline has passed"
+        case .notSubmitter: "only the job's submitter may do this"
+        case .jobNotPending: "only a job still waiting for a provider can be cancelled"
+        case .invalidResult: "a result needs an output hash, a trace root and a token count above 0"
+        }
+    }
+
+    /// The message for a custom error code, if it is one of the market's.
+    public static func message(code: UInt32) -> String? { MarketError(rawValue: code)?.message }
+}
+
+extension InstructionContext {
+    /// Logs the market error's message and returns the instruction error to throw.
+    mutating func fail(_ error: MarketError) -> InstructionError {
+        logs.append("Error: \(error.message)")
+        return .custom(error.rawValue)
+    }
+}

@@ -1,0 +1,216 @@
+import VerityCore
+
+extension InstructionContext {
+    /// Tops up account `index` to its rent-exempt minimum (after its data grew) from `payer`.
+    mutating func keepRentExempt(_ index: Int, payer: Int) throws(InstructionError) {
+        let needed = rent.minimumBalance(dataLength: accounts[index].data.count)
+        if accounts[index].lamports < needed {
+            try transferFromSigner(from: payer, to: index, lamports: needed - accounts[index].lamports)
+        }
+    }
+
+    func decoded<T>(_ decode: ([UInt8]) throws(CoreError) -> T) throws(InstructionError) -> T {
+        do { return try decode(data) } catch { throw .invalidInstructionData }
+    }
+}
+
+/// The ModelRegistry: models by content hash, with their shape, cost and price.
+public struct ModelRegistryProgram: NativeProgram {
+    public let programId = Market.modelRegistryId
+
+    public init() {}
+
+    public func process(_ ctx: inout InstructionContext) throws(InstructionError) {
+        switch try ctx.decoded(ModelRegistryInstruction.decode) {
+        case let .register(spec):
+            try ctx.require(accounts: 2)
+            try ctx.requireSigner(0)
+            guard !spec.architecture.isEmpty, spec.architecture.utf8.count <= ModelRecord.maxArchitectureLength, spec.hiddenSize > 0,
+                spec.layers > 0, spec.outputDims > 0, spec.maxSequence > 0, spec.id != .zero, spec.weights != .zero
+            else { throw ctx.fail(.invalidModelRecord) }
+            if ctx.accounts[1].owner == programId { throw ctx.fail(.modelAlreadyRegistered) }
+            try ctx.createDerivedAccount(at: 1, seeds: [Array("model".utf8), spec.id.bytes], space: ModelRecord.space, payer: 0)
+            let record = ModelRecord(spec: spec, owner: ctx.keys[0], registeredMs: ctx.clock.timestampMs)
+            ctx.accounts[1].data = record.accountData
+            ctx.logs.append("registered model \(spec.id.hex)")
+        case let .setPrice(price):
+            try ctx.require(accounts: 2)
+            try ctx.requireSigner(0)
+            guard var record = ModelRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownModel) }
+            guard record.owner == ctx.keys[0] else { throw ctx.fail(.notModelOwner) }
+            record.spec.pricePer1kTokens = price
+            ctx.accounts[1].data = record.accountData
+        }
+    }
+}
+
+/// The Provider program: staked registration, heartbeats, and unbonding.
+public struct ProviderProgram: NativeProgram {
+    public let programId = Market.providerProgramId
+    public let params: MarketParams
+
+    public init(params: MarketParams) { self.params = params }
+
+    public func process(_ ctx: inout InstructionContext) throws(InstructionError) {
+        switch try ctx.decoded(ProviderInstruction.decode) {
+        case let .register(stake, spec):
+            try ctx.require(accounts: 3)
+            try ctx.requireSigner(0)
+            guard stake >= params.minStake else { throw ctx.fail(.stakeTooLow) }
+            try validate(spec, &ctx, modelsFrom: 3)
+            if ctx.accounts[1].owner == programId { throw ctx.fail(.providerAlreadyRegistered) }
+            guard ctx.keys[2] == Market.directoryAddress, var directory = ProviderDirectory.decode(ctx.accounts[2]) else {
+                throw .invalidArgument
+            }
+            guard directory.providers.count < ProviderDirectory.maxProviders else { throw ctx.fail(.tooManyProviders) }
+            try ctx.createDerivedAccount(
+                at: 1, seeds: [Array("provider".utf8), ctx.keys[0].bytes], space: ProviderRecord.space, payer: 0, extraLamports: stake)
+            let record = ProviderRecord(
+                authority: ctx.keys[0], stake: stake, capacity: spec.capacity, hardware: spec.hardware, tokensPerSecond: spec.tokensPerSecond,
+                pricePer1kTokens: spec.pricePer1kTokens, models: spec.models, registeredMs: ctx.clock.timestampMs)
+            ctx.accounts[1].data = record.accountData
+            directory.providers.append(ctx.keys[1])
+            ctx.accounts[2].data = directory.accountData
+            try ctx.keepRentExempt(2, payer: 0)
+            ctx.logs.append("registered provider \(ctx.keys[1]) with stake \(stake)")
+        case let .update(spec):
+            var record = try authorized(&ctx)
+            try validate(spec, &ctx, modelsFrom: 2)
+            record.capacity = spec.capacity
+            record.hardware = spec.hardware
+            record.tokensPerSecond = spec.tokensPerSecond
+            record.pricePer1kTokens = spec.pricePer1kTokens
+            record.models = spec.models
+            ctx.accounts[1].data = record.accountData
+        case .heartbeat:
+            var record = try authorized(&ctx)
+            record.lastHeartbeatMs = ctx.clock.timestampMs
+            ctx.accounts[1].data = record.accountData
+        case .deregister:
+            var record = try authorized(&ctx)
+            if record.status == .active {
+                record.status = .unbonding
+                record.unbondingSinceMs = ctx.clock.timestampMs
+            }
+            ctx.accounts[1].data = record.accountData
+        case .withdraw:
+            let record = try authorized(&ctx)
+            try ctx.require(accounts: 3)
+            guard record.status == .unbonding else { throw ctx.fail(.providerNotUnbonding) }
+            guard ctx.clock.timestampMs - record.unbondingSinceMs >= params.unbondingMs else { throw ctx.fail(.unbondingNotOver) }
+            guard record.active == 0 else { throw ctx.fail(.providerHasActiveJobs) }
+            guard ctx.keys[2] == Market.directoryAddress, var directory = ProviderDirectory.decode(ctx.accounts[2]) else {
+                throw .invalidArgument
+            }
+            try ctx.requireWritable(0)
+            ctx.accounts[0].lamports += ctx.accounts[1].lamports
+            ctx.accounts[1] = .empty
+            directory.providers.removeAll { $0 == ctx.keys[1] }
+            ctx.accounts[2].data = directory.accountData
+            // The rent its directory entry paid goes back too.
+            let excess = ctx.accounts[2].lamports - min(ctx.accounts[2].lamports, ctx.rent.minimumBalance(dataLength: ctx.accounts[2].data.count))
+            ctx.accounts[2].lamports -= excess
+            ctx.accounts[0].lamports += excess
+            ctx.logs.append("provider \(ctx.keys[1]) closed; stake returned")
+        case let .addStake(lamports):
+            var record = try authorized(&ctx)
+            try ctx.transferFromSigner(from: 0, to: 1, lamports: lamports)
+            record.stake += lamports
+            ctx.accounts[1].data = record.accountData
+        }
+    }
+
+    /// The provider record at account 1, after checking account 0 is its authority and signed.
+    private func authorized(_ ctx: inout InstructionContext) throws(InstructionError) -> ProviderRecord {
+        try ctx.require(accounts: 2)
+        try ctx.requireSigner(0)
+        guard let record = ProviderRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownProvider) }
+        guard record.authority == ctx.keys[0] else { throw ctx.fail(.notProviderAuthority) }
+        return record
+    }
+
+    private func validate(_ spec: ProviderSpec, _ ctx: inout InstructionContext, modelsFrom first: Int) throws(InstructionError) {
+        guard (1...ProviderRecord.maxCapacity).contains(spec.capacity), spec.tokensPerSecond > 0, !spec.hardware.isEmpty,
+            spec.hardware.utf8.count <= ProviderRecord.maxHardwareLength
+        else { throw ctx.fail(.invalidCapacity) }
+        guard (1...ProviderRecord.maxModels).contains(spec.models.count), Set(spec.models).count == spec.models.count else {
+            throw ctx.fail(.tooManyModels)
+        }
+        try ctx.require(accounts: first + spec.models.count)
+        for (i, model) in spec.models.enumerated() {
+            guard ctx.keys[first + i] == Market.modelAddress(model), let record = ModelRecord.decode(ctx.accounts[first + i]), record.id == model
+            else { throw ctx.fail(.unknownModel) }
+        }
+    }
+}
+
+/// The JobMarket: escrowed job submission, results from the assigned provider, cancellation.
+/// Matching, deadlines and payout run at the end of each block (`MarketCrank`).
+public struct JobMarketProgram: NativeProgram {
+    public let programId = Market.jobMarketId
+    public let params: MarketParams
+
+    public init(params: MarketParams) { self.params = params }
+
+    public func process(_ ctx: inout InstructionContext) throws(InstructionError) {
+        switch try ctx.decoded(JobMarketInstruction.decode) {
+        case let .submit(spec):
+            try ctx.require(accounts: 4)
+            try ctx.requireSigner(0)
+            guard ctx.keys[2] == Market.bookAddress, var book = MarketBook.decode(ctx.accounts[2]) else { throw .invalidArgument }
+            guard ctx.keys[3] == Market.modelAddress(spec.model), let model = ModelRecord.decode(ctx.accounts[3]), model.id == spec.model else {
+                throw ctx.fail(.unknownModel)
+            }
+            guard spec.inputBytes <= params.maxInputBytes else { throw ctx.fail(.inputTooLarge) }
+            guard spec.maxFee >= model.minimumFee else { throw ctx.fail(.feeTooLow) }
+            guard spec.deadlineMs > ctx.clock.timestampMs else { throw ctx.fail(.deadlinePassed) }
+            guard book.queue.count + book.active.count < Int(params.maxOpenJobs) else { throw ctx.fail(.marketFull) }
+            try ctx.createDerivedAccount(
+                at: 1, seeds: Market.jobSeeds(submitter: ctx.keys[0], nonce: spec.nonce), space: JobRecord.space, payer: 0,
+                extraLamports: spec.maxFee)
+            let job = JobRecord(
+                submitter: ctx.keys[0], nonce: spec.nonce, model: spec.model, input: spec.input, inputBytes: spec.inputBytes,
+                maxFee: spec.maxFee, tier: spec.tier, deadlineMs: spec.deadlineMs, submittedMs: ctx.clock.timestampMs)
+            ctx.accounts[1].data = job.accountData
+            book.queue.append(ctx.keys[1])
+            book.submitted += 1
+            ctx.accounts[2].data = book.accountData
+            try ctx.keepRentExempt(2, payer: 0)
+            ctx.logs.append("job \(ctx.keys[1]) queued")
+        case let .submitResult(output, traceRoot, tokens):
+            try ctx.require(accounts: 3)
+            try ctx.requireSigner(0)
+            guard let provider = ProviderRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownProvider) }
+            guard provider.authority == ctx.keys[0] else { throw ctx.fail(.notProviderAuthority) }
+            guard var job = JobRecord.decode(ctx.accounts[2]) else { throw ctx.fail(.unknownJob) }
+            guard job.status == .assigned else { throw ctx.fail(.jobNotAssigned) }
+            guard job.provider == ctx.keys[1] else { throw ctx.fail(.notAssignedProvider) }
+            guard ctx.clock.timestampMs <= job.assignmentDeadlineMs else { throw ctx.fail(.assignmentExpired) }
+            guard output != .zero, traceRoot != .zero, tokens > 0 else { throw ctx.fail(.invalidResult) }
+            job.status = .completed
+            job.output = output
+            job.traceRoot = traceRoot
+            job.tokens = tokens
+            job.resultMs = ctx.clock.timestampMs
+            ctx.accounts[2].data = job.accountData
+            ctx.logs.append("job \(ctx.keys[2]) result \(output.hex)")
+        case .cancel:
+            try ctx.require(accounts: 3)
+            try ctx.requireSigner(0)
+            try ctx.requireWritable(0)
+            guard var job = JobRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownJob) }
+            guard job.submitter == ctx.keys[0] else { throw ctx.fail(.notSubmitter) }
+            guard job.status == .pending else { throw ctx.fail(.jobNotPending) }
+            guard ctx.keys[2] == Market.bookAddress, var book = MarketBook.decode(ctx.accounts[2]) else { throw .invalidArgument }
+            book.queue.removeAll { $0 == ctx.keys[1] }
+            book.cancelled += 1
+            ctx.accounts[2].data = book.accountData
+            job.status = .cancelled
+            job.closedMs = ctx.clock.timestampMs
+            ctx.accounts[1].data = job.accountData
+            ctx.accounts[1].lamports -= job.maxFee
+            ctx.accounts[0].lamports += job.maxFee
+            ctx.logs.append("job \(ctx.keys[1]) cancelled; \(job.maxFee) lamports refunded")
+        }
+    }
+}
