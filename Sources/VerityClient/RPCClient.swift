@@ -11,6 +11,10 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     case malformedReply(String)
     case rpc(code: Int, message: String)
     case timeout(String)
+    /// A plain HTTP endpoint (such as `/blobs`) answered with an error status and message.
+    case http(status: Int, message: String)
+    /// Downloaded bytes that do not hash to the id they were asked for.
+    case hashMismatch(expected: Hash, actual: Hash)
 
     public var description: String {
         switch self {
@@ -18,6 +22,8 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
         case let .malformedReply(reason): "unexpected reply from the node: \(reason)"
         case let .rpc(code, message): "node error \(code): \(message)"
         case let .timeout(what): "timed out waiting for \(what)"
+        case let .http(status, message): "node answered HTTP \(status): \(message)"
+        case let .hashMismatch(expected, actual): "the node sent bytes hashing to \(actual.hex) for blob \(expected.hex)"
         }
     }
 }

@@ -27,6 +27,14 @@ public struct Hash: Hashable, Comparable, Sendable {
         storage = Bytes32(unchecked: try Base58.decode(text, count: Self.byteCount, what: "hash"))
     }
 
+    /// Parses 64 hexadecimal digits (either case), the form blob ids use.
+    public init(hex text: String) throws(CoreError) {
+        guard text.utf8.count == Self.byteCount * 2 else {
+            throw .invalidLength(what: "hash in hex (digits)", expected: Self.byteCount * 2, actual: text.utf8.count)
+        }
+        storage = Bytes32(unchecked: try Hex.decode(text))
+    }
+
     /// SHA-256 of `data`.
     public static func sha256<D: DataProtocol>(_ data: D) -> Hash {
         SHA256.hash(data: data).withUnsafeBytes { Hash(storage: Bytes32(unchecked: $0)) }

@@ -26,8 +26,12 @@ public enum NodeServer {
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Serves JSON-RPC on `config.rpcPort` and seals blocks until cancelled or signalled.
+    /// With `blobs`, the same port also serves `/blobs/<hash>` (see `addBlobRoutes`).
     /// `onReady` runs once the port is listening.
-    public static func run(config: NodeConfig, sequencer: Sequencer, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public static func run(
+        config: NodeConfig, sequencer: Sequencer, blobs: BlobStore? = nil,
+        onReady: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let handler = RPCHandler(sequencer: sequencer)
         let hub = SubscriptionHub(sequencer: sequencer)
         let limit = config.maxRequestBytes
@@ -41,6 +45,7 @@ public enum NodeServer {
             let reply = await handler.handle(Data(body.readableBytesView))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
+        if let blobs { addBlobRoutes(blobs, to: router) }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.rpcPort)),

@@ -10,7 +10,7 @@ struct NodeCommand: AsyncParsableCommand {
         abstract: "Run a Verity sequencer with Solana's JSON-RPC, storing blocks in SQLite under --data-dir."
     )
 
-    @Option(help: "Where the node keeps its SQLite store (blocks and genesis); without it, blocks live in memory only.")
+    @Option(help: "Where the node keeps its SQLite store (blocks and genesis) and its blobs (DIR/blobs); without it, blocks live in memory only and blobs in a temporary folder.")
     var dataDir: String?
 
     @Option(help: "The port for JSON-RPC over HTTP.")
@@ -31,8 +31,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "How long a recent blockhash stays valid, in milliseconds of block time (all replicas must agree).")
     var blockhashTtlMs: Int64 = ChainConfig().blockhashMaxAgeMs
 
+    @Option(help: "The largest blob accepted at /blobs/<hash>, in bytes.")
+    var maxBlobBytes: Int = BlobStore.defaultMaxBlobBytes
+
     func run() async throws {
         guard (1...65535).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65535") }
+        guard maxBlobBytes >= 1 else { throw CLIError("--max-blob-bytes must be at least 1") }
         guard (1...10_000).contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
         guard blockhashTtlMs >= 1000 else { throw CLIError("--blockhash-ttl-ms must be at least 1000") }
         var chainConfig = ChainConfig()
@@ -50,11 +54,23 @@ struct NodeCommand: AsyncParsableCommand {
             let faucet = faucetLamports > 0 ? Keypair() : nil
             sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig)
         }
+        let blobDirectory: String
+        if let dataDir {
+            blobDirectory = (dataDir as NSString).appendingPathComponent("blobs")
+        } else {
+            blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-blobs-\(UUID().uuidString)").path
+            FileHandle.standardError.write(Data("note: no --data-dir: blobs are kept in \(blobDirectory) and deleted when the node stops\n".utf8))
+        }
+        let blobs: BlobStore
+        do { blobs = try BlobStore(directory: blobDirectory, maxBlobBytes: maxBlobBytes) } catch {
+            throw CLIError("cannot open the blob store in \(blobDirectory): \(error)")
+        }
+        defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: blobDirectory) } }
         var config = NodeConfig()
         config.host = bind
         config.rpcPort = rpcPort
         config.slotMs = slotMs
-        try await NodeServer.run(config: config, sequencer: sequencer) { port in
+        try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in
             let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

@@ -8,12 +8,14 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "The node's JSON-RPC URL.")
     var rpc: String = "http://127.0.0.1:8899"
 
-    func client() throws -> RPCClient {
+    func url() throws -> URL {
         guard let url = URL(string: rpc), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw CLIError("--rpc must be an http(s) URL, got \(rpc)")
         }
-        return RPCClient(url: url)
+        return url
     }
+
+    func client() throws -> RPCClient { RPCClient(url: try url()) }
 }
 
 /// Formats lamports as SOL with all nine decimals, trimmed.
