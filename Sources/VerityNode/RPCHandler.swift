@@ -107,6 +107,7 @@ public struct RPCHandler: Sendable {
             }
         default:
             if let result = try await dispatchHistory(method, params) { return result }
+            if let result = try await dispatchMarket(method, params) { return result }
             throw .methodNotFound(method)
         }
     }

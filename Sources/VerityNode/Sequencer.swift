@@ -39,6 +39,8 @@ public actor Sequencer {
     public let faucet: Keypair?
     public let identity: PublicKey
     private let store: BlockStore?
+    /// Job accounts that changed in each recent block (by slot), for job subscriptions.
+    private var jobChanges: [UInt64: [PublicKey]] = [:]
     /// Set when a block could not be stored: the sequencer stops sealing and refuses work.
     public private(set) var failure: String?
 
@@ -115,6 +117,11 @@ public actor Sequencer {
     public var genesisHash: Hash { chain.genesisHash }
     public var latestBlockhash: (hash: Hash, lastValidBlockHeight: UInt64) { (chain.lastBlockhash, chain.slot + Self.blockhashValidBlocks) }
     public var lastTimestamp: Int64 { chain.lastTimestamp }
+    public var chainConfig: ChainConfig { chain.config }
+
+    /// The job accounts that changed in block `slot` (kept for the last 256 blocks): results
+    /// posted by its transactions, then assignments, reassignments and payouts at its end.
+    public func jobsChanged(inSlot slot: UInt64) -> [PublicKey] { jobChanges[slot] ?? [] }
 
     public func isBlockhashValid(_ hash: Hash) -> Bool { chain.isBlockhashValid(hash, at: chain.lastTimestamp) }
     public func account(_ key: PublicKey) -> Account? { chain.account(key) }
@@ -217,6 +224,16 @@ public actor Sequencer {
         }
         Self.index(production.block, statuses: &statuses, locations: &locations, history: &addressHistory)
         blocks.append(production.block)
+        var changedJobs = [PublicKey]()
+        for entry in production.block.entries {
+            for (key, account) in entry.outcome.writes where account.owner == Market.jobMarketId && key != Market.bookAddress
+                && key != Market.treasuryAddress && !changedJobs.contains(key) {
+                changedJobs.append(key)
+            }
+        }
+        for key in production.marketJobs where !changedJobs.contains(key) { changedJobs.append(key) }
+        if !changedJobs.isEmpty { jobChanges[production.block.slot] = changedJobs }
+        jobChanges[production.block.slot &- 256] = nil
         return production.block
     }
 }

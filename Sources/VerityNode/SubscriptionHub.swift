@@ -10,6 +10,9 @@ public actor SubscriptionHub {
         case signature(Signature)
         case account(PublicKey, encoding: String)
         case logs(mentions: PublicKey?)
+        /// Verity's own: one job's changes, or every change to jobs a provider holds.
+        case job(PublicKey)
+        case providerJobs(PublicKey)
     }
 
     struct Subscription {
@@ -86,7 +89,16 @@ public actor SubscriptionHub {
             } else {
                 throw .invalidParams("logsSubscribe takes \"all\" or {\"mentions\": [one address]}")
             }
-        case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe":
+        case "verityJobSubscribe":
+            let config = try params.config(0)
+            if let job = try RPCHandler.optionalKey(config["job"], "job") {
+                topic = .job(job)
+            } else if let provider = try RPCHandler.optionalKey(config["provider"], "provider") {
+                topic = .providerJobs(provider)
+            } else {
+                throw .invalidParams("verityJobSubscribe takes {\"job\": address} or {\"provider\": provider account}")
+            }
+        case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe", "verityJobUnsubscribe":
             let id = Int(try params.uint(0, "a subscription id"))
             guard let existing = subscriptions[id], existing.connection == connection else { throw .invalidParams("Invalid subscription id.") }
             subscriptions[id] = nil
@@ -131,6 +143,11 @@ public actor SubscriptionHub {
         let context: JSONValue = .object([("slot", .uint(block.slot))])
         var changed = Set<PublicKey>()
         for entry in block.entries { changed.formUnion(entry.outcome.writes.keys) }
+        let jobKeys = await sequencer.jobsChanged(inSlot: block.slot)
+        changed.formUnion(jobKeys)
+        let market = await sequencer.marketParams
+        var jobs = [(PublicKey, JobRecord)]()
+        for key in jobKeys { if let job = await sequencer.job(key) { jobs.append((key, job)) } }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
             let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
             switch subscription.topic {
@@ -148,6 +165,14 @@ public actor SubscriptionHub {
                 let account = await sequencer.account(key) ?? .empty
                 guard let value = try? RPCHandler.render(account, encoding: encoding) else { continue }
                 send(Self.notification("accountNotification", id: id, result: .object([("context", context), ("value", value)])))
+            case let .job(key):
+                for (jobKey, job) in jobs where jobKey == key {
+                    send(Self.notification("verityJobNotification", id: id, result: .object([("context", context), ("value", MarketJSON.job(jobKey, job, params: market))])))
+                }
+            case let .providerJobs(provider):
+                for (jobKey, job) in jobs where job.provider == provider {
+                    send(Self.notification("verityJobNotification", id: id, result: .object([("context", context), ("value", MarketJSON.job(jobKey, job, params: market))])))
+                }
             case let .logs(mentions):
                 for entry in block.entries where mentions.map({ entry.transaction.message.accountKeys.contains($0) }) ?? true {
                     send(Self.notification("logsNotification", id: id, result: .object([

@@ -1,0 +1,176 @@
+import VerityChain
+import VerityCore
+
+/// How the node's `verity*` RPC methods render market records. Hashes of content (model ids,
+/// blobs, outputs, trace roots) are lowercase hex, as blob URLs use them; accounts are base58.
+enum MarketJSON {
+    static func hex(_ hash: Hash) -> JSONValue { hash == .zero ? .null : .string(hash.hex) }
+    static func key(_ key: PublicKey) -> JSONValue { key == .zero ? .null : .string(key.base58) }
+
+    static func job(_ address: PublicKey, _ job: JobRecord, params: MarketParams) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("job", .string(address.base58)), ("status", .string(job.status.name)), ("submitter", .string(job.submitter.base58)),
+            ("nonce", .uint(job.nonce)), ("model", .string(job.model.hex)), ("input", .string(job.input.hex)),
+            ("inputBytes", .uint(UInt64(job.inputBytes))), ("maxFee", .uint(job.maxFee)), ("tier", .string(job.tier.name)),
+            ("deadlineMs", .int(job.deadlineMs)), ("submittedMs", .int(job.submittedMs)), ("provider", key(job.provider)),
+            ("providerAuthority", key(job.payee)), ("pricePer1kTokens", .uint(job.price)), ("attempts", .uint(UInt64(job.attempts))),
+            ("excluded", .array(job.excluded.map { .string($0.base58) })),
+        ]
+        if job.assignedMs > 0 {
+            fields += [("assignedMs", .int(job.assignedMs)), ("assignmentDeadlineMs", .int(job.assignmentDeadlineMs))]
+        }
+        if job.resultMs > 0 {
+            fields += [
+                ("output", hex(job.output)), ("traceRoot", hex(job.traceRoot)), ("tokens", .uint(UInt64(job.tokens))),
+                ("resultMs", .int(job.resultMs)), ("fee", .uint(job.fee(tokens: job.tokens))),
+                ("payoutAfterMs", .int(job.resultMs + params.challengeWindowMs(job.tier))),
+            ]
+        }
+        fields += [("feePaid", .uint(job.feePaid)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null)]
+        return .object(fields)
+    }
+
+    static func model(_ address: PublicKey, _ record: ModelRecord) -> JSONValue {
+        let spec = record.spec
+        return .object([
+            ("id", .string(spec.id.hex)), ("account", .string(address.base58)), ("owner", .string(record.owner.base58)),
+            ("architecture", .string(spec.architecture)), ("hiddenSize", .uint(UInt64(spec.hiddenSize))), ("layers", .uint(UInt64(spec.layers))),
+            ("outputDims", .uint(UInt64(spec.outputDims))), ("maxSequence", .uint(UInt64(spec.maxSequence))),
+            ("flopsPerToken", .uint(spec.flopsPerToken)), ("weights", .string(spec.weights.hex)),
+            ("pricePer1kTokens", .uint(spec.pricePer1kTokens)), ("minimumFee", .uint(record.minimumFee)), ("registeredMs", .int(record.registeredMs)),
+        ])
+    }
+
+    static func provider(_ address: PublicKey, _ p: ProviderRecord, now: Int64, params: MarketParams) -> JSONValue {
+        .object([
+            ("account", .string(address.base58)), ("authority", .string(p.authority.base58)), ("status", .string(p.status.name)),
+            ("online", .bool(now - p.lastHeartbeatMs <= params.heartbeatTimeoutMs)), ("stake", .uint(p.stake)),
+            ("capacity", .uint(UInt64(p.capacity))), ("active", .uint(UInt64(p.active))), ("hardware", .string(p.hardware)),
+            ("tokensPerSecond", .uint(UInt64(p.tokensPerSecond))), ("pricePer1kTokens", .uint(p.pricePer1kTokens)),
+            ("models", .array(p.models.map { .string($0.hex) })), ("registeredMs", .int(p.registeredMs)),
+            ("lastHeartbeatMs", .int(p.lastHeartbeatMs)), ("unbondingSinceMs", p.status == .unbonding ? .int(p.unbondingSinceMs) : .null),
+            ("completed", .uint(p.completed)), ("missed", .uint(p.missed)), ("slashed", .uint(p.slashed)), ("earned", .uint(p.earned)),
+        ])
+    }
+
+    static func book(_ book: MarketBook, treasury: UInt64) -> JSONValue {
+        let p = book.params
+        return .object([
+            ("queued", .uint(UInt64(book.queue.count))), ("active", .uint(UInt64(book.active.count))), ("submitted", .uint(book.submitted)),
+            ("finalized", .uint(book.finalized)), ("cancelled", .uint(book.cancelled)), ("expired", .uint(book.expired)),
+            ("reassigned", .uint(book.reassigned)), ("feesPaid", .uint(book.feesPaid)), ("protocolFees", .uint(book.protocolFees)),
+            ("slashed", .uint(book.slashed)), ("treasury", .uint(treasury)),
+            ("params", .object([
+                ("minStake", .uint(p.minStake)), ("unbondingMs", .int(p.unbondingMs)), ("heartbeatTimeoutMs", .int(p.heartbeatTimeoutMs)),
+                ("assignmentTimeoutMs", .int(p.assignmentTimeoutMs)), ("challengeWindowSampledMs", .int(p.challengeWindowSampledMs)),
+                ("challengeWindowFullMs", .int(p.challengeWindowFullMs)), ("protocolShareBps", .uint(UInt64(p.protocolShareBps))),
+                ("latePenaltyLamports", .uint(p.latePenaltyLamports)), ("maxInputBytes", .uint(UInt64(p.maxInputBytes))),
+                ("maxOpenJobs", .uint(UInt64(p.maxOpenJobs))),
+            ])),
+            ("programs", .object([
+                ("modelRegistry", .string(Market.modelRegistryId.base58)), ("provider", .string(Market.providerProgramId.base58)),
+                ("jobMarket", .string(Market.jobMarketId.base58)),
+            ])),
+        ])
+    }
+}
+
+/// The market as the sequencer sees it.
+extension Sequencer {
+    public var marketParams: MarketParams { chainConfig.market }
+
+    public func job(_ address: PublicKey) -> JobRecord? { account(address).flatMap(JobRecord.decode) }
+
+    public func marketBook() -> MarketBook? { account(Market.bookAddress).flatMap(MarketBook.decode) }
+
+    /// Jobs matching the filters, oldest submission first. Open jobs come from the book; with
+    /// `includeClosed`, every job account is scanned.
+    public func jobs(provider: PublicKey?, submitter: PublicKey?, status: JobStatus?, limit: Int) -> [(PublicKey, JobRecord)] {
+        let closed = status?.isClosed ?? true
+        var found: [(PublicKey, JobRecord)]
+        if closed {
+            found = programAccounts(owner: Market.jobMarketId) { _ in true }.compactMap { key, account in JobRecord.decode(account).map { (key, $0) } }
+        } else {
+            let book = marketBook()
+            found = ((book?.active ?? []) + (book?.queue ?? [])).compactMap { key in job(key).map { (key, $0) } }
+        }
+        found = found.filter { _, job in
+            (provider.map { job.provider == $0 } ?? true) && (submitter.map { job.submitter == $0 } ?? true) && (status.map { job.status == $0 } ?? true)
+        }
+        found.sort { ($0.1.submittedMs, $0.0) < ($1.1.submittedMs, $1.0) }
+        return Array(found.prefix(limit))
+    }
+
+    public func models() -> [(PublicKey, ModelRecord)] {
+        programAccounts(owner: Market.modelRegistryId) { _ in true }.compactMap { key, account in ModelRecord.decode(account).map { (key, $0) } }
+    }
+
+    public func providers() -> [(PublicKey, ProviderRecord)] {
+        let directory = account(Market.directoryAddress).flatMap(ProviderDirectory.decode)?.providers ?? []
+        return directory.compactMap { key in account(key).flatMap(ProviderRecord.decode).map { (key, $0) } }
+    }
+}
+
+extension RPCHandler {
+    /// The `verity*` market methods, or nil when `method` is not one of them.
+    func dispatchMarket(_ method: String, _ params: RPCParams) async throws(RPCError) -> JSONValue? {
+        let market = await sequencer.marketParams
+        switch method {
+        case "verityGetJob":
+            let key = try params.publicKey(0)
+            guard let job = await sequencer.job(key) else { return .null }
+            return MarketJSON.job(key, job, params: market)
+        case "verityGetJobs":
+            let config = try params.config(0)
+            let provider = try Self.optionalKey(config["provider"], "provider")
+            let submitter = try Self.optionalKey(config["submitter"], "submitter")
+            var status: JobStatus?
+            if let name = config["status"] {
+                guard let text = name as? String, let found = JobStatus.allCases.first(where: { $0.name == text }) else {
+                    throw .invalidParams("status must be one of \(JobStatus.allCases.map(\.name).joined(separator: ", "))")
+                }
+                status = found
+            }
+            let limit = (config["limit"] as? Int).map { max(1, min($0, 1000)) } ?? 100
+            let jobs = await sequencer.jobs(provider: provider, submitter: submitter, status: status, limit: limit)
+            return .array(jobs.map { MarketJSON.job($0.0, $0.1, params: market) })
+        case "verityGetModels":
+            return .array(await sequencer.models().map { MarketJSON.model($0.0, $0.1) })
+        case "verityGetModel":
+            let text = try params.string(0, "a model id (hex)")
+            guard let id = Self.contentHash(text) else { throw .invalidParams("invalid model id \(text): expected 64 hex digits") }
+            guard let record = await sequencer.account(Market.modelAddress(id)).flatMap(ModelRecord.decode) else { return .null }
+            return MarketJSON.model(Market.modelAddress(id), record)
+        case "verityGetProviders":
+            let now = await sequencer.lastTimestamp
+            return .array(await sequencer.providers().map { MarketJSON.provider($0.0, $0.1, now: now, params: market) })
+        case "verityGetProvider":
+            // Either the provider account or its authority.
+            let key = try params.publicKey(0)
+            let now = await sequencer.lastTimestamp
+            for candidate in [key, Market.providerAddress(key)] {
+                if let record = await sequencer.account(candidate).flatMap(ProviderRecord.decode) {
+                    return MarketJSON.provider(candidate, record, now: now, params: market)
+                }
+            }
+            return .null
+        case "verityGetMarket":
+            guard let book = await sequencer.marketBook() else { throw RPCError(code: -32603, message: "the market book is missing") }
+            return MarketJSON.book(book, treasury: await sequencer.account(Market.treasuryAddress)?.lamports ?? 0)
+        default:
+            return nil
+        }
+    }
+
+    static func optionalKey(_ value: Any?, _ what: String) throws(RPCError) -> PublicKey? {
+        guard let value else { return nil }
+        guard let text = value as? String, let key = try? PublicKey(base58: text) else { throw .invalidParams("\(what) must be a base58 address") }
+        return key
+    }
+
+    /// A content hash written as 64 hex digits (or base58).
+    static func contentHash(_ text: String) -> Hash? {
+        if text.count == 64, let bytes = try? Hex.decode(text) { return try? Hash(bytes: bytes) }
+        return try? Hash(base58: text)
+    }
+}
