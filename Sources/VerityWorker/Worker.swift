@@ -1,0 +1,312 @@
+import Foundation
+import HummingbirdWSClient
+import Logging
+import VerityChain
+import VerityClient
+import VerityCore
+import VerityModels
+import VerityTensor
+
+/// How a worker runs.
+public struct WorkerConfig: Sendable {
+    public var rpc: URL
+    public var keypair: Keypair
+    /// The model folder (config, weights, tokenizer) it serves.
+    public var modelDirectory: URL
+    public var modelName: String
+    /// Jobs it runs at once (its declared capacity).
+    public var concurrency = 1
+    public var pricePer1kTokens: UInt64 = 10_000
+    public var hardware: String
+    /// Lamports to stake when registering (nil: the market's minimum).
+    public var stake: UInt64?
+    /// Where traces are kept for auditors (one file per job).
+    public var traceDirectory: URL
+    public var heartbeatInterval: Duration = .seconds(2)
+    public var pollInterval: Duration = .milliseconds(500)
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String, traceDirectory: URL) {
+        self.rpc = rpc
+        self.keypair = keypair
+        self.modelDirectory = modelDirectory
+        self.modelName = modelName
+        self.hardware = hardware
+        self.traceDirectory = traceDirectory
+    }
+}
+
+/// The provider agent: registers (or reuses its registration), proves it holds the registered
+/// weights, heartbeats, learns of assignments over WebSocket with a polling fallback, runs each
+/// job with the trace recorder, uploads output and trace, and posts the result on chain.
+///
+/// It rides out node restarts and network errors (every loop retries), never posts a result
+/// twice for a job, and on `shutdown()` finishes the jobs it holds before returning.
+public actor Worker {
+    public nonisolated let config: WorkerConfig
+    let client: RPCClient
+    let blobs: BlobClient
+    public nonisolated let providerAccount: PublicKey
+    private var embedder: SentenceEmbedder?
+    private var manifest: ModelManifest?
+    private var modelId = Hash.zero
+    /// Jobs taken by this process (running or done): never run twice.
+    private var taken = Set<PublicKey>()
+    private var running = 0
+    private var stopping = false
+    private var completed = 0
+    private let queue: AsyncStream<PublicKey>
+    private let continuation: AsyncStream<PublicKey>.Continuation
+
+    public init(config: WorkerConfig) {
+        self.config = config
+        client = RPCClient(url: config.rpc)
+        blobs = BlobClient(url: config.rpc)
+        providerAccount = Market.providerAddress(config.keypair.publicKey)
+        (queue, continuation) = AsyncStream<PublicKey>.makeStream()
+    }
+
+    private func log(_ line: String) { config.log("worker \(config.keypair.publicKey.base58.prefix(8)): \(line)") }
+
+    /// Jobs this process has posted results for.
+    public var completedJobs: Int { completed }
+
+    /// Loads and checks the model, and registers or updates the provider.
+    public func prepare() async throws {
+        let manifest = try ModelManifest(directory: config.modelDirectory, name: config.modelName)
+        let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: config.pricePer1kTokens)
+        modelId = spec.id
+        let embedder = try SentenceEmbedder(directory: config.modelDirectory)
+        self.manifest = manifest
+        self.embedder = embedder
+        try FileManager.default.createDirectory(at: config.traceDirectory, withIntermediateDirectories: true)
+
+        // The chain must know this model, with these weights.
+        let registered = try await retrying("reading the model registry") { [client] in
+            try await client.account(Market.modelAddress(spec.id)).flatMap(ModelRecord.decode)
+        }
+        guard let registered else {
+            throw WorkerError("model \(config.modelName) (\(spec.id.hex)) is not registered on this chain; register it first (verity devnet does)")
+        }
+        guard registered.spec.weights == spec.weights else {
+            throw WorkerError("local weights \(spec.weights.hex) differ from the registered \(registered.spec.weights.hex)")
+        }
+
+        let tokensPerSecond = Self.measureTokensPerSecond(embedder)
+        let declared = ProviderSpec(
+            capacity: UInt16(config.concurrency), hardware: config.hardware, tokensPerSecond: tokensPerSecond,
+            pricePer1kTokens: config.pricePer1kTokens, models: [spec.id])
+        let authority = config.keypair.publicKey
+        let existing = try await retrying("reading the provider") { [client, providerAccount] in
+            try await client.account(providerAccount).flatMap(ProviderRecord.decode)
+        }
+        if let existing {
+            if existing.status == .unbonding { throw WorkerError("this provider is unbonding; use another keypair or withdraw first") }
+            let current = ProviderSpec(
+                capacity: existing.capacity, hardware: existing.hardware, tokensPerSecond: existing.tokensPerSecond,
+                pricePer1kTokens: existing.pricePer1kTokens, models: existing.models)
+            // Keep the registered speed unless it is off by more than a quarter (noise).
+            var wanted = declared
+            let ratio = Double(existing.tokensPerSecond) / Double(max(1, tokensPerSecond))
+            if ratio > 0.75 && ratio < 1.33 { wanted.tokensPerSecond = existing.tokensPerSecond }
+            if wanted != current {
+                try await submit([Market.updateProvider(authority: authority, wanted)], what: "provider update")
+            }
+            log("reusing provider \(providerAccount) (stake \(existing.stake), capacity \(wanted.capacity))")
+        } else {
+            var stake = config.stake
+            if stake == nil, let market = try? await client.call("verityGetMarket") as? [String: Any],
+                let params = market["params"] as? [String: Any] {
+                stake = (params["minStake"] as? NSNumber)?.uint64Value
+            }
+            let amount = stake ?? MarketParams().minStake
+            try await submit([Market.registerProvider(authority: authority, stake: amount, declared)], what: "provider registration")
+            log("registered provider \(providerAccount): stake \(amount), capacity \(declared.capacity), \(tokensPerSecond) tokens/s, \(config.hardware)")
+        }
+        try await submit([Market.heartbeat(authority: authority)], what: "first heartbeat")
+    }
+
+    /// Runs until cancelled or shut down: heartbeats, assignment discovery, and job workers.
+    public func run() async throws {
+        if embedder == nil { try await prepare() }
+        log("serving \(config.modelName) with capacity \(config.concurrency)")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.heartbeats() }
+            group.addTask { await self.subscription() }
+            group.addTask { await self.polling() }
+            var consumers = [Task<Void, Never>]()
+            for _ in 0..<config.concurrency { consumers.append(Task { await self.consume() }) }
+            for consumer in consumers { await consumer.value }
+            group.cancelAll()
+        }
+        log("stopped after \(completed) jobs")
+    }
+
+    /// Stops taking jobs, lets running ones finish and post their results, then ends `run()`.
+    public func shutdown() {
+        guard !stopping else { return }
+        stopping = true
+        log("shutting down: finishing \(running) running job(s)")
+        continuation.finish()
+    }
+
+    // MARK: Discovery
+
+    private func offer(_ job: PublicKey) {
+        guard !stopping, !taken.contains(job) else { return }
+        taken.insert(job)
+        continuation.yield(job)
+    }
+
+    private func heartbeats() async {
+        while !Task.isCancelled && !stopping {
+            try? await Task.sleep(for: config.heartbeatInterval)
+            do {
+                _ = try await client.execute([Market.heartbeat(authority: config.keypair.publicKey)], payer: config.keypair, timeout: .seconds(5))
+            } catch {
+                if !Task.isCancelled { log("heartbeat failed (will retry): \(error)") }
+            }
+        }
+    }
+
+    private func polling() async {
+        while !Task.isCancelled && !stopping {
+            do {
+                let jobs = try await client.call("verityGetJobs", [.object([("provider", .string(providerAccount.base58)), ("status", .string("assigned"))])])
+                for case let object as [String: Any] in jobs as? [Any] ?? [] {
+                    if let text = object["job"] as? String, let key = try? PublicKey(base58: text) { offer(key) }
+                }
+            } catch {
+                // The node may be restarting; the next round retries.
+            }
+            try? await Task.sleep(for: config.pollInterval)
+        }
+    }
+
+    private func subscription() async {
+        let url = webSocketURL(for: config.rpc)
+        let request = JSONValue.object([
+            ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
+            ("params", .array([.object([("provider", .string(providerAccount.base58))])])),
+        ]).text
+        var logger = Logger(label: "verity.worker.ws")
+        logger.logLevel = .critical
+        while !Task.isCancelled && !stopping {
+            do {
+                try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                    try await outbound.write(.text(request))
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case let .text(text) = message, let key = Self.assignedJob(in: text) else { continue }
+                        await self.notified(key)
+                    }
+                }
+            } catch {
+                // Reconnect below.
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    private func notified(_ job: PublicKey) { offer(job) }
+
+    /// The job a `verityJobNotification` says was assigned, if it is one.
+    nonisolated static func assignedJob(in text: String) -> PublicKey? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+            object["method"] as? String == "verityJobNotification", let params = object["params"] as? [String: Any],
+            let result = params["result"] as? [String: Any], let value = result["value"] as? [String: Any],
+            value["status"] as? String == "assigned", let key = value["job"] as? String
+        else { return nil }
+        return try? PublicKey(base58: key)
+    }
+
+    // MARK: Jobs
+
+    private func consume() async {
+        for await job in queue {
+            running += 1
+            await process(job)
+            running -= 1
+        }
+    }
+
+    private func process(_ key: PublicKey) async {
+        guard let embedder else { return }
+        do {
+            guard let job = try await client.job(key), job.status == .assigned, job.provider == providerAccount else { return }
+            guard job.model == modelId else { throw WorkerError("job \(key) wants model \(job.model.hex), not ours") }
+            let input = try await blobs.get(job.input)
+            let text = String(decoding: input, as: UTF8.self)
+            let modelName = manifest?.id ?? modelId.hex
+            let (vector, tokens, trace) = try await Self.infer(embedder, text: text, modelId: modelName)
+            var output = [UInt8]()
+            output.reserveCapacity(vector.count * 4)
+            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { output.append(contentsOf: $0) } }
+            let outputHash = try await blobs.put(output)
+            let traceBytes = try trace.serialize()
+            try Data(traceBytes).write(to: config.traceDirectory.appendingPathComponent("\(key.base58).vtrace"))
+            let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
+            try await submit([result], what: "result for job \(key)")
+            completed += 1
+            // The trace is for auditors; the result does not wait for its upload.
+            _ = try? await blobs.put(traceBytes)
+        } catch {
+            log("job \(key) failed: \(error)")
+        }
+    }
+
+    /// Runs the model with the trace recorder, off the actor.
+    nonisolated static func infer(_ embedder: SentenceEmbedder, text: String, modelId: String) async throws -> ([Float], Int, Trace) {
+        let recorder = TraceRecorder()
+        guard let embedding = try embedder.embed([text], recorder: recorder).first else { throw WorkerError("no embedding") }
+        return (embedding.vector, embedding.tokens.count, recorder.trace(modelId: modelId))
+    }
+
+    /// Sends `instructions` until they are in a block, retrying transport errors with the same
+    /// signed transaction (so a retry can never count twice); throws if the chain refuses them.
+    private func submit(_ instructions: [Instruction], what: String) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if let error = try await client.execute(instructions, payer: config.keypair) {
+                    throw WorkerError("\(what) failed on chain: \(error)")
+                }
+                return
+            } catch let error as ClientError {
+                switch error {
+                case let .rpc(_, message):
+                    throw WorkerError("\(what) refused: \(message)")
+                default:
+                    guard attempt < 40, !Task.isCancelled else { throw error }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+        }
+    }
+
+    private func retrying<T: Sendable>(_ what: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do { return try await body() } catch {
+                guard attempt < 40 else { throw WorkerError("\(what): \(error)") }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// Tokens per second one job slot sustains, from a few runs of a typical input.
+    nonisolated static func measureTokensPerSecond(_ embedder: SentenceEmbedder) -> UInt32 {
+        let text = String(repeating: "verifiable inference on a layer two network is measured here. ", count: 8)
+        var best = Duration.seconds(1000)
+        var tokens = 1
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            guard let embedding = try? embedder.embed([text]).first else { continue }
+            best = min(best, ContinuousClock.now - start)
+            tokens = embedding.tokens.count
+        }
+        let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
+        return UInt32(max(1, min(Double(UInt32.max), Double(tokens) / max(seconds, 1e-6))))
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import VerityCore
+import VerityModels
+import VerityTensor
+import VerityWorker
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve inference jobs as a staked provider: register, heartbeat, run assigned jobs with traces, post results."
+    )
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(help: "The provider's keypair file (pays stake and fees; must be funded).")
+    var keypair: String
+
+    @Option(help: "The model to serve: a known name (minilm) or a model folder.")
+    var models: String = "minilm"
+
+    @Option(help: "Jobs run at once (the capacity declared on chain).")
+    var concurrency: Int = 1
+
+    @Option(help: "Price in lamports per 1,000 tokens.")
+    var price: UInt64 = 10_000
+
+    @Option(help: "Lamports to stake when registering (default: the market's minimum).")
+    var stake: UInt64?
+
+    @Option(help: "Where traces are kept (default: ~/.cache/verity/traces/<provider>).")
+    var traceDir: String?
+
+    @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
+    var hardware: String?
+
+    func run() async throws {
+        guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
+        guard !models.contains(",") else { throw CLIError("one model per worker for now: --models minilm") }
+        let folder: URL
+        if let known = KnownModel.named(models) {
+            folder = try ModelFetcher.fetch(known, into: ModelLocator.cacheRoot, force: false)
+        } else {
+            folder = try ModelLocator.resolve(models)
+        }
+        let pair = try KeypairStore.read(keypair)
+        guard let url = URL(string: node.rpc) else { throw CLIError("--rpc must be a URL") }
+        _ = try node.client()
+        let traces = traceDir.map { URL(fileURLWithPath: $0) }
+            ?? ModelLocator.cacheRoot.deletingLastPathComponent().appendingPathComponent("traces/\(pair.publicKey.base58)")
+        var config = WorkerConfig(
+            rpc: url, keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
+            hardware: hardware ?? (KernelLevel.current == .haswell ? "cpu-avx2" : "cpu-portable"), traceDirectory: traces)
+        config.concurrency = concurrency
+        config.pricePer1kTokens = price
+        config.stake = stake
+        let worker = Worker(config: config)
+        do { try await worker.prepare() } catch { throw CLIError("\(error)") }
+
+        // SIGTERM / SIGINT: finish what is running, post the results, then exit.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
+        for source in sources {
+            source.setEventHandler { Task { await worker.shutdown() } }
+            source.resume()
+        }
+        print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(node.rpc)")
+        try await worker.run()
+        _ = sources
+    }
+}
