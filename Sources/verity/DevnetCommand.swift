@@ -121,17 +121,14 @@ struct DevnetCommand: AsyncParsableCommand {
             Try:  verity job submit --rpc \(url.absoluteString) --keypair \(path("user.json")) --model minilm --text "hello verity" --wait
             """)
 
-        // SIGINT / SIGTERM: workers finish their jobs and exit, then the node stops.
-        let stop = AsyncStream<Void>.makeStream()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
-        for source in sources {
-            source.setEventHandler { stop.continuation.yield() }
-            source.resume()
+        // SIGINT / SIGTERM (or the node stopping by itself): workers finish their jobs and
+        // exit, then the node stops.
+        installStopHandlers()
+        Task {
+            _ = try? await node.value
+            stopSignalled = 1
         }
-        var stops = stop.stream.makeAsyncIterator()
-        _ = await stops.next()
+        await waitForStopSignal()
         say("stopping: workers first, then the node")
         for process in processes where process.isRunning { process.terminate() }
         for process in processes {
@@ -140,7 +137,6 @@ struct DevnetCommand: AsyncParsableCommand {
         }
         node.cancel()
         _ = try? await node.value
-        _ = sources
     }
 
     /// Writes a line to stdout at once (stdout may be a pipe, where `print` would buffer it).

@@ -59,15 +59,12 @@ struct WorkerCommand: AsyncParsableCommand {
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }
 
         // SIGTERM / SIGINT: finish what is running, post the results, then exit.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
-        for source in sources {
-            source.setEventHandler { Task { await worker.shutdown() } }
-            source.resume()
+        installStopHandlers()
+        Task {
+            await waitForStopSignal()
+            await worker.shutdown()
         }
         print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(node.rpc)")
         try await worker.run()
-        _ = sources
     }
 }
