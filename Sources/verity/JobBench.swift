@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import VerityChain
+import VerityClient
+import VerityCore
+import VerityModels
+import VerityWorker
+
+/// Job latency and throughput against a running network (`verity devnet`).
+struct JobBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Job latency (submit to processed result, one at a time) and throughput (many in flight) against a running devnet."
+    )
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(help: "A funded keypair file (devnet's user.json).")
+    var keypair: String
+
+    @Option(help: "Jobs submitted one after another for the latency figures.")
+    var sequential: Int = 100
+
+    @Option(help: "Jobs kept in flight at once for the throughput figure (0: skip).")
+    var inFlight: Int = 8
+
+    @Option(help: "Jobs in the throughput run.")
+    var throughputJobs: Int = 200
+
+    func run() async throws {
+        let client = try node.client()
+        let blobs = BlobClient(url: client.url)
+        let submitter = try KeypairStore.read(keypair)
+        let model = try modelId("minilm")
+        let inputs = (0..<32).map { "a short sentence for the job benchmark, number \($0)." }
+        var uploaded = [Hash]()
+        for text in inputs { uploaded.append(try await blobs.put(Array(text.utf8))) }
+        let hashes = uploaded
+        let workers = (try await client.call("verityGetProviders") as? [Any])?.count ?? 0
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; providers registered: \(workers)")
+
+        /// Submits one job (already-uploaded input `i`) and returns its address.
+        @Sendable func submit(_ i: Int, blockhash: Hash) async throws -> PublicKey {
+            let nonce = UInt64.random(in: 1...UInt64.max)
+            let spec = JobSpec(
+                nonce: nonce, model: model, input: hashes[i % hashes.count], inputBytes: UInt32(inputs[i % inputs.count].utf8.count),
+                maxFee: 100_000, tier: .sampled, deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + 120_000)
+            let message = try Message.compile(payer: submitter.publicKey, instructions: [Market.submitJob(submitter: submitter.publicKey, spec)], recentBlockhash: blockhash)
+            _ = try await client.send(try Transaction(message: message, signers: [submitter]), skipPreflight: true)
+            return Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
+        }
+        @Sendable func waitDone(_ job: PublicKey) async throws {
+            let limit = ContinuousClock.now.advanced(by: .seconds(60))
+            while ContinuousClock.now < limit {
+                if let record = try await client.job(job), record.status == .completed || record.status == .finalized { return }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            throw CLIError("job \(job) not done after 60 s")
+        }
+
+        // Latency: one job at a time, submit (the input is uploaded, as `job submit` does) to
+        // processed result.
+        var latencies = [Double]()
+        var blockhash = try await client.latestBlockhash()
+        for i in 0..<sequential {
+            if i % 50 == 0 { blockhash = try await client.latestBlockhash() }
+            let start = ContinuousClock.now
+            _ = try await blobs.put(Array(inputs[i % inputs.count].utf8))
+            let job = try await submit(i, blockhash: blockhash)
+            try await waitDone(job)
+            latencies.append(TPSBench.seconds(ContinuousClock.now - start) * 1000)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        if !latencies.isEmpty {
+            print(String(format: "latency, %d jobs one at a time: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+                         latencies.count, percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? 0))
+        }
+
+        guard inFlight > 0, throughputJobs > 0 else { return }
+        blockhash = try await client.latestBlockhash()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func launch() {
+                let i = next
+                next += 1
+                let hash = blockhash
+                group.addTask { try await waitDone(try await submit(i, blockhash: hash)) }
+            }
+            for _ in 0..<min(inFlight, throughputJobs) { launch() }
+            while try await group.next() != nil {
+                if next < throughputJobs { launch() }
+            }
+        }
+        let seconds = TPSBench.seconds(ContinuousClock.now - start)
+        print(String(format: "throughput, %d jobs with %d in flight: %.1f jobs/s (%.2f s)", throughputJobs, inFlight, Double(throughputJobs) / seconds, seconds))
+    }
+}
