@@ -280,10 +280,12 @@ def test_late_provider_is_refused_slashed_and_the_job_completes_once(net: Net):
     refused = asyncio.run(send(net.url, other, sdk.submit_result(other.pubkey(), sdk.Pubkey.from_string(job), b"\x01" * 32, b"\x02" * 32, 3)))
     assert has_code(refused, 0x125)
     # After the assignment deadline the late provider's result is refused and the job moves on.
+    # Which refusal depends on where the job is by then: taken back and reassigned (0x125),
+    # already answered by the new provider (0x126), or not yet taken back (0x127).
     timeout = sdk.rpc(net.url, "verityGetMarket")["params"]["assignmentTimeoutMs"] / 1000
     time.sleep(timeout + 0.3)
     refused = asyncio.run(send(net.url, late, sdk.submit_result(late.pubkey(), sdk.Pubkey.from_string(job), b"\x01" * 32, b"\x02" * 32, 3)))
-    assert has_code(refused, 0x125) or has_code(refused, 0x127)
+    assert any(has_code(refused, code) for code in (0x125, 0x126, 0x127)), refused
     asyncio.run(send(net.url, late, sdk.deregister(late.pubkey())))
     final = wait_job(net.url, job, {"finalized"})
     assert final["attempts"] == 1 and str(sdk.provider_address(late.pubkey())) in final["excluded"]
