@@ -55,6 +55,8 @@ public actor Worker {
     private var running = 0
     private var stopping = false
     private var completed = 0
+    private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
+    private let inferenceQueue = DispatchQueue(label: "verity.worker.inference")
     private let queue: AsyncStream<PublicKey>
     private let continuation: AsyncStream<PublicKey>.Continuation
 
@@ -66,7 +68,7 @@ public actor Worker {
         (queue, continuation) = AsyncStream<PublicKey>.makeStream()
     }
 
-    private func log(_ line: String) { config.log("worker \(config.keypair.publicKey.base58.prefix(8)): \(line)") }
+    private nonisolated func log(_ line: String) { config.log("worker \(config.keypair.publicKey.base58.prefix(8)): \(line)") }
 
     /// Jobs this process has posted results for.
     public var completedJobs: Int { completed }
@@ -162,7 +164,7 @@ public actor Worker {
         while !Task.isCancelled && !stopping {
             try? await Task.sleep(for: config.heartbeatInterval)
             do {
-                _ = try await client.execute([Market.heartbeat(authority: config.keypair.publicKey)], payer: config.keypair, timeout: .seconds(5))
+                try await submit([Market.heartbeat(authority: config.keypair.publicKey)], what: "heartbeat", waitForBlock: false)
             } catch {
                 if !Task.isCancelled { log("heartbeat failed (will retry): \(error)") }
             }
@@ -237,49 +239,88 @@ public actor Worker {
             let input = try await blobs.get(job.input)
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
-            let (vector, tokens, trace) = try await Self.infer(embedder, text: text, modelId: modelName)
+            let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName)
             var output = [UInt8]()
             output.reserveCapacity(vector.count * 4)
             for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { output.append(contentsOf: $0) } }
             let outputHash = try await blobs.put(output)
+            let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
+            // The result goes out first; the slot frees once it is in a block, whether or not
+            // this worker has heard so yet.
+            try await submit([result], what: "result for job \(key)", waitForBlock: false)
+            completed += 1
+            // The trace is for auditors: kept on disk and stored as a blob, after the result.
             let traceBytes = try trace.serialize()
             try Data(traceBytes).write(to: config.traceDirectory.appendingPathComponent("\(key.base58).vtrace"))
-            let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
-            try await submit([result], what: "result for job \(key)")
-            completed += 1
-            // The trace is for auditors; the result does not wait for its upload.
             _ = try? await blobs.put(traceBytes)
         } catch {
             log("job \(key) failed: \(error)")
         }
     }
 
-    /// Runs the model with the trace recorder, off the actor.
-    nonisolated static func infer(_ embedder: SentenceEmbedder, text: String, modelId: String) async throws -> ([Float], Int, Trace) {
-        let recorder = TraceRecorder()
-        guard let embedding = try embedder.embed([text], recorder: recorder).first else { throw WorkerError("no embedding") }
-        return (embedding.vector, embedding.tokens.count, recorder.trace(modelId: modelId))
+    /// Runs the model with the trace recorder on the worker's one inference thread: a worker
+    /// uses one core however many jobs it holds (its capacity hides chain latency, not compute).
+    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String) async throws -> ([Float], Int, Trace) {
+        let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
+            inferenceQueue.async {
+                let recorder = TraceRecorder()
+                do {
+                    guard let embedding = try embedder.embed([text], recorder: recorder).first else { throw WorkerError("no embedding") }
+                    continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, recorder.trace(modelId: modelId))))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
 
-    /// Sends `instructions` until they are in a block, retrying transport errors with the same
-    /// signed transaction (so a retry can never count twice); throws if the chain refuses them.
-    private func submit(_ instructions: [Instruction], what: String) async throws {
+    /// A recent blockhash, fetched at most every few seconds (it stays valid for a minute).
+    private func recentBlockhash(refresh: Bool = false) async throws -> Hash {
+        if !refresh, let cached = blockhash, ContinuousClock.now - cached.fetched < .seconds(5) { return cached.hash }
+        let hash = try await client.latestBlockhash()
+        blockhash = (hash, ContinuousClock.now)
+        return hash
+    }
+
+    /// Signs `instructions` once and sends that transaction until the node takes it, so a retry
+    /// after a lost reply can never count twice (the node answers "already processed"). With
+    /// `waitForBlock` it returns once the transaction is in a block and throws if it failed
+    /// there; without, a background task checks the block and logs a failure.
+    private func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true) async throws {
+        func sign(_ blockhash: Hash) throws -> Transaction {
+            let message = try Message.compile(payer: config.keypair.publicKey, instructions: instructions, recentBlockhash: blockhash)
+            return try Transaction(message: message, signers: [config.keypair])
+        }
+        var tx = try sign(try await recentBlockhash())
         var attempt = 0
-        while true {
+        sending: while true {
             attempt += 1
+            let failure: ClientError
             do {
-                if let error = try await client.execute(instructions, payer: config.keypair) {
-                    throw WorkerError("\(what) failed on chain: \(error)")
+                _ = try await client.send(tx)
+                break sending
+            } catch {
+                failure = error
+            }
+            if case let .rpc(_, message) = failure {
+                if message.contains("already been processed") { break sending }
+                if message.contains("Blockhash not found") && attempt < 3 {
+                    tx = try sign(try await recentBlockhash(refresh: true))
+                    continue
                 }
-                return
-            } catch let error as ClientError {
-                switch error {
-                case let .rpc(_, message):
-                    throw WorkerError("\(what) refused: \(message)")
-                default:
-                    guard attempt < 40, !Task.isCancelled else { throw error }
-                    try await Task.sleep(for: .milliseconds(250))
-                }
+                throw WorkerError("\(what) refused: \(message)")
+            }
+            guard attempt < 40, !Task.isCancelled else { throw failure }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let signature = tx.id
+        if waitForBlock {
+            if let error = try await client.confirm(signature) { throw WorkerError("\(what) failed on chain: \(error)") }
+        } else {
+            let client = self.client
+            Task {
+                if let error = try? await client.confirm(signature) { self.log("\(what) failed on chain: \(error)") }
             }
         }
     }

@@ -31,8 +31,8 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds per slot while transactions wait.")
     var slotMs: Int = 50
 
-    @Option(help: "Jobs each worker runs at once.")
-    var concurrency: Int = 1
+    @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
+    var concurrency: Int = 4
 
     static let faucetLamports: UInt64 = 1_000_000 * 1_000_000_000
     static let modelPrice: UInt64 = 10_000

@@ -20,8 +20,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The model to serve: a known name (minilm) or a model folder.")
     var models: String = "minilm"
 
-    @Option(help: "Jobs run at once (the capacity declared on chain).")
-    var concurrency: Int = 1
+    @Option(help: "Jobs held at once (the capacity declared on chain); inference runs one job at a time on one core, so holding several hides the chain's round trips.")
+    var concurrency: Int = 4
 
     @Option(help: "Price in lamports per 1,000 tokens.")
     var price: UInt64 = 10_000
