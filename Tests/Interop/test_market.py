@@ -341,3 +341,39 @@ def test_node_restart_mid_run_loses_no_job(net: Net):
     for job in jobs:
         record = wait_job(net.url, job, {"completed", "finalized"}, timeout=60)
         assert record["output"] and record["tokens"] > 0
+
+
+def test_job_status_streams_over_websocket(net: Net):
+    import websockets
+
+    async def run():
+        client = AsyncClient(net.url)
+        payer = Keypair()
+        sig = (await client.request_airdrop(payer.pubkey(), SOL)).value
+        await client.confirm_transaction(sig, commitment=Confirmed, sleep_seconds=0.05)
+        await client.close()
+        nonce = random.getrandbits(63)
+        job = sdk.job_address(payer.pubkey(), nonce)
+        statuses = []
+        async with websockets.connect(f"ws://127.0.0.1:{net.port + 1}") as ws:
+            # The address is known before the job exists: subscribe first, then submit.
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "verityJobSubscribe", "params": [{"job": str(job)}]}))
+            reply = json.loads(await ws.recv())
+            assert isinstance(reply["result"], int)
+            text = b"watch me over the websocket"
+            digest = sdk.put_blob(net.url, text)
+            ix = sdk.submit_job(payer.pubkey(), nonce, net.model_id, digest, len(text), 100_000, "sampled", int(time.time() * 1000) + 60_000)
+            assert await send(net.url, payer, ix) == ""
+            while "finalized" not in statuses:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+                assert message["method"] == "verityJobNotification"
+                value = message["params"]["result"]["value"]
+                assert value["job"] == str(job)
+                statuses.append(value["status"])
+        return statuses
+
+    statuses = asyncio.run(run())
+    # Submitted and matched in one block, answered in a later one, paid after the window.
+    assert statuses[0] in ("assigned", "pending")
+    assert "completed" in statuses and statuses[-1] == "finalized"
+    assert statuses.index("completed") < statuses.index("finalized")
