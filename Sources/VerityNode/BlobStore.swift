@@ -122,8 +122,24 @@ public final class BlobStore: Sendable {
             incoming.abandon()
             throw .interrupted(String(describing: error))
         }
-        return try publish(&incoming, expected: expected)
+        // Publishing fsyncs the file and its folder: blocking calls that must not hold up the
+        // server's event loops, so they run on a queue of their own.
+        let received = incoming
+        let result: Result<Stored, BlobError> = await withCheckedContinuation { continuation in
+            Self.syncQueue.async {
+                var local = received
+                do throws(BlobError) {
+                    continuation.resume(returning: .success(try self.publish(&local, expected: expected)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
+
+    /// Where uploads are fsynced and published.
+    private static let syncQueue = DispatchQueue(label: "verity.blobs.sync", attributes: .concurrent)
 
     // MARK: Writing
 

@@ -79,8 +79,14 @@ public enum NodeServer {
             group.addTask { try await app.runService() }
             group.addTask { try await webSockets.run() }
             group.addTask {
+                // Slots start at a fixed rate (sealing and publishing a block does not push the
+                // next slot back); after a stall the schedule restarts from now.
+                let period = Duration.milliseconds(slot)
+                var next = ContinuousClock.now
                 while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(slot))
+                    next += period
+                    if next < ContinuousClock.now { next = ContinuousClock.now + period }
+                    try await Task.sleep(until: next, clock: .continuous)
                     if let block = await sequencer.tick(now: nowMs(), heartbeatMs: heartbeat) {
                         await hub.publish(block)
                     }

@@ -57,6 +57,7 @@ public actor Worker {
     private var completed = 0
     private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
     private let inferenceQueue = DispatchQueue(label: "verity.worker.inference")
+    private let traceQueue = DispatchQueue(label: "verity.worker.traces")
     private let queue: AsyncStream<PublicKey>
     private let continuation: AsyncStream<PublicKey>.Continuation
 
@@ -249,10 +250,14 @@ public actor Worker {
             // this worker has heard so yet.
             try await submit([result], what: "result for job \(key)", waitForBlock: false)
             completed += 1
-            // The trace is for auditors: kept on disk and stored as a blob, after the result.
-            let traceBytes = try trace.serialize()
-            try Data(traceBytes).write(to: config.traceDirectory.appendingPathComponent("\(key.base58).vtrace"))
-            _ = try? await blobs.put(traceBytes)
+            // The trace is for auditors: kept on disk, written after the result went out and off
+            // the actor (serializing 1–2 MB must not hold up the other jobs). It is not uploaded
+            // with every job; an auditor's request for it belongs to the verification issue.
+            let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
+            let log = config.log
+            traceQueue.async {
+                do { try Data(try trace.serialize()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+            }
         } catch {
             log("job \(key) failed: \(error)")
         }

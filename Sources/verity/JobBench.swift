@@ -22,10 +22,13 @@ struct JobBench: AsyncParsableCommand {
     var sequential: Int = 100
 
     @Option(help: "Jobs kept in flight at once for the throughput figure (0: skip).")
-    var inFlight: Int = 8
+    var inFlight: Int = 16
+
+    @Option(help: "The network's slot length in ms (submissions in the latency run arrive at a random point of a slot).")
+    var slotMs: Int = 50
 
     @Option(help: "Jobs in the throughput run.")
-    var throughputJobs: Int = 200
+    var throughputJobs: Int = 400
 
     func run() async throws {
         let client = try node.client()
@@ -49,11 +52,11 @@ struct JobBench: AsyncParsableCommand {
             _ = try await client.send(try Transaction(message: message, signers: [submitter]), skipPreflight: true)
             return Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
         }
-        @Sendable func waitDone(_ job: PublicKey) async throws {
+        @Sendable func waitDone(_ job: PublicKey, poll: Duration = .milliseconds(2)) async throws {
             let limit = ContinuousClock.now.advanced(by: .seconds(60))
             while ContinuousClock.now < limit {
                 if let record = try await client.job(job), record.status == .completed || record.status == .finalized { return }
-                try await Task.sleep(for: .milliseconds(2))
+                try await Task.sleep(for: poll)
             }
             throw CLIError("job \(job) not done after 60 s")
         }
@@ -64,6 +67,9 @@ struct JobBench: AsyncParsableCommand {
         var blockhash = try await client.latestBlockhash()
         for i in 0..<sequential {
             if i % 50 == 0 { blockhash = try await client.latestBlockhash() }
+            // Arrive at a random point of the slot, as independent users do; without this each
+            // submission would follow the previous result's block by a constant phase.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<slotMs)))
             let start = ContinuousClock.now
             _ = try await blobs.put(Array(inputs[i % inputs.count].utf8))
             let job = try await submit(i, blockhash: blockhash)
@@ -86,7 +92,8 @@ struct JobBench: AsyncParsableCommand {
                 let i = next
                 next += 1
                 let hash = blockhash
-                group.addTask { try await waitDone(try await submit(i, blockhash: hash)) }
+                // Polled every 100 ms here: the load generator must not swamp the node it measures.
+                group.addTask { try await waitDone(try await submit(i, blockhash: hash), poll: .milliseconds(100)) }
             }
             for _ in 0..<min(inFlight, throughputJobs) { launch() }
             while try await group.next() != nil {
