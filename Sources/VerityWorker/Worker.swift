@@ -22,6 +22,9 @@ public struct WorkerConfig: Sendable {
     public var stake: UInt64?
     /// Where traces are kept for auditors (one file per job).
     public var traceDirectory: URL
+    /// Whether traces are written to `traceDirectory`. A full-tensor trace is 1–2 MB for a short
+    /// input and ~35 MB for 200 tokens; without it the provider cannot answer an audit.
+    public var keepTraces = true
     public var heartbeatInterval: Duration = .seconds(2)
     public var pollInterval: Duration = .milliseconds(500)
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -253,6 +256,7 @@ public actor Worker {
             // The trace is for auditors: kept on disk, written after the result went out and off
             // the actor (serializing 1–2 MB must not hold up the other jobs). It is not uploaded
             // with every job; an auditor's request for it belongs to the verification issue.
+            guard config.keepTraces else { return }
             let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
             let log = config.log
             traceQueue.async {

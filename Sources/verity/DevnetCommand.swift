@@ -34,6 +34,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
 
+    @Flag(inversion: .prefixedNo, help: "Whether workers write each job's full trace to disk.")
+    var keepTraces = true
+
     static let faucetLamports: UInt64 = 1_000_000 * 1_000_000_000
     static let modelPrice: UInt64 = 10_000
 
@@ -104,7 +107,7 @@ struct DevnetCommand: AsyncParsableCommand {
             process.arguments = [
                 "worker", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", known.name, "--concurrency", String(concurrency),
                 "--trace-dir", path("traces/worker-\(i)"),
-            ]
+            ] + (keepTraces ? [] : ["--no-keep-traces"])
             var environment = ProcessInfo.processInfo.environment
             // One core per worker process: workers scale by processes, not threads.
             if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }

@@ -24,6 +24,9 @@ struct JobBench: AsyncParsableCommand {
     @Option(help: "Jobs kept in flight at once for the throughput figure (0: skip).")
     var inFlight: Int = 16
 
+    @Flag(help: "Use ~200-token inputs (about 50 ms of compute each) instead of short sentences.")
+    var long = false
+
     @Option(help: "The network's slot length in ms (submissions in the latency run arrive at a random point of a slot).")
     var slotMs: Int = 50
 
@@ -35,7 +38,11 @@ struct JobBench: AsyncParsableCommand {
         let blobs = BlobClient(url: client.url)
         let submitter = try KeypairStore.read(keypair)
         let model = try modelId("minilm")
-        let inputs = (0..<32).map { "a short sentence for the job benchmark, number \($0)." }
+        let inputs = (0..<32).map { i in
+            long
+                ? String(repeating: "a longer passage makes each job compute-bound, as real inference is; ", count: 14) + "number \(i)."
+                : "a short sentence for the job benchmark, number \(i)."
+        }
         var uploaded = [Hash]()
         for text in inputs { uploaded.append(try await blobs.put(Array(text.utf8))) }
         let hashes = uploaded

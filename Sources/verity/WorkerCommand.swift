@@ -32,6 +32,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Where traces are kept (default: ~/.cache/verity/traces/<provider>).")
     var traceDir: String?
 
+    @Flag(inversion: .prefixedNo, help: "Write each job's full trace under --trace-dir (without traces the provider cannot answer an audit).")
+    var keepTraces = true
+
     @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
     var hardware: String?
 
@@ -55,6 +58,7 @@ struct WorkerCommand: AsyncParsableCommand {
         config.concurrency = concurrency
         config.pricePer1kTokens = price
         config.stake = stake
+        config.keepTraces = keepTraces
         let worker = Worker(config: config)
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }
 
