@@ -45,7 +45,7 @@ enum MarketJSON {
         .object([
             ("account", .string(address.base58)), ("authority", .string(p.authority.base58)), ("status", .string(p.status.name)),
             ("online", .bool(now - p.lastHeartbeatMs <= params.heartbeatTimeoutMs)), ("stake", .uint(p.stake)),
-            ("capacity", .uint(UInt64(p.capacity))), ("active", .uint(UInt64(p.active))), ("hardware", .string(p.hardware)),
+            ("capacity", .uint(UInt64(p.capacity))), ("active", .uint(UInt64(p.active))), ("hardware", .string(p.spec.hardware)),
             ("tokensPerSecond", .uint(UInt64(p.tokensPerSecond))), ("pricePer1kTokens", .uint(p.pricePer1kTokens)),
             ("models", .array(p.models.map { .string($0.hex) })), ("registeredMs", .int(p.registeredMs)),
             ("lastHeartbeatMs", .int(p.lastHeartbeatMs)), ("unbondingSinceMs", p.status == .unbonding ? .int(p.unbondingSinceMs) : .null),

@@ -108,9 +108,7 @@ public actor Worker {
         }
         if let existing {
             if existing.status == .unbonding { throw WorkerError("this provider is unbonding; use another keypair or withdraw first") }
-            let current = ProviderSpec(
-                capacity: existing.capacity, hardware: existing.hardware, tokensPerSecond: existing.tokensPerSecond,
-                pricePer1kTokens: existing.pricePer1kTokens, models: existing.models)
+            let current = existing.spec
             // Keep the registered speed unless it is off by more than a quarter (noise).
             var wanted = declared
             let ratio = Double(existing.tokensPerSecond) / Double(max(1, tokensPerSecond))

@@ -65,9 +65,7 @@ public struct ProviderProgram: NativeProgram {
             guard directory.providers.count < ProviderDirectory.maxProviders else { throw ctx.fail(.tooManyProviders) }
             try ctx.createDerivedAccount(
                 at: 1, seeds: [Array("provider".utf8), ctx.keys[0].bytes], space: ProviderRecord.space, payer: 0, extraLamports: stake)
-            let record = ProviderRecord(
-                authority: ctx.keys[0], stake: stake, capacity: spec.capacity, hardware: spec.hardware, tokensPerSecond: spec.tokensPerSecond,
-                pricePer1kTokens: spec.pricePer1kTokens, models: spec.models, registeredMs: ctx.clock.timestampMs)
+            let record = ProviderRecord(authority: ctx.keys[0], stake: stake, spec: spec, registeredMs: ctx.clock.timestampMs)
             ctx.accounts[1].data = record.accountData
             directory.providers.append(ctx.keys[1])
             ctx.accounts[2].data = directory.accountData
@@ -76,11 +74,7 @@ public struct ProviderProgram: NativeProgram {
         case let .update(spec):
             var record = try authorized(&ctx)
             try validate(spec, &ctx, modelsFrom: 2)
-            record.capacity = spec.capacity
-            record.hardware = spec.hardware
-            record.tokensPerSecond = spec.tokensPerSecond
-            record.pricePer1kTokens = spec.pricePer1kTokens
-            record.models = spec.models
+            record.spec = spec
             ctx.accounts[1].data = record.accountData
         case .heartbeat:
             var record = try authorized(&ctx)
@@ -168,9 +162,7 @@ public struct JobMarketProgram: NativeProgram {
             try ctx.createDerivedAccount(
                 at: 1, seeds: Market.jobSeeds(submitter: ctx.keys[0], nonce: spec.nonce), space: JobRecord.space, payer: 0,
                 extraLamports: spec.maxFee)
-            let job = JobRecord(
-                submitter: ctx.keys[0], nonce: spec.nonce, model: spec.model, input: spec.input, inputBytes: spec.inputBytes,
-                maxFee: spec.maxFee, tier: spec.tier, deadlineMs: spec.deadlineMs, submittedMs: ctx.clock.timestampMs)
+            let job = JobRecord(submitter: ctx.keys[0], spec: spec, submittedMs: ctx.clock.timestampMs)
             ctx.accounts[1].data = job.accountData
             book.queue.append(ctx.keys[1])
             book.submitted += 1
