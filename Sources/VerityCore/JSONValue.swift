@@ -53,6 +53,13 @@ public enum JSONValue: Sendable, Equatable {
 
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Nearly every string a node writes (addresses, hashes, base64, method names) needs no
+        // escaping: copy those whole instead of scalar by scalar.
+        if !needsEscaping(s) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -66,5 +73,13 @@ public enum JSONValue: Sendable, Equatable {
             }
         }
         out += "\""
+    }
+
+    /// Whether `s` holds a byte that may need escaping: a control character, a quote, a
+    /// backslash, or 0xE2 (the lead byte of U+2028 and U+2029; others it leads are written
+    /// as they are by the slow path).
+    private static func needsEscaping(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { bytes in bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 } }
+            ?? s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }
     }
 }
