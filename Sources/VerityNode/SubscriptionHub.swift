@@ -146,8 +146,11 @@ public actor SubscriptionHub {
         let jobKeys = await sequencer.jobsChanged(inSlot: block.slot)
         changed.formUnion(jobKeys)
         let market = await sequencer.marketParams
-        var jobs = [(PublicKey, JobRecord)]()
-        for key in jobKeys { if let job = await sequencer.job(key) { jobs.append((key, job)) } }
+        // Each changed job is rendered once, whatever the number of subscriptions that see it.
+        var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue)]()
+        for key in jobKeys {
+            if let job = await sequencer.job(key) { jobs.append((key, job, .object([("context", context), ("value", MarketJSON.job(key, job, params: market))]))) }
+        }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
             let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
             switch subscription.topic {
@@ -166,13 +169,9 @@ public actor SubscriptionHub {
                 guard let value = try? RPCHandler.render(account, encoding: encoding) else { continue }
                 send(Self.notification("accountNotification", id: id, result: .object([("context", context), ("value", value)])))
             case let .job(key):
-                for (jobKey, job) in jobs where jobKey == key {
-                    send(Self.notification("verityJobNotification", id: id, result: .object([("context", context), ("value", MarketJSON.job(jobKey, job, params: market))])))
-                }
+                for job in jobs where job.key == key { send(Self.notification("verityJobNotification", id: id, result: job.value)) }
             case let .providerJobs(provider):
-                for (jobKey, job) in jobs where job.provider == provider {
-                    send(Self.notification("verityJobNotification", id: id, result: .object([("context", context), ("value", MarketJSON.job(jobKey, job, params: market))])))
-                }
+                for job in jobs where job.record.provider == provider { send(Self.notification("verityJobNotification", id: id, result: job.value)) }
             case let .logs(mentions):
                 for entry in block.entries where mentions.map({ entry.transaction.message.accountKeys.contains($0) }) ?? true {
                     send(Self.notification("logsNotification", id: id, result: .object([

@@ -1,3 +1,4 @@
+import Synchronization
 import VerityCore
 
 /// The compute market's three native programs and the addresses they keep their state at.
@@ -14,10 +15,10 @@ public enum Market {
     public static let directoryAddress = derive(["providers"], providerProgramId)
 
     /// A model's record: `["model", model id]` under the ModelRegistry.
-    public static func modelAddress(_ id: Hash) -> PublicKey { derive([Array("model".utf8), id.bytes], modelRegistryId) }
+    public static func modelAddress(_ id: Hash) -> PublicKey { cachedDerive([Array("model".utf8), id.bytes], modelRegistryId) }
     /// A provider's record and stake: `["provider", authority]` under the Provider program.
     public static func providerAddress(_ authority: PublicKey) -> PublicKey {
-        derive([Array("provider".utf8), authority.bytes], providerProgramId)
+        cachedDerive([Array("provider".utf8), authority.bytes], providerProgramId)
     }
     /// A job and its escrow: `["job", submitter, nonce (u64 LE)]` under the JobMarket.
     public static func jobAddress(submitter: PublicKey, nonce: UInt64) -> PublicKey {
@@ -28,6 +29,22 @@ public enum Market {
         var w = ByteWriter(capacity: 8)
         w.writeLE(nonce)
         return [Array("job".utf8), submitter.bytes, w.bytes]
+    }
+
+    /// Model and provider addresses are derived for nearly every market instruction and crank
+    /// step, from a small set of seeds; each derivation costs a hash and an on-curve check per
+    /// bump tried, so they are remembered (a bounded cache, emptied when full).
+    private static let addressCache = Mutex<[[UInt8]: PublicKey]>([:])
+
+    static func cachedDerive(_ seeds: [[UInt8]], _ program: PublicKey) -> PublicKey {
+        let key = seeds.joined().map { $0 } + program.bytes
+        if let known = addressCache.withLock({ $0[key] }) { return known }
+        let address = derive(seeds, program)
+        addressCache.withLock { cache in
+            if cache.count >= 16_384 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = address
+        }
+        return address
     }
 
     static func derive(_ seeds: [String], _ program: PublicKey) -> PublicKey { derive(seeds.map { Array($0.utf8) }, program) }
