@@ -49,23 +49,25 @@ struct JobBench: AsyncParsableCommand {
         let workers = (try await client.call("verityGetProviders") as? [Any])?.count ?? 0
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; providers registered: \(workers)")
 
-        /// Submits one job (already-uploaded input `i`) and returns its address.
-        @Sendable func submit(_ i: Int, blockhash: Hash) async throws -> PublicKey {
+        // Jobs are followed over one WebSocket connection (`verityJobSubscribe`), as an
+        // application would: polling each job would load the node being measured.
+        let watcher = JobWatcher(rpc: client.url)
+        try await watcher.connect()
+        let done: Set<String> = ["completed", "finalized"]
+        /// Picks a job's nonce and subscribes to its address before it exists.
+        @Sendable func prepare() async throws -> (nonce: UInt64, job: PublicKey) {
             let nonce = UInt64.random(in: 1...UInt64.max)
+            let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
+            try await watcher.watch(job)
+            return (nonce, job)
+        }
+        /// Submits job `nonce` for already-uploaded input `i`.
+        @Sendable func submit(_ i: Int, nonce: UInt64, blockhash: Hash) async throws {
             let spec = JobSpec(
                 nonce: nonce, model: model, input: hashes[i % hashes.count], inputBytes: UInt32(inputs[i % inputs.count].utf8.count),
                 maxFee: 100_000, tier: .sampled, deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + 120_000)
             let message = try Message.compile(payer: submitter.publicKey, instructions: [Market.submitJob(submitter: submitter.publicKey, spec)], recentBlockhash: blockhash)
             _ = try await client.send(try Transaction(message: message, signers: [submitter]), skipPreflight: true)
-            return Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
-        }
-        @Sendable func waitDone(_ job: PublicKey, poll: Duration = .milliseconds(2)) async throws {
-            let limit = ContinuousClock.now.advanced(by: .seconds(60))
-            while ContinuousClock.now < limit {
-                if let record = try await client.job(job), record.status == .completed || record.status == .finalized { return }
-                try await Task.sleep(for: poll)
-            }
-            throw CLIError("job \(job) not done after 60 s")
         }
 
         // Latency: one job at a time, submit (the input is uploaded, as `job submit` does) to
@@ -77,10 +79,11 @@ struct JobBench: AsyncParsableCommand {
             // Arrive at a random point of the slot, as independent users do; without this each
             // submission would follow the previous result's block by a constant phase.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<slotMs)))
+            let (nonce, job) = try await prepare()
             let start = ContinuousClock.now
             _ = try await blobs.put(Array(inputs[i % inputs.count].utf8))
-            let job = try await submit(i, blockhash: blockhash)
-            try await waitDone(job)
+            try await submit(i, nonce: nonce, blockhash: blockhash)
+            _ = try await watcher.wait(for: job, until: done)
             latencies.append(TPSBench.seconds(ContinuousClock.now - start) * 1000)
         }
         latencies.sort()
@@ -99,8 +102,11 @@ struct JobBench: AsyncParsableCommand {
                 let i = next
                 next += 1
                 let hash = blockhash
-                // Polled every 100 ms here: the load generator must not swamp the node it measures.
-                group.addTask { try await waitDone(try await submit(i, blockhash: hash), poll: .milliseconds(100)) }
+                group.addTask {
+                    let (nonce, job) = try await prepare()
+                    try await submit(i, nonce: nonce, blockhash: hash)
+                    _ = try await watcher.wait(for: job, until: done)
+                }
             }
             for _ in 0..<min(inFlight, throughputJobs) { launch() }
             while try await group.next() != nil {
@@ -108,6 +114,7 @@ struct JobBench: AsyncParsableCommand {
             }
         }
         let seconds = TPSBench.seconds(ContinuousClock.now - start)
+        await watcher.close()
         print(String(format: "throughput, %d jobs with %d in flight: %.1f jobs/s (%.2f s)", throughputJobs, inFlight, Double(throughputJobs) / seconds, seconds))
     }
 }
