@@ -138,6 +138,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "VerityWorkerTests",
+            dependencies: ["VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "VerityCLITests",
             dependencies: ["verity"],
             swiftSettings: strictSwift
