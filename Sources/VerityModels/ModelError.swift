@@ -7,6 +7,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case weights(TensorError)
     case emptyInput
     case unknownModel(String)
+    /// A trace or trace receipt that cannot be read or does not rebuild.
+    case trace(TensorError)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .weights(error): "model weights: \(error)"
         case .emptyInput: "no input texts"
         case let .unknownModel(name): "unknown model \(name)"
+        case let .trace(error): "trace: \(error)"
         }
     }
 }

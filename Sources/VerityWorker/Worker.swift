@@ -22,9 +22,8 @@ public struct WorkerConfig: Sendable {
     public var stake: UInt64?
     /// Where traces are kept for auditors (one file per job).
     public var traceDirectory: URL
-    /// Whether traces are written to `traceDirectory`. A full-tensor trace is 1–2 MB for a short
-    /// input and ~35 MB for 200 tokens; without it the provider cannot answer an audit.
-    public var keepTraces = true
+    /// What is kept of each job's trace in `traceDirectory`.
+    public var traces = TraceKeeping.receipt
     public var heartbeatInterval: Duration = .seconds(2)
     public var pollInterval: Duration = .milliseconds(500)
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -37,6 +36,17 @@ public struct WorkerConfig: Sendable {
         self.hardware = hardware
         self.traceDirectory = traceDirectory
     }
+}
+
+/// What a worker keeps of each job's trace, for audits.
+public enum TraceKeeping: String, Sendable, CaseIterable {
+    /// The input and every step's Merkle leaf (`<job>.vreceipt`, tens of KB): the tensors are
+    /// recomputed from the input when an auditor asks (`verity trace rebuild`).
+    case receipt
+    /// Every tensor as well (`<job>.vtrace`): 1–2 MB for a short input, ~35 MB for 200 tokens.
+    case full
+    /// Nothing: the provider cannot answer an audit of its jobs.
+    case none
 }
 
 /// The provider agent: registers (or reuses its registration), proves it holds the registered
@@ -252,13 +262,22 @@ public actor Worker {
             try await submit([result], what: "result for job \(key)", waitForBlock: false)
             completed += 1
             // The trace is for auditors: kept on disk, written after the result went out and off
-            // the actor (serializing 1–2 MB must not hold up the other jobs). It is not uploaded
-            // with every job; an auditor's request for it belongs to the verification issue.
-            guard config.keepTraces else { return }
-            let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
+            // the actor (serializing it must not hold up the other jobs). It is not uploaded with
+            // every job; an auditor's request for it belongs to the verification issue.
             let log = config.log
-            traceQueue.async {
-                do { try Data(try trace.serialize()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+            switch config.traces {
+            case .none:
+                return
+            case .receipt:
+                let file = config.traceDirectory.appendingPathComponent("\(key.base58).vreceipt")
+                traceQueue.async {
+                    do { try Data(TraceReceipt(trace: trace, input: input).serialize()).write(to: file) } catch { log("cannot keep the trace receipt of \(key): \(error)") }
+                }
+            case .full:
+                let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
+                traceQueue.async {
+                    do { try Data(try trace.serialize()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+                }
             }
         } catch {
             log("job \(key) failed: \(error)")
@@ -270,10 +289,9 @@ public actor Worker {
     private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String) async throws -> ([Float], Int, Trace) {
         let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
             inferenceQueue.async {
-                let recorder = TraceRecorder()
                 do {
-                    guard let embedding = try embedder.embed([text], recorder: recorder).first else { throw WorkerError("no embedding") }
-                    continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, recorder.trace(modelId: modelId))))
+                    let (embedding, trace) = try embedder.traced(text, modelId: modelId)
+                    continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, trace)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }

@@ -34,8 +34,8 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
 
-    @Flag(inversion: .prefixedNo, help: "Whether workers write each job's full trace to disk.")
-    var keepTraces = true
+    @Option(help: "What workers keep of each job's trace: receipt, full or none (see `verity worker --help`).")
+    var traces: TraceKeeping = .receipt
 
     static let faucetLamports: UInt64 = 1_000_000 * 1_000_000_000
     static let modelPrice: UInt64 = 10_000
@@ -106,8 +106,8 @@ struct DevnetCommand: AsyncParsableCommand {
             process.executableURL = executable
             process.arguments = [
                 "worker", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", known.name, "--concurrency", String(concurrency),
-                "--trace-dir", path("traces/worker-\(i)"),
-            ] + (keepTraces ? [] : ["--no-keep-traces"])
+                "--trace-dir", path("traces/worker-\(i)"), "--traces", traces.rawValue,
+            ]
             var environment = ProcessInfo.processInfo.environment
             // One core per worker process: workers scale by processes, not threads.
             if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }

@@ -6,6 +6,8 @@ import VerityModels
 import VerityTensor
 import VerityWorker
 
+extension TraceKeeping: ExpressibleByArgument {}
+
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
@@ -32,8 +34,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Where traces are kept (default: ~/.cache/verity/traces/<provider>).")
     var traceDir: String?
 
-    @Flag(inversion: .prefixedNo, help: "Write each job's full trace under --trace-dir (without traces the provider cannot answer an audit).")
-    var keepTraces = true
+    @Option(help: "What to keep of each job's trace under --trace-dir: receipt (input + step hashes; tensors recomputed on audit), full (every tensor, MBs per job) or none (the provider cannot answer an audit).")
+    var traces: TraceKeeping = .receipt
 
     @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
     var hardware: String?
@@ -50,15 +52,15 @@ struct WorkerCommand: AsyncParsableCommand {
         let pair = try KeypairStore.read(keypair)
         guard let url = URL(string: node.rpc) else { throw CLIError("--rpc must be a URL") }
         _ = try node.client()
-        let traces = traceDir.map { URL(fileURLWithPath: $0) }
+        let traceDirectory = traceDir.map { URL(fileURLWithPath: $0) }
             ?? ModelLocator.cacheRoot.deletingLastPathComponent().appendingPathComponent("traces/\(pair.publicKey.base58)")
         var config = WorkerConfig(
             rpc: url, keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
-            hardware: hardware ?? (KernelLevel.current == .haswell ? "cpu-avx2" : "cpu-portable"), traceDirectory: traces)
+            hardware: hardware ?? (KernelLevel.current == .haswell ? "cpu-avx2" : "cpu-portable"), traceDirectory: traceDirectory)
         config.concurrency = concurrency
         config.pricePer1kTokens = price
         config.stake = stake
-        config.keepTraces = keepTraces
+        config.traces = traces
         let worker = Worker(config: config)
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }
 

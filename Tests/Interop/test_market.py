@@ -72,7 +72,8 @@ def start_worker(net: Net, index: int) -> None:
     sig = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"]
     wait_signature(net.url, sig)
     env = dict(os.environ, VERITY_THREADS="1")
-    proc = subprocess.Popen([BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm"],
+    proc = subprocess.Popen([BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm",
+                             "--trace-dir", str(net.data / f"test-traces-{index}")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     net.workers[str(kp.pubkey())] = proc
     net.keys[str(kp.pubkey())] = kp
@@ -169,7 +170,26 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     local = json.loads(cli("embed", "--model", "minilm", text).stdout.splitlines()[0])
     vector = local["embedding"]
     assert sum(a * b for a, b in zip(vector, embedding)) > 0.99999
-    # The worker kept the trace and uploaded it; the payout follows the challenge window.
+    # The worker kept a trace receipt; the full trace rebuilt from it has the root committed
+    # on chain, with every step checked against the receipt.
+    receipt = None
+    deadline = time.time() + 10
+    while receipt is None and time.time() < deadline:
+        receipt = next(iter(net.data.glob(f"test-traces-*/{job['job']}.vreceipt")), None)
+        time.sleep(0.1)
+    assert receipt is not None, "no trace receipt kept for the job"
+    shown = json.loads(cli("trace", "show", str(receipt)).stdout)
+    assert shown["kind"] == "receipt" and shown["root"] == job["traceRoot"]
+    rebuilt = json.loads(cli("trace", "rebuild", str(receipt), "--model", "minilm", "--out", str(net.data / "rebuilt.vtrace")).stdout)
+    assert rebuilt["root"] == job["traceRoot"] and rebuilt["bytes"] > 20 * receipt.stat().st_size
+    full = json.loads(cli("trace", "show", str(net.data / "rebuilt.vtrace")).stdout)
+    assert full["kind"] == "trace" and full["root"] == job["traceRoot"] and full["steps"] == shown["steps"]
+    # A damaged receipt is refused with a message, not a crash.
+    broken = net.data / "broken.vreceipt"
+    broken.write_bytes(receipt.read_bytes()[:-7])
+    refused = cli("trace", "rebuild", str(broken), check=False)
+    assert refused.returncode != 0 and "receipt" in refused.stderr
+    # The payout follows the challenge window.
     final = wait_job(net.url, job["job"], {"finalized"})
     assert final["feePaid"] == job["fee"] > 0
     status = json.loads(cli("job", "status", "--rpc", net.url, job["job"]).stdout)
