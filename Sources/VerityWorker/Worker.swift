@@ -71,15 +71,15 @@ public actor Worker {
     private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
     private let inferenceQueue = DispatchQueue(label: "verity.worker.inference")
     private let traceQueue = DispatchQueue(label: "verity.worker.traces")
-    private let queue: AsyncStream<PublicKey>
-    private let continuation: AsyncStream<PublicKey>.Continuation
+    private let queue: AsyncStream<Assignment>
+    private let continuation: AsyncStream<Assignment>.Continuation
 
     public init(config: WorkerConfig) {
         self.config = config
         client = RPCClient(url: config.rpc)
         blobs = BlobClient(url: config.rpc)
         providerAccount = Market.providerAddress(config.keypair.publicKey)
-        (queue, continuation) = AsyncStream<PublicKey>.makeStream()
+        (queue, continuation) = AsyncStream<Assignment>.makeStream()
     }
 
     private nonisolated func log(_ line: String) { config.log("worker \(config.keypair.publicKey.base58.prefix(8)): \(line)") }
@@ -166,10 +166,18 @@ public actor Worker {
 
     // MARK: Discovery
 
-    private func offer(_ job: PublicKey) {
-        guard !stopping, !taken.contains(job) else { return }
-        taken.insert(job)
-        continuation.yield(job)
+    /// A job assigned to this provider, with what the assignment notification said of it (when
+    /// it came from one: the job need not be read again).
+    struct Assignment: Sendable {
+        var job: PublicKey
+        var model: Hash?
+        var input: Hash?
+    }
+
+    private func offer(_ assignment: Assignment) {
+        guard !stopping, !taken.contains(assignment.job) else { return }
+        taken.insert(assignment.job)
+        continuation.yield(assignment)
     }
 
     private func heartbeats() async {
@@ -188,7 +196,7 @@ public actor Worker {
             do {
                 let jobs = try await client.call("verityGetJobs", [.object([("provider", .string(providerAccount.base58)), ("status", .string("assigned"))])])
                 for case let object as [String: Any] in jobs as? [Any] ?? [] {
-                    if let text = object["job"] as? String, let key = try? PublicKey(base58: text) { offer(key) }
+                    if let assignment = Self.assignment(from: object, provider: providerAccount) { offer(assignment) }
                 }
             } catch {
                 // The node may be restarting; the next round retries.
@@ -210,8 +218,8 @@ public actor Worker {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     try await outbound.write(.text(request))
                     for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case let .text(text) = message, let key = Self.assignedJob(in: text) else { continue }
-                        await self.notified(key)
+                        guard case let .text(text) = message, let assignment = Self.assignment(in: text, provider: self.providerAccount) else { continue }
+                        await self.notified(assignment)
                     }
                 }
             } catch {
@@ -221,34 +229,53 @@ public actor Worker {
         }
     }
 
-    private func notified(_ job: PublicKey) { offer(job) }
+    private func notified(_ assignment: Assignment) { offer(assignment) }
 
-    /// The job a `verityJobNotification` says was assigned, if it is one.
-    nonisolated static func assignedJob(in text: String) -> PublicKey? {
+    /// The job a `verityJobNotification` says was assigned to `provider`, if it is one.
+    nonisolated static func assignment(in text: String, provider: PublicKey) -> Assignment? {
+        // Most notifications are a held job completing or paying out: skip parsing those.
+        guard text.contains("\"assigned\"") else { return nil }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
             object["method"] as? String == "verityJobNotification", let params = object["params"] as? [String: Any],
-            let result = params["result"] as? [String: Any], let value = result["value"] as? [String: Any],
-            value["status"] as? String == "assigned", let key = value["job"] as? String
+            let result = params["result"] as? [String: Any], let value = result["value"] as? [String: Any]
         else { return nil }
-        return try? PublicKey(base58: key)
+        return assignment(from: value, provider: provider)
+    }
+
+    /// The assignment a job object (as `verityGetJob` renders it) describes, if the job is
+    /// assigned to `provider`.
+    nonisolated static func assignment(from value: [String: Any], provider: PublicKey) -> Assignment? {
+        guard value["status"] as? String == "assigned", value["provider"] as? String == provider.base58,
+            let key = (value["job"] as? String).flatMap({ try? PublicKey(base58: $0) })
+        else { return nil }
+        func hash(_ field: String) -> Hash? { (value[field] as? String).flatMap { try? Hex.decode($0) }.flatMap { try? Hash(bytes: $0) } }
+        return Assignment(job: key, model: hash("model"), input: hash("input"))
     }
 
     // MARK: Jobs
 
     private func consume() async {
-        for await job in queue {
+        for await assignment in queue {
             running += 1
-            await process(job)
+            await process(assignment)
             running -= 1
         }
     }
 
-    private func process(_ key: PublicKey) async {
+    private func process(_ assignment: Assignment) async {
         guard let embedder else { return }
+        let key = assignment.job
         do {
-            guard let job = try await client.job(key), job.status == .assigned, job.provider == providerAccount else { return }
-            guard job.model == modelId else { throw WorkerError("job \(key) wants model \(job.model.hex), not ours") }
-            let input = try await blobs.get(job.input)
+            // A notification names the job's model and input as of the block that assigned it;
+            // a job found by polling is read first.
+            var model = assignment.model, inputHash = assignment.input
+            if model == nil || inputHash == nil {
+                guard let job = try await client.job(key), job.status == .assigned, job.provider == providerAccount else { return }
+                (model, inputHash) = (job.model, job.input)
+            }
+            guard let model, let inputHash else { return }
+            guard model == modelId else { throw WorkerError("job \(key) wants model \(model.hex), not ours") }
+            let input = try await blobs.get(inputHash)
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
             let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName)
@@ -345,6 +372,9 @@ public actor Worker {
         } else {
             let client = self.client
             Task {
+                // Checked once the transaction has had time to land (a poll every 50 ms from the
+                // start would cost the node several requests per job).
+                try? await Task.sleep(for: .milliseconds(150))
                 if let error = try? await client.confirm(signature) { self.log("\(what) failed on chain: \(error)") }
             }
         }
