@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import VerityChain
+import VerityCore
+@testable import VerityWorker
+
+/// How a worker reads `verityJobNotification`s: only an assignment to itself counts, and it
+/// carries the job's model and input so the job need not be read again.
+@Suite struct AssignmentNoticeTests {
+    static let provider = Keypair().publicKey
+    static let job = Keypair().publicKey
+    static let model = Hash.sha256(Array("model".utf8)), input = Hash.sha256(Array("input".utf8))
+
+    static func notice(status: String, provider: PublicKey = provider) -> String {
+        JSONValue.object([
+            ("jsonrpc", .string("2.0")), ("method", .string("verityJobNotification")),
+            ("params", .object([
+                ("subscription", .int(3)),
+                ("result", .object([
+                    ("context", .object([("slot", .int(9))])),
+                    ("value", .object([
+                        ("job", .string(job.base58)), ("status", .string(status)), ("provider", .string(provider.base58)),
+                        ("model", .string(model.hex)), ("input", .string(input.hex)),
+                    ])),
+                ])),
+            ])),
+        ]).text
+    }
+
+    @Test func anAssignmentToThisProviderCarriesModelAndInput() throws {
+        let assignment = try #require(Worker.assignment(in: Self.notice(status: "assigned"), provider: Self.provider))
+        #expect(assignment.job == Self.job)
+        #expect(assignment.model == Self.model)
+        #expect(assignment.input == Self.input)
+    }
+
+    @Test func otherNoticesAreIgnored() {
+        #expect(Worker.assignment(in: Self.notice(status: "completed"), provider: Self.provider) == nil)
+        #expect(Worker.assignment(in: Self.notice(status: "assigned", provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Worker.assignment(in: "{\"assigned\"", provider: Self.provider) == nil)
+        #expect(Worker.assignment(in: "", provider: Self.provider) == nil)
+    }
+
+    @Test func theMarkerSearchFindsItAnywhere() {
+        #expect(Worker.mentionsAssigned("\"assigned\""))
+        #expect(Worker.mentionsAssigned("xx\"assigne\"assigned\"yy"))
+        #expect(!Worker.mentionsAssigned("\"assigned"))
+        #expect(!Worker.mentionsAssigned("assigned"))
+        #expect(!Worker.mentionsAssigned(""))
+        #expect(Worker.mentionsAssigned("é\"assigned\""))
+    }
+}
