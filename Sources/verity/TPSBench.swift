@@ -50,14 +50,16 @@ struct TPSBench: AsyncParsableCommand {
         for key in keys { last = try await client.requestAirdrop(key.publicKey, lamports: 1_000_000_000_000) }
         if let last, let error = try await client.confirm(last) { throw CLIError("funding failed: \(error)") }
 
-        let recipients = (0..<64).map { _ in Keypair().publicKey }
+        // Each payer pays the next one: every recipient already exists and holds far more than
+        // the rent-exempt minimum. (Paying fresh addresses a few thousand lamports fails with
+        // InsufficientFundsForRent, which still costs the fee but is not a transfer.)
         func sign(_ count: Int, offset: Int) async throws -> [Transaction] {
             let blockhash = try await client.latestBlockhash()
             return try (0..<count).map { i in
                 let payer = keys[(i + offset) % keys.count]
                 let message = try Message.compile(
                     payer: payer.publicKey,
-                    instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipients[i % recipients.count], lamports: UInt64(1000 + i + offset))],
+                    instructions: [SystemProgram.transfer(from: payer.publicKey, to: keys[(i + offset + 1) % keys.count].publicKey, lamports: UInt64(1000 + i + offset))],
                     recentBlockhash: blockhash)
                 return try Transaction(message: message, signers: [payer])
             }
@@ -86,8 +88,8 @@ struct TPSBench: AsyncParsableCommand {
         let sendTime = ContinuousClock.now - start
         let summary = try await poller.value
         let seconds = Self.seconds(summary.lastConfirmation)
-        print(String(format: "throughput: %d of %d confirmed in %.2f s = %.0f TPS (sending took %.2f s; %d refused at send)",
-                     summary.confirmed, transactions, seconds, Double(summary.confirmed) / seconds, Self.seconds(sendTime), summary.refused))
+        print(String(format: "throughput: %d of %d confirmed in %.2f s = %.0f TPS (sending took %.2f s; %d refused at send, %d failed in a block)",
+                     summary.confirmed, transactions, seconds, Double(summary.confirmed) / seconds, Self.seconds(sendTime), summary.refused, summary.failed))
         print(String(format: "  send→processed latency under full load: p50 %.0f ms, p99 %.0f ms", summary.p50, summary.p99))
 
         // Phase 2: latency at half that rate.
@@ -109,8 +111,8 @@ struct TPSBench: AsyncParsableCommand {
             try await Task.sleep(until: pacedStart.advanced(by: .milliseconds(step * (index / perStep))), clock: .continuous)
         }
         let paceSummary = try await pacedPoller.value
-        print(String(format: "latency at %.0f TPS offered (half of the above): p50 %.0f ms, p99 %.0f ms (%d of %d confirmed)",
-                     rate, paceSummary.p50, paceSummary.p99, paceSummary.confirmed, count))
+        print(String(format: "latency at %.0f TPS offered (half of the above): p50 %.0f ms, p99 %.0f ms (%d of %d confirmed, %d failed)",
+                     rate, paceSummary.p50, paceSummary.p99, paceSummary.confirmed, count, paceSummary.failed))
 
         // Phase 3: RPC reads, one getBalance per HTTP request.
         let readStart = ContinuousClock.now
@@ -140,6 +142,7 @@ actor Tracker {
     private var sentAt: [Duration?]
     private var confirmedAt: [Duration?]
     private var refused = 0
+    private var failed = 0
     private var sentCount = 0
 
     init(count: Int) {
@@ -159,14 +162,18 @@ actor Tracker {
     }
 
     struct Summary: Sendable {
+        /// Transactions in a block without an error: only these count.
         let confirmed: Int
         let refused: Int
+        /// Transactions in a block that failed there.
+        let failed: Int
         let lastConfirmation: Duration
         let p50: Double
         let p99: Double
     }
 
-    /// Polls statuses every 20 ms until every sent transaction is confirmed (or 60 s pass).
+    /// Polls statuses every 20 ms until every sent transaction is in a block (or 60 s pass);
+    /// one that failed there is counted apart, not as confirmed.
     func poll(_ client: RPCClient, signatures: [Signature], start: ContinuousClock.Instant) async throws -> Summary {
         let deadline = start.advanced(by: .seconds(60))
         var pending = Array(signatures.indices)
@@ -179,7 +186,11 @@ actor Tracker {
                 let statuses = try await client.statuses(indices.map { signatures[$0] })
                 let now = ContinuousClock.now - start
                 for (i, status) in zip(indices, statuses) {
-                    if status != nil { confirmedAt[i] = now } else { still.append(i) }
+                    switch status {
+                    case .some(let found) where found.error == nil: confirmedAt[i] = now
+                    case .some: failed += 1
+                    case .none: still.append(i)
+                    }
                 }
             }
             let done = isDone
@@ -196,7 +207,7 @@ actor Tracker {
         }
         latencies.sort()
         func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        return Summary(confirmed: latencies.count, refused: refused, lastConfirmation: last, p50: percentile(0.5), p99: percentile(0.99))
+        return Summary(confirmed: latencies.count, refused: refused, failed: failed, lastConfirmation: last, p50: percentile(0.5), p99: percentile(0.99))
     }
 
     /// Whether every transaction has been sent (or refused).
