@@ -61,7 +61,8 @@ public actor JobWatcher {
     /// Subscribes to `job`'s changes; returns once the node has confirmed the subscription.
     public func watch(_ job: PublicKey) async throws {
         if let failure { throw failure }
-        guard subscriptionOf[job] == nil, let outgoing else { return }
+        guard let outgoing else { throw JobWatcherError("not connected: call connect() first") }
+        guard subscriptionOf[job] == nil else { return }
         let id = nextRequest
         nextRequest += 1
         let request = JSONValue.object([

@@ -104,6 +104,7 @@ import Glibc
     @Test func aNodeThatIsNotThereIsAnError() async throws {
         let port = try Self.freePortPair()
         let watcher = JobWatcher(rpc: URL(string: "http://127.0.0.1:\(port)")!)
+        await #expect(throws: JobWatcherError.self) { try await watcher.watch(Keypair().publicKey) }
         await #expect(throws: (any Error).self) { try await watcher.connect() }
     }
 }
