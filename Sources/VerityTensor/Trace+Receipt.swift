@@ -7,7 +7,7 @@ import VerityCore
 /// The runtime is deterministic for a given kernel level (a GEMM's output element is always
 /// summed in the same order, whatever the thread split), so the tensors can be recomputed from
 /// the input whenever an auditor asks, and checked against the leaves. A full trace of a
-/// 200-token MiniLM input is about 35 MB; its receipt is about 60 KB.
+/// 215-token MiniLM input is 32 MB; its receipt is 20 KB (measured).
 public struct TraceReceipt: Sendable, Equatable {
     public let modelId: String
     /// `KernelLevel.rawValue` of the run: a rebuild must use the same kernels.
