@@ -30,6 +30,29 @@ import VerityKernelsHaswell
         }
     }
 
+    /// A GEMM split across threads gives the same bits as one on the calling thread: each
+    /// output element is summed in the same order whatever the split. Trace receipts rely on it
+    /// (a worker computing on one thread, an auditor rebuilding on all cores).
+    @Test func threadSplitDoesNotChangeABit() throws {
+        var rng = SeededGenerator(seed: 13)
+        for (m, k, n) in [(215, 384, 1152), (12, 1536, 384), (33, 384, 1536), (1, 384, 384)] {
+            let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
+            let packed = try PackedMatrix(k: k, n: n, rowMajor: b)
+            var serial = [Float](repeating: 0, count: m * n), split = serial
+            a.withUnsafeBufferPointer { a in
+                bias.withUnsafeBufferPointer { bias in
+                    serial.withUnsafeMutableBufferPointer { c in
+                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: false)
+                    }
+                    split.withUnsafeMutableBufferPointer { c in
+                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: true)
+                    }
+                }
+            }
+            #expect(serial.map(\.bitPattern) == split.map(\.bitPattern), "gemm \(m)x\(k)x\(n)")
+        }
+    }
+
     /// Both compiled kernel builds agree with the reference (the AVX2 one only where the CPU has it).
     @Test(arguments: [KernelLevel.portable, KernelLevel.haswell])
     func eachKernelBuild(level: KernelLevel) throws {
