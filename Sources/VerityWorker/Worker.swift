@@ -40,10 +40,10 @@ public struct WorkerConfig: Sendable {
 
 /// What a worker keeps of each job's trace, for audits.
 public enum TraceKeeping: String, Sendable, CaseIterable {
-    /// The input and every step's Merkle leaf (`<job>.vreceipt`, tens of KB): the tensors are
+    /// The input and every step's Merkle leaf (`<job>.vreceipt`, about 20 KB): the tensors are
     /// recomputed from the input when an auditor asks (`verity trace rebuild`).
     case receipt
-    /// Every tensor as well (`<job>.vtrace`): 1–2 MB for a short input, ~35 MB for 200 tokens.
+    /// Every tensor as well (`<job>.vtrace`): 0.6 MB for a short sentence, 32 MB for 215 tokens.
     case full
     /// Nothing: the provider cannot answer an audit of its jobs.
     case none
@@ -51,7 +51,8 @@ public enum TraceKeeping: String, Sendable, CaseIterable {
 
 /// The provider agent: registers (or reuses its registration), proves it holds the registered
 /// weights, heartbeats, learns of assignments over WebSocket with a polling fallback, runs each
-/// job with the trace recorder, uploads output and trace, and posts the result on chain.
+/// job with the trace recorder, uploads the output, posts the result on chain, and keeps what
+/// `WorkerConfig.traces` says of the trace on disk.
 ///
 /// It rides out node restarts and network errors (every loop retries), never posts a result
 /// twice for a job, and on `shutdown()` finishes the jobs it holds before returning.
