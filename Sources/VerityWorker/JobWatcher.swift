@@ -26,6 +26,9 @@ public actor JobWatcher {
 
     public init(rpc: URL) { url = webSocketURL(for: rpc) }
 
+    /// Whether the connection is open (false before `connect()` and after it dropped).
+    public var isConnected: Bool { outgoing != nil && failure == nil }
+
     /// Opens the connection (once); fails if the node does not accept it.
     public func connect() async throws {
         guard connection == nil else { return }

@@ -84,6 +84,20 @@ struct JobCommand: AsyncParsableCommand {
                 nonce: nonce, model: id, input: inputHash, inputBytes: UInt32(clamping: input.count), maxFee: maxFee, tier: tier,
                 deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + deadlineMs)
             let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
+            // With --wait, the job's changes come over WebSocket: subscribed before it is submitted
+            // (its address is known), so none is missed. Without a WebSocket, it is polled.
+            var watcher: JobWatcher?
+            if wait {
+                let candidate = JobWatcher(rpc: client.url)
+                do {
+                    try await candidate.connect()
+                    try await candidate.watch(job)
+                    watcher = candidate
+                } catch {
+                    await candidate.close()
+                }
+            }
+            defer { if let watcher { Task { await watcher.close() } } }
             let error: String?
             do { error = try await client.execute([Market.submitJob(submitter: submitter.publicKey, spec)], payer: submitter) } catch let failure as ClientError {
                 throw CLIError("job refused: \(explain(failure))")
@@ -94,17 +108,29 @@ struct JobCommand: AsyncParsableCommand {
                 return
             }
             let targets: Set<String> = finalized ? ["finalized"] : ["completed", "finalized"]
+            let done: Set<String> = ["completed", "finalized"]
             let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
             var latency: Double?
+            func elapsedMs() -> Double {
+                let elapsed = ContinuousClock.now - start
+                return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            }
             while true {
+                // Wake on the job's next change (at most a second, then read it anyway), or poll.
+                if let open = watcher, await !open.isConnected { watcher = nil }
+                if let watcher {
+                    let wanted = latency == nil ? done.union(["expired", "cancelled"]) : targets.union(["expired", "cancelled"])
+                    let wake = min(Duration.seconds(1), max(.zero, deadline - ContinuousClock.now))
+                    if let status = try? await watcher.wait(for: job, until: wanted, timeout: wake) {
+                        if latency == nil && done.contains(status) { latency = elapsedMs() }
+                        try? await watcher.watch(job)
+                    }
+                }
                 let value = try await client.call("verityGetJob", [.string(job.base58)])
                 guard var object = value as? [String: Any], let status = object["status"] as? String else {
                     throw CLIError("the node lost job \(job)")
                 }
-                if latency == nil && (status == "completed" || status == "finalized") {
-                    let elapsed = ContinuousClock.now - start
-                    latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-                }
+                if latency == nil && done.contains(status) { latency = elapsedMs() }
                 if targets.contains(status) {
                     if let outputHex = object["output"] as? String, let bytes = try? Hex.decode(outputHex), let hash = try? Hash(bytes: bytes) {
                         let output = try await blobs.get(hash)
@@ -121,7 +147,7 @@ struct JobCommand: AsyncParsableCommand {
                     throw ExitCode(2)
                 }
                 guard ContinuousClock.now < deadline else { throw CLIError("job \(job) still \(status) after \(timeout) s") }
-                try await Task.sleep(for: .milliseconds(5))
+                if watcher == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
         }
     }

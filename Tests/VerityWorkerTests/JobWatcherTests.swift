@@ -75,6 +75,7 @@ import Glibc
 
         let watcher = JobWatcher(rpc: node.url)
         try await watcher.connect()
+        #expect(await watcher.isConnected)
         let nonce: UInt64 = 42
         let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
         // Watched before it exists: no change can be missed.
@@ -106,5 +107,6 @@ import Glibc
         let watcher = JobWatcher(rpc: URL(string: "http://127.0.0.1:\(port)")!)
         await #expect(throws: JobWatcherError.self) { try await watcher.watch(Keypair().publicKey) }
         await #expect(throws: (any Error).self) { try await watcher.connect() }
+        #expect(await !watcher.isConnected)
     }
 }
