@@ -79,7 +79,6 @@ public enum JSONValue: Sendable, Equatable {
     /// backslash, or 0xE2 (the lead byte of U+2028 and U+2029; others it leads are written
     /// as they are by the slow path).
     private static func needsEscaping(_ s: String) -> Bool {
-        s.utf8.withContiguousStorageIfAvailable { bytes in bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 } }
-            ?? s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }
+        s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }
     }
 }

@@ -77,8 +77,7 @@ struct CoreBench: ParsableCommand {
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).inSeconds
     }
 
     /// Operations per second of `body` on this thread, run in batches for about `seconds`.

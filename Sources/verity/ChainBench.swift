@@ -38,7 +38,7 @@ struct ChainBench: ParsableCommand {
             now += 50
             let start = ContinuousClock.now
             let production = chain.produceBlock(txs, timestamp: now)
-            let elapsed = milliseconds(ContinuousClock.now - start)
+            let elapsed = (ContinuousClock.now - start).inMilliseconds
             whole.append(elapsed)
             guard production.dropped.isEmpty, production.block.entries.count == transactions else {
                 throw CLIError("benchmark block dropped \(production.dropped.count) transactions")
@@ -51,7 +51,7 @@ struct ChainBench: ParsableCommand {
             // The same work without the signature checks, to show what execution and the state root cost.
             let verifyStart = ContinuousClock.now
             DispatchQueue.concurrentPerform(iterations: txs.count) { _ = txs[$0].verifySignatures() }
-            unchecked.append(max(0, elapsed - milliseconds(ContinuousClock.now - verifyStart)))
+            unchecked.append(max(0, elapsed - (ContinuousClock.now - verifyStart).inMilliseconds))
         }
         whole.sort()
         unchecked.sort()
@@ -61,7 +61,4 @@ struct ChainBench: ParsableCommand {
         print("accounts in state: \(chain.stateTree.count)")
     }
 
-    private func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
 }

@@ -40,7 +40,7 @@ struct EmbedBench: ParsableCommand {
         _ = try embedder.embed([String(repeating: "memory ", count: 300)])
         let peakMB = Double(peakResidentBytes()) / 1_048_576
         print("kernels: \(KernelLevel.current.rawValue), threads: \(Gemm.threads)")
-        print(String(format: "model load: %.0f ms; peak RSS after one 256-token request: %.1f MB", milliseconds(loadTime), peakMB))
+        print(String(format: "model load: %.0f ms; peak RSS after one 256-token request: %.1f MB", loadTime.inMilliseconds, peakMB))
 
         for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
             let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
@@ -49,7 +49,7 @@ struct EmbedBench: ParsableCommand {
             for _ in 0..<max(1, runs) {
                 let start = ContinuousClock.now
                 _ = try embedder.embed(texts)
-                samples.append(milliseconds(ContinuousClock.now - start))
+                samples.append((ContinuousClock.now - start).inMilliseconds)
             }
             samples.sort()
             let median = samples[samples.count / 2]
@@ -57,10 +57,6 @@ struct EmbedBench: ParsableCommand {
             print(String(format: "%@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
                          label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
         }
-    }
-
-    private func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     private func peakResidentBytes() -> Int {

@@ -36,8 +36,7 @@ struct GemmBench: ParsableCommand {
                 }
                 count += 1
             } while ContinuousClock.now < limit
-            let elapsed = ContinuousClock.now - start
-            let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let secondsTaken = (ContinuousClock.now - start).inSeconds
             let gflops = 2.0 * Double(rows * k * n) * Double(count) / secondsTaken / 1e9
             print(String(format: "gemm %dx%dx%d: %.1f GFLOP/s (%.1f us per call)", rows, k, n, gflops, secondsTaken / Double(count) * 1e6))
         }

@@ -84,7 +84,7 @@ struct JobBench: AsyncParsableCommand {
             _ = try await blobs.put(Array(inputs[i % inputs.count].utf8))
             try await submit(i, nonce: nonce, blockhash: blockhash)
             _ = try await watcher.wait(for: job, until: done)
-            latencies.append(TPSBench.seconds(ContinuousClock.now - start) * 1000)
+            latencies.append((ContinuousClock.now - start).inMilliseconds)
         }
         latencies.sort()
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
@@ -113,7 +113,7 @@ struct JobBench: AsyncParsableCommand {
                 if next < throughputJobs { launch() }
             }
         }
-        let seconds = TPSBench.seconds(ContinuousClock.now - start)
+        let seconds = (ContinuousClock.now - start).inSeconds
         await watcher.close()
         print(String(format: "throughput, %d jobs with %d in flight: %.1f jobs/s (%.2f s)", throughputJobs, inFlight, Double(throughputJobs) / seconds, seconds))
     }

@@ -111,10 +111,7 @@ struct JobCommand: AsyncParsableCommand {
             let done: Set<String> = ["completed", "finalized"]
             let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
             var latency: Double?
-            func elapsedMs() -> Double {
-                let elapsed = ContinuousClock.now - start
-                return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            }
+            func elapsedMs() -> Double { (ContinuousClock.now - start).inMilliseconds }
             while true {
                 // Wake on the job's next change (at most a second, then read it anyway), or poll.
                 if let open = watcher, await !open.isConnected { watcher = nil }

@@ -87,9 +87,9 @@ struct TPSBench: AsyncParsableCommand {
         }
         let sendTime = ContinuousClock.now - start
         let summary = try await poller.value
-        let seconds = Self.seconds(summary.lastConfirmation)
+        let seconds = summary.lastConfirmation.inSeconds
         print(String(format: "throughput: %d of %d confirmed in %.2f s = %.0f TPS (sending took %.2f s; %d refused at send, %d failed in a block)",
-                     summary.confirmed, transactions, seconds, Double(summary.confirmed) / seconds, Self.seconds(sendTime), summary.refused, summary.failed))
+                     summary.confirmed, transactions, seconds, Double(summary.confirmed) / seconds, sendTime.inSeconds, summary.refused, summary.failed))
         print(String(format: "  send→processed latency under full load: p50 %.0f ms, p99 %.0f ms", summary.p50, summary.p99))
 
         // Phase 2: latency at half that rate.
@@ -131,10 +131,8 @@ struct TPSBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         print(String(format: "getBalance: %.0f requests/s (%d concurrent clients, one call per HTTP request)",
-                     Double(reads) / Self.seconds(ContinuousClock.now - readStart), concurrency))
+                     Double(reads) / (ContinuousClock.now - readStart).inSeconds, concurrency))
     }
-
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }
 
 /// Send and confirmation times of one phase's transactions.
@@ -202,7 +200,7 @@ actor Tracker {
         var last = Duration.zero
         for i in signatures.indices {
             guard let sent = sentAt[i], let confirmed = confirmedAt[i] else { continue }
-            latencies.append(TPSBench.seconds(confirmed - sent) * 1000)
+            latencies.append((confirmed - sent).inMilliseconds)
             last = max(last, confirmed)
         }
         latencies.sort()

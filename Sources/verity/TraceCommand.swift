@@ -72,7 +72,7 @@ struct TraceCommand: ParsableCommand {
             print(JSONValue.object([
                 ("root", .string(receipt.root.hex)), ("steps", .int(Int64(trace.steps.count))), ("tensors", .int(Int64(trace.tensors.count))),
                 ("bytes", .int(Int64(bytes.count))), ("file", .string(path)),
-                ("ms", .float(Float(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))),
+                ("ms", .float(Float(elapsed.inMilliseconds))),
             ]).text)
         }
     }

@@ -37,7 +37,7 @@ public enum Market {
     private static let addressCache = Mutex<[[UInt8]: PublicKey]>([:])
 
     static func cachedDerive(_ seeds: [[UInt8]], _ program: PublicKey) -> PublicKey {
-        let key = seeds.joined().map { $0 } + program.bytes
+        let key = Array(seeds.joined()) + program.bytes
         if let known = addressCache.withLock({ $0[key] }) { return known }
         let address = derive(seeds, program)
         addressCache.withLock { cache in
