@@ -7,48 +7,6 @@ import VerityCore
 import VerityModels
 import VerityTensor
 
-/// How a worker runs.
-public struct WorkerConfig: Sendable {
-    public var rpc: URL
-    public var keypair: Keypair
-    /// The model folder (config, weights, tokenizer) it serves.
-    public var modelDirectory: URL
-    public var modelName: String
-    /// Jobs it runs at once (its declared capacity).
-    public var concurrency = 1
-    public var pricePer1kTokens: UInt64 = 10_000
-    public var hardware: String
-    /// Lamports to stake when registering (nil: the market's minimum).
-    public var stake: UInt64?
-    /// Where traces are kept for auditors (one file per job).
-    public var traceDirectory: URL
-    /// What is kept of each job's trace in `traceDirectory`.
-    public var traces = TraceKeeping.receipt
-    public var heartbeatInterval: Duration = .seconds(2)
-    public var pollInterval: Duration = .milliseconds(500)
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-
-    public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String, traceDirectory: URL) {
-        self.rpc = rpc
-        self.keypair = keypair
-        self.modelDirectory = modelDirectory
-        self.modelName = modelName
-        self.hardware = hardware
-        self.traceDirectory = traceDirectory
-    }
-}
-
-/// What a worker keeps of each job's trace, for audits.
-public enum TraceKeeping: String, Sendable, CaseIterable {
-    /// The input and every step's Merkle leaf (`<job>.vreceipt`, about 20 KB): the tensors are
-    /// recomputed from the input when an auditor asks (`verity trace rebuild`).
-    case receipt
-    /// Every tensor as well (`<job>.vtrace`): 0.6 MB for a short sentence, 32 MB for 215 tokens.
-    case full
-    /// Nothing: the provider cannot answer an audit of its jobs.
-    case none
-}
-
 /// The provider agent: registers (or reuses its registration), proves it holds the registered
 /// weights, heartbeats, learns of assignments over WebSocket with a polling fallback, runs each
 /// job with the trace recorder, uploads the output, posts the result on chain, and keeps what
@@ -167,14 +125,6 @@ public actor Worker {
 
     // MARK: Discovery
 
-    /// A job assigned to this provider, with what the assignment notification said of it (when
-    /// it came from one: the job need not be read again).
-    struct Assignment: Sendable {
-        var job: PublicKey
-        var model: Hash?
-        var input: Hash?
-    }
-
     private func offer(_ assignment: Assignment) {
         guard !stopping, !taken.contains(assignment.job) else { return }
         taken.insert(assignment.job)
@@ -231,49 +181,6 @@ public actor Worker {
     }
 
     private func notified(_ assignment: Assignment) { offer(assignment) }
-
-    /// The job a `verityJobNotification` says was assigned to `provider`, if it is one.
-    nonisolated static func assignment(in text: String, provider: PublicKey) -> Assignment? {
-        // Most notifications are a held job completing or paying out: skip parsing those.
-        guard mentionsAssigned(text) else { return nil }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
-            object["method"] as? String == "verityJobNotification", let params = object["params"] as? [String: Any],
-            let result = params["result"] as? [String: Any], let value = result["value"] as? [String: Any]
-        else { return nil }
-        return assignment(from: value, provider: provider)
-    }
-
-    private static let assignedMarker = Array("\"assigned\"".utf8)
-
-    /// Whether `text` holds `"assigned"`: a plain byte search (Foundation's `contains` showed up
-    /// at 1% of a worker's CPU, run on every notification).
-    nonisolated static func mentionsAssigned(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            let marker = assignedMarker
-            guard bytes.count >= marker.count else { return false }
-            var start = 0
-            while start <= bytes.count - marker.count {
-                if bytes[start] == marker[0] {
-                    var matched = 1
-                    while matched < marker.count && bytes[start + matched] == marker[matched] { matched += 1 }
-                    if matched == marker.count { return true }
-                }
-                start += 1
-            }
-            return false
-        }
-    }
-
-    /// The assignment a job object (as `verityGetJob` renders it) describes, if the job is
-    /// assigned to `provider`.
-    nonisolated static func assignment(from value: [String: Any], provider: PublicKey) -> Assignment? {
-        guard value["status"] as? String == "assigned", value["provider"] as? String == provider.base58,
-            let key = (value["job"] as? String).flatMap({ try? PublicKey(base58: $0) })
-        else { return nil }
-        func hash(_ field: String) -> Hash? { (value[field] as? String).flatMap { try? Hex.decode($0) }.flatMap { try? Hash(bytes: $0) } }
-        return Assignment(job: key, model: hash("model"), input: hash("input"))
-    }
 
     // MARK: Jobs
 

@@ -1,0 +1,44 @@
+import Foundation
+import VerityCore
+
+/// How a worker runs.
+public struct WorkerConfig: Sendable {
+    public var rpc: URL
+    public var keypair: Keypair
+    /// The model folder (config, weights, tokenizer) it serves.
+    public var modelDirectory: URL
+    public var modelName: String
+    /// Jobs it runs at once (its declared capacity).
+    public var concurrency = 1
+    public var pricePer1kTokens: UInt64 = 10_000
+    public var hardware: String
+    /// Lamports to stake when registering (nil: the market's minimum).
+    public var stake: UInt64?
+    /// Where traces are kept for auditors (one file per job).
+    public var traceDirectory: URL
+    /// What is kept of each job's trace in `traceDirectory`.
+    public var traces = TraceKeeping.receipt
+    public var heartbeatInterval: Duration = .seconds(2)
+    public var pollInterval: Duration = .milliseconds(500)
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String, traceDirectory: URL) {
+        self.rpc = rpc
+        self.keypair = keypair
+        self.modelDirectory = modelDirectory
+        self.modelName = modelName
+        self.hardware = hardware
+        self.traceDirectory = traceDirectory
+    }
+}
+
+/// What a worker keeps of each job's trace, for audits.
+public enum TraceKeeping: String, Sendable, CaseIterable {
+    /// The input and every step's Merkle leaf (`<job>.vreceipt`, about 20 KB): the tensors are
+    /// recomputed from the input when an auditor asks (`verity trace rebuild`).
+    case receipt
+    /// Every tensor as well (`<job>.vtrace`): 0.6 MB for a short sentence, 32 MB for 215 tokens.
+    case full
+    /// Nothing: the provider cannot answer an audit of its jobs.
+    case none
+}
