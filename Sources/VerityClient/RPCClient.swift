@@ -41,23 +41,41 @@ public struct RPCClient: Sendable {
         session = URLSession(configuration: configuration)
     }
 
-    /// Calls `method` with positional `params`; returns the `result` member.
+    /// Calls `method` with positional `params`; returns the `result` member as Foundation
+    /// values (`NSNumber`, `String`, `[Any]`, `[String: Any]`, `NSNull`).
     public func call(_ method: String, _ params: [JSONValue] = []) async throws(ClientError) -> Any {
+        try await result(method, params).foundationObject
+    }
+
+    /// Calls `method` with positional `params`; returns the `result` member.
+    public func result(_ method: String, _ params: [JSONValue] = []) async throws(ClientError) -> JSONValue {
         let body = JSONValue.object([("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string(method)), ("params", .array(params))]).text
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(body.utf8)
-        let data: Data
-        do { (data, _) = try await session.data(for: request) } catch { throw .transport("\(url): \(error.localizedDescription)") }
-        guard let reply = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw .malformedReply(String(decoding: data.prefix(200), as: UTF8.self))
-        }
-        if let error = reply["error"] as? [String: Any] {
-            throw .rpc(code: (error["code"] as? NSNumber)?.intValue ?? 0, message: error["message"] as? String ?? "unknown error")
+        let reply = try await post(Data(body.utf8))
+        if let error = reply["error"], error != .null {
+            throw .rpc(code: Int(error["code"].flatMap(Self.integer) ?? 0), message: error["message"]?.stringValue ?? "unknown error")
         }
         guard let result = reply["result"] else { throw .malformedReply("no result") }
         return result
+    }
+
+    /// POSTs a JSON-RPC body and parses the reply.
+    private func post(_ body: Data) async throws(ClientError) -> JSONValue {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        let data: Data
+        do { (data, _) = try await session.data(for: request) } catch { throw .transport("\(url): \(error.localizedDescription)") }
+        guard let reply = try? JSONValue.parse(data) else { throw .malformedReply(String(decoding: data.prefix(200), as: UTF8.self)) }
+        return reply
+    }
+
+    static func integer(_ value: JSONValue) -> Int64? {
+        switch value {
+        case let .int(number): number
+        case let .uint(number): Int64(exactly: number)
+        default: nil
+        }
     }
 
     /// The `value` of a `context` + `value` result.
@@ -105,22 +123,16 @@ public struct RPCClient: Sendable {
                 ("params", .array([.string(encoded), .object([("encoding", .string("base64")), ("skipPreflight", .bool(true))])])),
             ]))
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(JSONValue.array(calls).text.utf8)
-        let data: Data
-        do { (data, _) = try await session.data(for: request) } catch { throw .transport("\(url): \(error.localizedDescription)") }
-        guard let replies = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]], replies.count == transactions.count else {
+        guard case let .array(replies) = try await post(Data(JSONValue.array(calls).text.utf8)), replies.count == transactions.count else {
             throw .malformedReply("batch reply is not a list of \(transactions.count) responses")
         }
         var results = [Result<Signature, ClientError>](repeating: .failure(.malformedReply("missing")), count: transactions.count)
         for reply in replies {
-            guard let id = (reply["id"] as? NSNumber)?.intValue, id >= 0, id < transactions.count else { continue }
-            if let text = reply["result"] as? String, let signature = try? Signature(base58: text) {
-                results[id] = .success(signature)
-            } else if let error = reply["error"] as? [String: Any] {
-                results[id] = .failure(.rpc(code: (error["code"] as? NSNumber)?.intValue ?? 0, message: error["message"] as? String ?? ""))
+            guard let id = reply["id"].flatMap(Self.integer), id >= 0, id < transactions.count else { continue }
+            if let text = reply["result"]?.stringValue, let signature = try? Signature(base58: text) {
+                results[Int(id)] = .success(signature)
+            } else if let error = reply["error"], error != .null {
+                results[Int(id)] = .failure(.rpc(code: Int(error["code"].flatMap(Self.integer) ?? 0), message: error["message"]?.stringValue ?? ""))
             }
         }
         return results
@@ -136,13 +148,14 @@ public struct RPCClient: Sendable {
     /// The statuses of up to 256 signatures: nil for unknown ones, else the error (nil = success)
     /// and slot.
     public func statuses(_ signatures: [Signature]) async throws(ClientError) -> [(slot: UInt64, error: String?)?] {
-        guard let list = try await value("getSignatureStatuses", [.array(signatures.map { .string($0.base58) })]) as? [Any] else {
+        guard case let .array(list)? = try await result("getSignatureStatuses", [.array(signatures.map { .string($0.base58) })])["value"] else {
             throw .malformedReply("getSignatureStatuses value is not a list")
         }
-        return list.map { item in
-            guard let status = item as? [String: Any], let slot = (status["slot"] as? NSNumber)?.uint64Value else { return nil }
-            let error = status["err"].flatMap { $0 is NSNull ? nil : String(describing: $0) }
-            return (slot, error)
+        return list.map { status in
+            guard let slot = status["slot"].flatMap(Self.integer), slot >= 0 else { return nil }
+            // The error as JSON text, e.g. {"InstructionError":[0,{"Custom":1}]}.
+            let error = status["err"].flatMap { $0 == .null ? nil : $0.text }
+            return (UInt64(slot), error)
         }
     }
 

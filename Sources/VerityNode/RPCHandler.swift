@@ -13,17 +13,95 @@ public struct RPCHandler: Sendable {
     public init(sequencer: Sequencer) { self.sequencer = sequencer }
 
     /// Handles one HTTP request body and returns the response body.
+    ///
+    /// A batch's transactions are decoded and their signatures checked in parallel first (the
+    /// costly part); then the batch is answered in order, each run of consecutive
+    /// `sendTransaction` calls reaching the sequencer in one step.
     public func handle(_ body: Data) async -> Data {
-        guard let json = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
+        guard let json = try? JSONValue.parse(body) else {
             return Data(Self.errorResponse(id: .null, .parseError).text.utf8)
         }
-        if let batch = json as? [Any] {
+        if case let .array(batch) = json {
             guard !batch.isEmpty else { return Data(Self.errorResponse(id: .null, .invalidRequest).text.utf8) }
+            let sends = await Self.prepareSends(batch)
             var responses = [JSONValue]()
-            for item in batch { responses.append(await handleOne(item)) }
+            responses.reserveCapacity(batch.count)
+            var index = 0
+            while index < batch.count {
+                guard sends[index] != nil else {
+                    responses.append(await handleOne(batch[index].foundationObject))
+                    index += 1
+                    continue
+                }
+                var end = index
+                while end < batch.count, sends[end] != nil { end += 1 }
+                responses += await submit(sends[index..<end].map { $0! })
+                index = end
+            }
             return Data(JSONValue.array(responses).text.utf8)
         }
-        return Data(await handleOne(json).text.utf8)
+        if let send = Self.prepareSend(json) { return Data(await submit([send])[0].text.utf8) }
+        return Data(await handleOne(json.foundationObject).text.utf8)
+    }
+
+    /// A `sendTransaction` call taken as far as it goes without the sequencer: decoded, with its
+    /// signatures checked, or refused with the error to report.
+    struct PreparedSend: Sendable {
+        let id: JSONValue
+        let outcome: Result<(transaction: Transaction, skipPreflight: Bool), RPCError>
+    }
+
+    /// Prepares `request` if it is a JSON-RPC 2.0 `sendTransaction` call; nil otherwise (it then
+    /// goes through `handleOne`, which reports what is wrong with it).
+    ///
+    /// The hot path of a node: it reads the parsed request directly, where other methods get
+    /// Foundation containers.
+    static func prepareSend(_ request: JSONValue) -> PreparedSend? {
+        guard request["jsonrpc"]?.stringValue == "2.0", request["method"]?.stringValue == "sendTransaction" else { return nil }
+        let id = id(of: request["id"])
+        do throws(RPCError) {
+            let (tx, skip) = try decodeSend(request["params"])
+            // Checked here, off the sequencer actor, so that signature checks use every core.
+            guard tx.verifySignatures() else { throw .signatureVerificationFailure }
+            return PreparedSend(id: id, outcome: .success((tx, skip)))
+        } catch {
+            return PreparedSend(id: id, outcome: .failure(error))
+        }
+    }
+
+    /// Prepares every `sendTransaction` call of a batch, spread over the cores; the result has
+    /// one entry per batch item (nil where the item is not such a call).
+    static func prepareSends(_ batch: [JSONValue]) async -> [PreparedSend?] {
+        let sendCount = batch.reduce(0) { $0 + ($1["method"]?.stringValue == "sendTransaction" ? 1 : 0) }
+        guard sendCount > 1 else { return batch.map(prepareSend) }
+        let chunks = min(sendCount, ProcessInfo.processInfo.activeProcessorCount)
+        let chunkSize = (batch.count + chunks - 1) / chunks
+        return await withTaskGroup(of: (Int, [PreparedSend?]).self) { group in
+            for start in stride(from: 0, to: batch.count, by: chunkSize) {
+                let part = batch[start..<min(batch.count, start + chunkSize)]
+                group.addTask { (start, part.map(prepareSend)) }
+            }
+            var prepared = [PreparedSend?](repeating: nil, count: batch.count)
+            for await (start, part) in group { prepared.replaceSubrange(start..<start + part.count, with: part) }
+            return prepared
+        }
+    }
+
+    /// Hands prepared transactions to the sequencer in one step and renders each response.
+    private func submit(_ sends: [PreparedSend]) async -> [JSONValue] {
+        let ready = sends.compactMap { try? $0.outcome.get() }
+        var results = await sequencer.submit(ready).makeIterator()
+        return sends.map { send in
+            let result: Result<Signature, RPCError>
+            switch send.outcome {
+            case let .failure(error): result = .failure(error)
+            case .success: result = results.next()!.mapError(Self.rpcError)
+            }
+            switch result {
+            case let .success(signature): return .object([("jsonrpc", .string("2.0")), ("result", .string(signature.base58)), ("id", send.id)])
+            case let .failure(error): return Self.errorResponse(id: send.id, error)
+            }
+        }
     }
 
     private func handleOne(_ request: Any) async -> JSONValue {
@@ -37,6 +115,15 @@ public struct RPCHandler: Sendable {
             return .object([("jsonrpc", .string("2.0")), ("result", result), ("id", id)])
         } catch {
             return Self.errorResponse(id: id, error)
+        }
+    }
+
+    /// A request's id as given: a number (integer part) or a string, anything else null.
+    static func id(of value: JSONValue?) -> JSONValue {
+        switch value {
+        case .int?, .uint?, .string?: value!
+        case let .double(number)?: number.isFinite && abs(number) < 9.2e18 ? .int(Int64(number)) : .null
+        default: .null
         }
     }
 
@@ -95,8 +182,6 @@ public struct RPCHandler: Sendable {
             let length = try params.uint(0, "a data length")
             guard length <= 10 << 20 else { throw .invalidParams("data length \(length) exceeds the 10 MiB account limit") }
             return .uint(Rent().minimumBalance(dataLength: Int(length)))
-        case "sendTransaction":
-            return try await sendTransaction(params)
         case "getSignatureStatuses":
             return try await signatureStatuses(params)
         case "requestAirdrop":
@@ -127,10 +212,23 @@ public struct RPCHandler: Sendable {
         ])
     }
 
-    private func sendTransaction(_ params: RPCParams) async throws(RPCError) -> JSONValue {
-        let encoded = try params.string(0, "an encoded transaction")
-        let config = try params.config(1)
-        let encoding = config["encoding"] as? String ?? "base58"
+    /// Decodes a `sendTransaction` call's transaction and options (signatures unchecked).
+    private static func decodeSend(_ params: JSONValue?) throws(RPCError) -> (Transaction, skipPreflight: Bool) {
+        let values: [JSONValue]
+        switch params {
+        case nil, .null?: values = []
+        case let .array(items)?: values = items
+        default: throw .invalidParams("params must be an array")
+        }
+        guard let encoded = values.first?.stringValue else { throw .invalidParams("expected an encoded transaction (a string) at position 0") }
+        var encoding = "base58", skip = false
+        switch values.count > 1 ? values[1] : .null {
+        case .null: break
+        case let config:
+            guard case .object = config else { throw .invalidParams("expected a configuration object at position 1") }
+            if let name = config["encoding"]?.stringValue { encoding = name }
+            if let flag = config["skipPreflight"]?.boolValue { skip = flag }
+        }
         let bytes: [UInt8]
         switch encoding {
         case "base64":
@@ -144,11 +242,7 @@ public struct RPCHandler: Sendable {
         }
         let tx: Transaction
         do { tx = try Transaction(wireBytes: bytes) } catch { throw .invalidParams("failed to deserialize transaction: \(error)") }
-        let skip = config["skipPreflight"] as? Bool ?? false
-        // Checked here, on the request's task, so signature checks use every core; the
-        // sequencer actor then only orders and executes.
-        guard tx.verifySignatures() else { throw .signatureVerificationFailure }
-        do { return .string(try await sequencer.submit(tx, skipPreflight: skip, signaturesVerified: true).base58) } catch { throw Self.rpcError(error) }
+        return (tx, skip)
     }
 
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {
@@ -185,6 +279,8 @@ public struct RPCHandler: Sendable {
                             data: .object([("err", .string("AlreadyProcessed")), ("logs", .array([]))]))
         case let .faucet(reason):
             return RPCError(code: -32600, message: reason)
+        case let .queueFull(pending):
+            return RPCError(code: -32005, message: "Node is busy: \(pending) transactions are waiting for a block; retry after the next slot")
         case let .unavailable(reason):
             return RPCError(code: -32005, message: "Node is unhealthy: \(reason)")
         }

@@ -13,6 +13,8 @@ public enum SubmitError: Error, Equatable, Sendable {
     case faucet(String)
     /// The node has stopped accepting work (it could not store a block).
     case unavailable(String)
+    /// `maxPendingTransactions` are already waiting for a block; retry after the next one.
+    case queueFull(pending: Int)
 }
 
 /// The status of a transaction the sequencer has seen.
@@ -48,10 +50,25 @@ public actor Sequencer {
     /// window at one block per 50 ms slot. Validity itself is decided by block time.
     public static let blockhashValidBlocks: UInt64 = 1200
 
+    /// Bounds on the work waiting for blocks.
+    public struct Limits: Sendable {
+        /// The most transactions one block takes; the rest wait for the next slot, so that
+        /// sealing a block stays short however far behind the node is.
+        public var blockTransactions = 2_048
+        /// The most transactions waiting for a block; beyond it `submit` refuses (`queueFull`)
+        /// rather than let memory and latency grow without bound under overload.
+        public var pendingTransactions = 32_768
+
+        public init() {}
+    }
+
+    public let limits: Limits
+
     public init(
         genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64,
-        config: ChainConfig = ChainConfig()
+        config: ChainConfig = ChainConfig(), limits: Limits = Limits()
     ) {
+        self.limits = limits
         var accounts = genesisAccounts
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
         chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
@@ -64,7 +81,10 @@ public actor Sequencer {
     /// Opens the sequencer stored in `store`: a new chain (with a new faucet holding
     /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
     /// replayed and checked.
-    public init(store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig()) throws {
+    public init(
+        store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits()
+    ) throws {
+        self.limits = limits
         let record: GenesisRecord
         if let stored = try store.genesis() {
             record = stored
@@ -170,6 +190,7 @@ public actor Sequencer {
     public func submit(_ tx: Transaction, skipPreflight: Bool, signaturesVerified: Bool = false) throws(SubmitError) -> Signature {
         if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
         guard signaturesVerified || tx.verifySignatures() else { throw .signatureVerificationFailure }
+        guard pending.count < limits.pendingTransactions else { throw .queueFull(pending: pending.count) }
         if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
         if !skipPreflight {
             switch chain.simulate(tx, verifySignatures: false) {
@@ -182,6 +203,14 @@ public actor Sequencer {
         pending.append(tx)
         pendingIDs.insert(tx.id)
         return tx.id
+    }
+
+    /// Queues transactions whose signatures the caller already checked, in order, each as
+    /// `submit` would (preflight unless its flag says skip); one result per transaction.
+    public func submit(_ transactions: [(transaction: Transaction, skipPreflight: Bool)]) -> [Result<Signature, SubmitError>] {
+        transactions.map { tx, skip in
+            do throws(SubmitError) { return .success(try submit(tx, skipPreflight: skip, signaturesVerified: true)) } catch { return .failure(error) }
+        }
     }
 
     /// Sends `lamports` from the faucet to `to`.
@@ -209,9 +238,13 @@ public actor Sequencer {
     /// last block; returns it.
     public func tick(now: Int64, heartbeatMs: Int64) -> Block? {
         guard failure == nil, !pending.isEmpty || now - chain.lastTimestamp >= heartbeatMs else { return nil }
-        let batch = pending
-        pending = []
-        pendingIDs = []
+        let batch = Array(pending.prefix(limits.blockTransactions))
+        pending.removeFirst(batch.count)
+        if pending.isEmpty {
+            pendingIDs = []
+        } else {
+            for tx in batch { pendingIDs.remove(tx.id) }
+        }
         // Every pending transaction's signatures were checked on admission.
         let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)
         if let store {

@@ -12,7 +12,7 @@ struct TPSBench: AsyncParsableCommand {
     )
 
     @Option(help: "Transfers to send in the throughput phase.")
-    var transactions: Int = 20_000
+    var transactions: Int = 40_000
 
     @Option(help: "Funded payer accounts the transfers rotate through.")
     var payers: Int = 512
