@@ -70,7 +70,8 @@ public struct RPCClient: Sendable {
         return reply
     }
 
-    static func integer(_ value: JSONValue) -> Int64? {
+    /// An integer JSON value (as `JSONValue.parse` reads one), if it fits an Int64.
+    public static func integer(_ value: JSONValue) -> Int64? {
         switch value {
         case let .int(number): number
         case let .uint(number): Int64(exactly: number)

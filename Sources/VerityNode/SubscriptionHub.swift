@@ -11,8 +11,18 @@ public actor SubscriptionHub {
         case account(PublicKey, encoding: String)
         case logs(mentions: PublicKey?)
         /// Verity's own: one job's changes, or every change to jobs a provider holds.
-        case job(PublicKey)
-        case providerJobs(PublicKey)
+        case job(PublicKey, JobFilter)
+        case providerJobs(PublicKey, JobFilter)
+    }
+
+    /// Which job changes a `verityJobSubscribe` subscription hears.
+    struct JobFilter {
+        /// Only changes to these statuses (nil: every change).
+        var statuses: Set<JobStatus>?
+        /// End the subscription after its first notification, as signatureSubscribe does.
+        var once = false
+
+        func admits(_ status: JobStatus) -> Bool { statuses?.contains(status) ?? true }
     }
 
     struct Subscription {
@@ -91,12 +101,26 @@ public actor SubscriptionHub {
             }
         case "verityJobSubscribe":
             let config = try params.config(0)
+            var filter = JobFilter()
+            if let names = config["statuses"] {
+                guard let list = names as? [String], !list.isEmpty else { throw .invalidParams("statuses must be a non-empty list of job statuses") }
+                filter.statuses = Set(try list.map { name throws(RPCError) in
+                    guard let status = JobStatus.allCases.first(where: { $0.name == name }) else {
+                        throw .invalidParams("unknown job status \(name) (one of \(JobStatus.allCases.map(\.name).joined(separator: ", ")))")
+                    }
+                    return status
+                })
+            }
+            if let once = config["once"] {
+                guard let flag = once as? Bool else { throw .invalidParams("once must be true or false") }
+                filter.once = flag
+            }
             if let job = try RPCHandler.optionalKey(config["job"], "job") {
-                topic = .job(job)
+                topic = .job(job, filter)
             } else if let provider = try RPCHandler.optionalKey(config["provider"], "provider") {
-                topic = .providerJobs(provider)
+                topic = .providerJobs(provider, filter)
             } else {
-                throw .invalidParams("verityJobSubscribe takes {\"job\": address} or {\"provider\": provider account}")
+                throw .invalidParams("verityJobSubscribe takes {\"job\": address} or {\"provider\": provider account}, with optional \"statuses\" and \"once\"")
             }
         case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe", "verityJobUnsubscribe":
             let id = Int(try params.uint(0, "a subscription id"))
@@ -168,10 +192,19 @@ public actor SubscriptionHub {
                 let account = await sequencer.account(key) ?? .empty
                 guard let value = try? RPCHandler.render(account, encoding: encoding) else { continue }
                 send(Self.notification("accountNotification", id: id, result: .object([("context", context), ("value", value)])))
-            case let .job(key):
-                for job in jobs where job.key == key { send(Self.notification("verityJobNotification", id: id, result: job.value)) }
-            case let .providerJobs(provider):
-                for job in jobs where job.record.provider == provider { send(Self.notification("verityJobNotification", id: id, result: job.value)) }
+            case let .job(key, filter):
+                for job in jobs where job.key == key && filter.admits(job.record.status) {
+                    send(Self.notification("verityJobNotification", id: id, result: job.value))
+                    if filter.once { subscriptions[id] = nil }
+                }
+            case let .providerJobs(provider, filter):
+                for job in jobs where job.record.provider == provider && filter.admits(job.record.status) {
+                    send(Self.notification("verityJobNotification", id: id, result: job.value))
+                    if filter.once {
+                        subscriptions[id] = nil
+                        break
+                    }
+                }
             case let .logs(mentions):
                 for entry in block.entries where mentions.map({ entry.transaction.message.accountKeys.contains($0) }) ?? true {
                     send(Self.notification("logsNotification", id: id, result: .object([

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import VerityChain
+import VerityClient
 import VerityCore
 
 /// Waits for jobs' status changes over one WebSocket connection (`verityJobSubscribe`), instead
@@ -19,6 +20,8 @@ public actor JobWatcher {
     private var pendingAcks = [Int: (job: PublicKey, continuation: CheckedContinuation<Int, Error>)]()
     private var subscriptionOf = [PublicKey: Int]()
     private var jobOf = [Int: PublicKey]()
+    /// Subscriptions the node ends by itself after their one notification (`once`).
+    private var endingByThemselves = Set<Int>()
     /// The latest status seen for each watched job.
     private var statuses = [PublicKey: String]()
     private var waiters = [PublicKey: [(wanted: Set<String>, continuation: CheckedContinuation<String, Error>)]]()
@@ -62,7 +65,11 @@ public actor JobWatcher {
     }
 
     /// Subscribes to `job`'s changes; returns once the node has confirmed the subscription.
-    public func watch(_ job: PublicKey) async throws {
+    ///
+    /// With `until`, the node sends only the first change to one of those statuses and then
+    /// ends the subscription by itself (`"statuses"` and `"once"`): one message per job for a
+    /// client that waits for one outcome, instead of every change and an unsubscribe.
+    public func watch(_ job: PublicKey, until statuses: Set<String>? = nil) async throws {
         if let failure { throw failure }
         guard let outgoing else { throw JobWatcherError("not connected: call connect() first") }
         guard subscriptionOf[job] == nil else { return }
@@ -70,7 +77,10 @@ public actor JobWatcher {
         nextRequest += 1
         let request = JSONValue.object([
             ("jsonrpc", .string("2.0")), ("id", .int(Int64(id))), ("method", .string("verityJobSubscribe")),
-            ("params", .array([.object([("job", .string(job.base58))])])),
+            ("params", .array([.object(
+                [("job", .string(job.base58))]
+                    + (statuses.map { [("statuses", .array($0.sorted().map { .string($0) })), ("once", .bool(true))] } ?? [])
+            )])),
         ]).text
         let subscription = try await withCheckedThrowingContinuation { continuation in
             pendingAcks[id] = (job, continuation)
@@ -78,6 +88,7 @@ public actor JobWatcher {
         }
         subscriptionOf[job] = subscription
         jobOf[subscription] = job
+        if statuses != nil { endingByThemselves.insert(subscription) }
     }
 
     /// Waits until `job` reaches one of `statuses` (as `verityGetJob` names them) and returns
@@ -101,6 +112,8 @@ public actor JobWatcher {
         if waiters[job]?.isEmpty ?? true, let subscription = subscriptionOf.removeValue(forKey: job) {
             jobOf[subscription] = nil
             statuses[job] = nil
+            // A `once` subscription is over on the node's side already.
+            if endingByThemselves.remove(subscription) != nil { return status }
             let id = nextRequest
             nextRequest += 1
             outgoing?.yield(JSONValue.object([
@@ -119,19 +132,19 @@ public actor JobWatcher {
     }
 
     private func received(_ text: String) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return }
-        if let id = (object["id"] as? NSNumber)?.intValue, let pending = pendingAcks.removeValue(forKey: id) {
-            if let subscription = (object["result"] as? NSNumber)?.intValue {
-                pending.continuation.resume(returning: subscription)
+        guard let object = try? JSONValue.parse(text) else { return }
+        if let id = object["id"].flatMap(RPCClient.integer), let pending = pendingAcks.removeValue(forKey: Int(id)) {
+            if let subscription = object["result"].flatMap(RPCClient.integer) {
+                pending.continuation.resume(returning: Int(subscription))
             } else {
-                let message = (object["error"] as? [String: Any])?["message"] as? String ?? "no subscription id"
+                let message = object["error"]?["message"]?.stringValue ?? "no subscription id"
                 pending.continuation.resume(throwing: JobWatcherError("cannot watch job \(pending.job): \(message)"))
             }
             return
         }
-        guard object["method"] as? String == "verityJobNotification", let params = object["params"] as? [String: Any],
-            let subscription = (params["subscription"] as? NSNumber)?.intValue, let job = jobOf[subscription],
-            let value = (params["result"] as? [String: Any])?["value"] as? [String: Any], let status = value["status"] as? String
+        guard object["method"]?.stringValue == "verityJobNotification", let params = object["params"],
+            let subscription = params["subscription"].flatMap(RPCClient.integer), let job = jobOf[Int(subscription)],
+            let status = params["result"]?["value"]?["status"]?.stringValue
         else { return }
         statuses[job] = status
         guard let list = waiters[job] else { return }

@@ -27,6 +27,8 @@ public actor Worker {
     private var running = 0
     private var stopping = false
     private var completed = 0
+    /// Results sent but not yet seen in a block (by a `completed` notice), by job.
+    private var resultsInFlight = [PublicKey: Signature]()
     private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
     private let inferenceQueue = DispatchQueue(label: "verity.worker.inference")
     private let traceQueue = DispatchQueue(label: "verity.worker.traces")
@@ -145,8 +147,8 @@ public actor Worker {
     private func polling() async {
         while !Task.isCancelled && !stopping {
             do {
-                let jobs = try await client.call("verityGetJobs", [.object([("provider", .string(providerAccount.base58)), ("status", .string("assigned"))])])
-                for case let object as [String: Any] in jobs as? [Any] ?? [] {
+                let jobs = try await client.result("verityGetJobs", [.object([("provider", .string(providerAccount.base58)), ("status", .string("assigned"))])])
+                for object in jobs.arrayValue ?? [] {
                     if let assignment = Self.assignment(from: object, provider: providerAccount) { offer(assignment) }
                 }
             } catch {
@@ -160,7 +162,10 @@ public actor Worker {
         let url = webSocketURL(for: config.rpc)
         let request = JSONValue.object([
             ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
-            ("params", .array([.object([("provider", .string(providerAccount.base58))])])),
+            // Assignments, and completions that confirm our results; not payouts.
+            ("params", .array([.object([
+                ("provider", .string(providerAccount.base58)), ("statuses", .array([.string("assigned"), .string("completed")])),
+            ])])),
         ]).text
         var logger = Logger(label: "verity.worker.ws")
         logger.logLevel = .critical
@@ -169,8 +174,8 @@ public actor Worker {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     try await outbound.write(.text(request))
                     for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case let .text(text) = message, let assignment = Self.assignment(in: text, provider: self.providerAccount) else { continue }
-                        await self.notified(assignment)
+                        guard case let .text(text) = message, let notice = Self.notice(in: text, provider: self.providerAccount) else { continue }
+                        await self.notified(notice)
                     }
                 }
             } catch {
@@ -180,7 +185,12 @@ public actor Worker {
         }
     }
 
-    private func notified(_ assignment: Assignment) { offer(assignment) }
+    private func notified(_ notice: Notice) {
+        switch notice {
+        case let .assigned(assignment): offer(assignment)
+        case let .resultIn(job): resultsInFlight[job] = nil
+        }
+    }
 
     // MARK: Jobs
 
@@ -216,7 +226,7 @@ public actor Worker {
             let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
             // The result goes out first; the slot frees once it is in a block, whether or not
             // this worker has heard so yet.
-            try await submit([result], what: "result for job \(key)", waitForBlock: false)
+            try await submit([result], what: "result for job \(key)", waitForBlock: false, job: key)
             completed += 1
             // The trace is for auditors: kept on disk, written after the result went out and off
             // the actor (serializing it must not hold up the other jobs). It is not uploaded with
@@ -268,8 +278,9 @@ public actor Worker {
     /// Signs `instructions` once and sends that transaction until the node takes it, so a retry
     /// after a lost reply can never count twice (the node answers "already processed"). With
     /// `waitForBlock` it returns once the transaction is in a block and throws if it failed
-    /// there; without, a background task checks the block and logs a failure.
-    private func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true) async throws {
+    /// there; without, the result for `job` counts as landed when the job's `completed` notice
+    /// arrives, and only if none has come after a while is its status read (and a failure logged).
+    private func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true, job: PublicKey? = nil) async throws {
         func sign(_ blockhash: Hash) throws -> Transaction {
             let message = try Message.compile(payer: config.keypair.publicKey, instructions: instructions, recentBlockhash: blockhash)
             return try Transaction(message: message, signers: [config.keypair])
@@ -300,14 +311,24 @@ public actor Worker {
         if waitForBlock {
             if let error = try await client.confirm(signature) { throw WorkerError("\(what) failed on chain: \(error)") }
         } else {
-            let client = self.client
+            if let job { resultsInFlight[job] = signature }
             Task {
-                // Checked once the transaction has had time to land (a poll every 50 ms from the
-                // start would cost the node several requests per job).
-                try? await Task.sleep(for: .milliseconds(150))
-                if let error = try? await client.confirm(signature) { self.log("\(what) failed on chain: \(error)") }
+                // A notice normally arrives within a slot or two; asking the node for every
+                // result would cost it a request per job.
+                try? await Task.sleep(for: .seconds(2))
+                await self.checkLanded(signature, job: job, what: what)
             }
         }
+    }
+
+    /// Reads the status of a result no `completed` notice has confirmed (one not tied to a job
+    /// always), and logs it if it failed.
+    private func checkLanded(_ signature: Signature, job: PublicKey?, what: String) async {
+        if let job {
+            guard resultsInFlight[job] == signature else { return }
+            resultsInFlight[job] = nil
+        }
+        if let error = try? await client.confirm(signature) { log("\(what) failed on chain: \(error)") }
     }
 
     private func retrying<T: Sendable>(_ what: String, _ body: @Sendable () async throws -> T) async throws -> T {

@@ -58,7 +58,7 @@ struct JobBench: AsyncParsableCommand {
         @Sendable func prepare() async throws -> (nonce: UInt64, job: PublicKey) {
             let nonce = UInt64.random(in: 1...UInt64.max)
             let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
-            try await watcher.watch(job)
+            try await watcher.watch(job, until: done)
             return (nonce, job)
         }
         /// Submits job `nonce` for already-uploaded input `i`.

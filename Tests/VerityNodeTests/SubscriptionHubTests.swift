@@ -33,6 +33,17 @@ import VerityCore
         #expect(await messages.next() == #"{"jsonrpc":"2.0","result":true,"id":4}"#)
         await hub.receive(#"{"jsonrpc":"2.0","id":5,"method":"slotUnsubscribe","params":[2]}"#, connection: connection)
         #expect(await messages.next()?.contains("Invalid subscription id") == true)
+        // Job subscriptions: a status filter must name real statuses, `once` must be a boolean.
+        let job = Keypair().publicKey
+        await hub.receive(#"{"jsonrpc":"2.0","id":6,"method":"verityJobSubscribe","params":[{"job":"\#(job)","statuses":["done"]}]}"#, connection: connection)
+        let unknown = try #require(await messages.next())
+        #expect(unknown.contains("-32602") && unknown.contains("unknown job status done"))
+        await hub.receive(#"{"jsonrpc":"2.0","id":7,"method":"verityJobSubscribe","params":[{"job":"\#(job)","statuses":[]}]}"#, connection: connection)
+        #expect(await messages.next()?.contains("-32602") == true)
+        await hub.receive(#"{"jsonrpc":"2.0","id":8,"method":"verityJobSubscribe","params":[{"job":"\#(job)","once":"yes"}]}"#, connection: connection)
+        #expect(await messages.next()?.contains("once must be true or false") == true)
+        await hub.receive(#"{"jsonrpc":"2.0","id":9,"method":"verityJobSubscribe","params":[{"job":"\#(job)","statuses":["completed","finalized"],"once":true}]}"#, connection: connection)
+        #expect(await messages.next() == #"{"jsonrpc":"2.0","result":3,"id":9}"#)
         await hub.disconnect(connection)
     }
 }

@@ -41,12 +41,25 @@ import VerityCore
         #expect(Worker.assignment(in: "", provider: Self.provider) == nil)
     }
 
-    @Test func theMarkerSearchFindsItAnywhere() {
-        #expect(Worker.mentionsAssigned("\"assigned\""))
-        #expect(Worker.mentionsAssigned("xx\"assigne\"assigned\"yy"))
-        #expect(!Worker.mentionsAssigned("\"assigned"))
-        #expect(!Worker.mentionsAssigned("assigned"))
-        #expect(!Worker.mentionsAssigned(""))
-        #expect(Worker.mentionsAssigned("é\"assigned\""))
+    /// A completion of one of this provider's jobs confirms that its result landed.
+    @Test func aCompletionConfirmsOurResult() throws {
+        for status in ["completed", "finalized"] {
+            guard case let .resultIn(job)? = Worker.notice(in: Self.notice(status: status), provider: Self.provider) else {
+                Issue.record("a \(status) notice is not read as our result landing")
+                continue
+            }
+            #expect(job == Self.job)
+        }
+        #expect(Worker.notice(in: Self.notice(status: "completed", provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Worker.notice(in: Self.notice(status: "expired"), provider: Self.provider) == nil)
+    }
+
+    /// The polling fallback reads `verityGetJobs` objects the same way.
+    @Test func aJobObjectFromPollingReadsTheSame() throws {
+        let notice = try JSONValue.parse(Self.notice(status: "assigned"))
+        let job = try #require(notice["params"]?["result"]?["value"])
+        #expect(Worker.assignment(from: job, provider: Self.provider)?.input == Self.input)
+        #expect(Worker.assignment(from: job, provider: Self.job) == nil)
+        #expect(Worker.assignment(from: .object([("status", .string("assigned"))]), provider: Self.provider) == nil)
     }
 }

@@ -91,6 +91,18 @@ import Glibc
         #expect(try await client.execute([Market.cancelJob(submitter: submitter.publicKey, job: job)], payer: submitter) == nil)
         #expect(try await watcher.wait(for: job, until: ["cancelled"], timeout: .seconds(10)) == "cancelled")
 
+        // With `until`, the node sends only the first change to one of those statuses and ends
+        // the subscription itself: the job's "pending" is never heard.
+        let filtered = Market.jobAddress(submitter: submitter.publicKey, nonce: 44)
+        try await watcher.watch(filtered, until: ["cancelled"])
+        let filteredSpec = JobSpec(
+            nonce: 44, model: model.id, input: Hash.sha256(Array("input".utf8)), inputBytes: 5, maxFee: 1_000_000, tier: .sampled,
+            deadlineMs: NodeServer.nowMs() + 60_000)
+        #expect(try await client.execute([Market.submitJob(submitter: submitter.publicKey, filteredSpec)], payer: submitter) == nil)
+        await #expect(throws: JobWatcherError.self) { _ = try await watcher.wait(for: filtered, until: ["pending"], timeout: .milliseconds(400)) }
+        #expect(try await client.execute([Market.cancelJob(submitter: submitter.publicKey, job: filtered)], payer: submitter) == nil)
+        #expect(try await watcher.wait(for: filtered, until: ["cancelled"], timeout: .seconds(10)) == "cancelled")
+
         // A status that never comes ends in an error naming the job, after the timeout.
         let other = Market.jobAddress(submitter: submitter.publicKey, nonce: 43)
         try await watcher.watch(other)
