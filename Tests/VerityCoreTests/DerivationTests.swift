@@ -43,5 +43,7 @@ import Testing
         #expect(Ed25519Curve.isOnCurve([UInt8](repeating: 0, count: 32)))
         // y = 2: x² = 3 / (4d + 1), which is not a square.
         #expect(!Ed25519Curve.isOnCurve([2] + [UInt8](repeating: 0, count: 31)))
+        // Every Ed25519 public key is a point on the curve.
+        for _ in 0..<100 { #expect(Keypair().publicKey.isOnCurve) }
     }
 }
