@@ -27,6 +27,8 @@ public actor Worker {
     private var running = 0
     private var stopping = false
     private var completed = 0
+    /// Whether the job subscription is acknowledged and its connection open.
+    private var subscribed = false
     /// Results sent but not yet seen in a block (by a `completed` notice), by job.
     private var resultsInFlight = [PublicKey: Signature]()
     private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
@@ -154,7 +156,7 @@ public actor Worker {
             } catch {
                 // The node may be restarting; the next round retries.
             }
-            try? await Task.sleep(for: config.pollInterval)
+            try? await Task.sleep(for: subscribed ? config.connectedPollInterval : config.pollInterval)
         }
     }
 
@@ -173,8 +175,15 @@ public actor Worker {
             do {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     try await outbound.write(.text(request))
+                    defer { Task { await self.setSubscribed(false) } }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case let .text(text) = message, let notice = Self.notice(in: text, provider: self.providerAccount) else { continue }
+                        guard case let .text(text) = message, let parsed = try? JSONValue.parse(text) else { continue }
+                        if parsed["id"] != nil {
+                            // The subscribe request's answer: a subscription id, or an error.
+                            await self.setSubscribed(parsed["result"].flatMap(RPCClient.integer) != nil)
+                            continue
+                        }
+                        guard let notice = Self.notice(from: parsed, provider: self.providerAccount) else { continue }
                         await self.notified(notice)
                     }
                 }
@@ -184,6 +193,8 @@ public actor Worker {
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
+
+    private func setSubscribed(_ live: Bool) { subscribed = live }
 
     private func notified(_ notice: Notice) {
         switch notice {

@@ -19,7 +19,11 @@ public struct WorkerConfig: Sendable {
     /// What is kept of each job's trace in `traceDirectory`.
     public var traces = TraceKeeping.receipt
     public var heartbeatInterval: Duration = .seconds(2)
+    /// How often assigned jobs are polled while the WebSocket subscription is down.
     public var pollInterval: Duration = .milliseconds(500)
+    /// How often they are polled while it is up: only a safety net then, since notices arrive
+    /// every block.
+    public var connectedPollInterval: Duration = .seconds(2)
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String, traceDirectory: URL) {
