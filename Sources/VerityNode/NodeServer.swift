@@ -33,7 +33,7 @@ public enum NodeServer {
         onReady: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let handler = RPCHandler(sequencer: sequencer)
-        let hub = SubscriptionHub(sequencer: sequencer)
+        let hub = SubscriptionHub(sequencer: sequencer, blobs: blobs)
         let limit = config.maxRequestBytes
         let router = Router()
         router.post("/") { request, _ -> Response in

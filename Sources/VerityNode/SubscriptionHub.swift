@@ -35,11 +35,19 @@ public actor SubscriptionHub {
     private var nextConnection = 1
     private var nextSubscription = 1
     let sequencer: Sequencer
+    /// Where job inputs are read from to push them with assignments (none: not pushed).
+    let blobs: BlobStore?
 
     /// The most subscriptions one connection may hold.
     public static let maxPerConnection = 1000
+    /// Inputs up to this size ride along with an assignment notice to the provider
+    /// (`"inputData"`, base64), saving the worker a download per job.
+    public static let maxPushedInputBytes = 16 << 10
 
-    public init(sequencer: Sequencer) { self.sequencer = sequencer }
+    public init(sequencer: Sequencer, blobs: BlobStore? = nil) {
+        self.sequencer = sequencer
+        self.blobs = blobs
+    }
 
     /// Registers a connection whose outgoing messages go to `continuation`.
     public func connect(_ continuation: AsyncStream<String>.Continuation) -> Int {
@@ -171,9 +179,18 @@ public actor SubscriptionHub {
         changed.formUnion(jobKeys)
         let market = await sequencer.marketParams
         // Each changed job is rendered once, whatever the number of subscriptions that see it.
-        var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue)]()
+        var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue, forProvider: JSONValue)]()
         for key in jobKeys {
-            if let job = await sequencer.job(key) { jobs.append((key, job, .object([("context", context), ("value", MarketJSON.job(key, job, params: market))]))) }
+            guard let job = await sequencer.job(key) else { continue }
+            let rendered = MarketJSON.job(key, job, params: market)
+            var forProvider = JSONValue.object([("context", context), ("value", rendered)])
+            // The provider it is assigned to gets a small input with the notice. It re-hashes
+            // what it is given, as it does a download.
+            if job.status == .assigned, Int(job.inputBytes) <= Self.maxPushedInputBytes, case let .object(fields) = rendered,
+               let blobs, let input = try? blobs.read(job.input), input.count <= Self.maxPushedInputBytes {
+                forProvider = .object([("context", context), ("value", .object(fields + [("inputData", .string(Data(input).base64EncodedString()))]))])
+            }
+            jobs.append((key, job, .object([("context", context), ("value", rendered)]), forProvider))
         }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
             let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
@@ -199,7 +216,7 @@ public actor SubscriptionHub {
                 }
             case let .providerJobs(provider, filter):
                 for job in jobs where job.record.provider == provider && filter.admits(job.record.status) {
-                    send(Self.notification("verityJobNotification", id: id, result: job.value))
+                    send(Self.notification("verityJobNotification", id: id, result: job.forProvider))
                     if filter.once {
                         subscriptions[id] = nil
                         break

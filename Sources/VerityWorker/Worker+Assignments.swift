@@ -10,6 +10,8 @@ extension Worker {
         var job: PublicKey
         var model: Hash?
         var input: Hash?
+        /// The input's bytes when the notice carried them (unchecked until hashed).
+        var inputData: [UInt8]? = nil
     }
 
     /// What a `verityJobNotification` about one of this provider's jobs tells the worker.
@@ -51,6 +53,7 @@ extension Worker {
             let key = value["job"]?.stringValue.flatMap({ try? PublicKey(base58: $0) })
         else { return nil }
         func hash(_ field: String) -> Hash? { value[field]?.stringValue.flatMap { try? Hex.decode($0) }.flatMap { try? Hash(bytes: $0) } }
-        return Assignment(job: key, model: hash("model"), input: hash("input"))
+        let data = value["inputData"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+        return Assignment(job: key, model: hash("model"), input: hash("input"), inputData: data)
     }
 }

@@ -226,7 +226,14 @@ public actor Worker {
             }
             guard let model, let inputHash else { return }
             guard model == modelId else { throw WorkerError("job \(key) wants model \(model.hex), not ours") }
-            let input = try await blobs.get(inputHash)
+            // Pushed with the notice (small inputs), or downloaded; either way it must hash to
+            // the job's input id (BlobClient.get re-hashes too).
+            let input: [UInt8]
+            if let pushed = assignment.inputData, Hash.sha256(pushed) == inputHash {
+                input = pushed
+            } else {
+                input = try await blobs.get(inputHash)
+            }
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
             let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName)

@@ -46,4 +46,59 @@ import VerityCore
         #expect(await messages.next() == #"{"jsonrpc":"2.0","result":3,"id":9}"#)
         await hub.disconnect(connection)
     }
+
+    /// The provider a job is assigned to gets a small input with the notice; other subscribers
+    /// of the job get the job alone.
+    @Test func pushesSmallInputsToTheAssignedProvider() async throws {
+        let faucet = Keypair(), owner = Keypair(), provider = Keypair(), submitter = Keypair()
+        var now: Int64 = 1_000
+        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1 << 50, identity: Keypair().publicKey, now: now)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-hub-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let blobs = try BlobStore(directory: directory)
+        let hub = SubscriptionHub(sequencer: sequencer, blobs: blobs)
+        /// Seals one block with `instructions` signed by `payer`; every transaction must succeed.
+        func run(_ instructions: [Instruction], payer: Keypair) async throws -> Block {
+            let message = try Message.compile(payer: payer.publicKey, instructions: instructions, recentBlockhash: await sequencer.latestBlockhash.hash)
+            _ = try await sequencer.submit(try Transaction(message: message, signers: [payer]), skipPreflight: false)
+            now += 50
+            let block = try #require(await sequencer.tick(now: now, heartbeatMs: 1000))
+            #expect(block.entries.allSatisfy { $0.outcome.error == nil })
+            return block
+        }
+        for key in [owner, provider, submitter] { _ = try await sequencer.airdrop(to: key.publicKey, lamports: 1 << 40) }
+        now += 50
+        _ = await sequencer.tick(now: now, heartbeatMs: 1000)
+        let model = ModelSpec(
+            id: Hash.sha256(Array("hub-model".utf8)), architecture: "bert", hiddenSize: 384, layers: 6, outputDims: 384, maxSequence: 256,
+            flopsPerToken: 45_000_000, weights: Hash.sha256(Array("weights".utf8)), pricePer1kTokens: 10_000)
+        _ = try await run([Market.registerModel(owner: owner.publicKey, model)], payer: owner)
+        let spec = ProviderSpec(capacity: 2, hardware: "cpu-avx2", tokensPerSecond: 1000, pricePer1kTokens: 10_000, models: [model.id])
+        _ = try await run([Market.registerProvider(authority: provider.publicKey, stake: await sequencer.marketParams.minStake, spec)], payer: provider)
+
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let connection = await hub.connect(continuation)
+        var messages = stream.makeAsyncIterator()
+        let text = Array("a sentence to embed".utf8)
+        let input = try blobs.put(text)
+        let job = Market.jobAddress(submitter: submitter.publicKey, nonce: 1)
+        let account = Market.providerAddress(provider.publicKey)
+        await hub.receive(#"{"jsonrpc":"2.0","id":1,"method":"verityJobSubscribe","params":[{"provider":"\#(account)","statuses":["assigned"]}]}"#, connection: connection)
+        #expect(await messages.next()?.contains(#""result":1"#) == true)
+        await hub.receive(#"{"jsonrpc":"2.0","id":2,"method":"verityJobSubscribe","params":[{"job":"\#(job)"}]}"#, connection: connection)
+        #expect(await messages.next()?.contains(#""result":2"#) == true)
+
+        let jobSpec = JobSpec(nonce: 1, model: model.id, input: input, inputBytes: UInt32(text.count), maxFee: 1_000_000, tier: .sampled, deadlineMs: now + 60_000)
+        await hub.publish(try await run([Market.submitJob(submitter: submitter.publicKey, jobSpec)], payer: submitter))
+        // Matched at the end of the block that queued it: one notice per subscription, in
+        // subscription order.
+        let toProvider = try JSONValue.parse(try #require(await messages.next()))
+        let toWatcher = try JSONValue.parse(try #require(await messages.next()))
+        #expect(toProvider["params"]?["subscription"] == .int(1))
+        #expect(toProvider["params"]?["result"]?["value"]?["status"]?.stringValue == "assigned")
+        #expect(toProvider["params"]?["result"]?["value"]?["inputData"]?.stringValue == Data(text).base64EncodedString())
+        #expect(toWatcher["params"]?["subscription"] == .int(2))
+        #expect(toWatcher["params"]?["result"]?["value"]?["inputData"] == nil)
+        await hub.disconnect(connection)
+    }
 }

@@ -11,7 +11,7 @@ import VerityCore
     static let job = Keypair().publicKey
     static let model = Hash.sha256(Array("model".utf8)), input = Hash.sha256(Array("input".utf8))
 
-    static func notice(status: String, provider: PublicKey = provider) -> String {
+    static func notice(status: String, provider: PublicKey = provider, inputData: [UInt8]? = nil) -> String {
         JSONValue.object([
             ("jsonrpc", .string("2.0")), ("method", .string("verityJobNotification")),
             ("params", .object([
@@ -21,7 +21,7 @@ import VerityCore
                     ("value", .object([
                         ("job", .string(job.base58)), ("status", .string(status)), ("provider", .string(provider.base58)),
                         ("model", .string(model.hex)), ("input", .string(input.hex)),
-                    ])),
+                    ] + (inputData.map { [("inputData", JSONValue.string(Data($0).base64EncodedString()))] } ?? []))),
                 ])),
             ])),
         ]).text
@@ -32,6 +32,14 @@ import VerityCore
         #expect(assignment.job == Self.job)
         #expect(assignment.model == Self.model)
         #expect(assignment.input == Self.input)
+    }
+
+    /// A small input pushed with the notice is taken as given (the worker hashes it before use).
+    @Test func aPushedInputComesWithTheAssignment() throws {
+        let bytes = Array("input".utf8)
+        let assignment = try #require(Worker.assignment(in: Self.notice(status: "assigned", inputData: bytes), provider: Self.provider))
+        #expect(assignment.inputData == bytes)
+        #expect(try #require(Worker.assignment(in: Self.notice(status: "assigned"), provider: Self.provider)).inputData == nil)
     }
 
     @Test func otherNoticesAreIgnored() {
