@@ -179,18 +179,23 @@ public actor SubscriptionHub {
         changed.formUnion(jobKeys)
         let market = await sequencer.marketParams
         // Each changed job is rendered once, whatever the number of subscriptions that see it.
-        var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue, forProvider: JSONValue)]()
+        var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue)]()
         for key in jobKeys {
-            guard let job = await sequencer.job(key) else { continue }
-            let rendered = MarketJSON.job(key, job, params: market)
-            var forProvider = JSONValue.object([("context", context), ("value", rendered)])
-            // The provider it is assigned to gets a small input with the notice. It re-hashes
-            // what it is given, as it does a download.
-            if job.status == .assigned, Int(job.inputBytes) <= Self.maxPushedInputBytes, case let .object(fields) = rendered,
-               let blobs, let input = try? blobs.read(job.input), input.count <= Self.maxPushedInputBytes {
-                forProvider = .object([("context", context), ("value", .object(fields + [("inputData", .string(Data(input).base64EncodedString()))]))])
+            if let job = await sequencer.job(key) { jobs.append((key, job, .object([("context", context), ("value", MarketJSON.job(key, job, params: market))]))) }
+        }
+        // The provider a job is assigned to gets a small input with the notice (it re-hashes
+        // what it is given, as it does a download). Read only when such a provider listens.
+        var withInputs = [PublicKey: JSONValue]()
+        func forProvider(_ job: (key: PublicKey, record: JobRecord, value: JSONValue)) -> JSONValue {
+            if let known = withInputs[job.key] { return known }
+            var value = job.value
+            if job.record.status == .assigned, Int(job.record.inputBytes) <= Self.maxPushedInputBytes, let blobs,
+               let input = try? blobs.read(job.record.input), input.count <= Self.maxPushedInputBytes,
+               case let .object(fields)? = job.value["value"] {
+                value = .object([("context", context), ("value", .object(fields + [("inputData", .string(Data(input).base64EncodedString()))]))])
             }
-            jobs.append((key, job, .object([("context", context), ("value", rendered)]), forProvider))
+            withInputs[job.key] = value
+            return value
         }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
             let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
@@ -216,7 +221,7 @@ public actor SubscriptionHub {
                 }
             case let .providerJobs(provider, filter):
                 for job in jobs where job.record.provider == provider && filter.admits(job.record.status) {
-                    send(Self.notification("verityJobNotification", id: id, result: job.forProvider))
+                    send(Self.notification("verityJobNotification", id: id, result: forProvider(job)))
                     if filter.once {
                         subscriptions[id] = nil
                         break
