@@ -36,7 +36,7 @@ extension JSONValue {
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+        try parse(text.utf8)
     }
 
     /// The value under `key` when this is an object (the last one, if the key repeats).

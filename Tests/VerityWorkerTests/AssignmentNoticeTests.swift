@@ -27,8 +27,19 @@ import VerityCore
         ]).text
     }
 
+    /// What a notice's text tells this provider, read as the worker reads messages.
+    static func read(_ text: String, provider: PublicKey) -> Worker.Notice? {
+        (try? JSONValue.parse(text)).flatMap { Worker.notice(from: $0, provider: provider) }
+    }
+
+    /// The assignment a notice's text gives this provider, if any.
+    static func assignment(in text: String, provider: PublicKey) -> Worker.Assignment? {
+        if case let .assigned(assignment)? = read(text, provider: provider) { return assignment }
+        return nil
+    }
+
     @Test func anAssignmentToThisProviderCarriesModelAndInput() throws {
-        let assignment = try #require(Worker.assignment(in: Self.notice(status: "assigned"), provider: Self.provider))
+        let assignment = try #require(Self.assignment(in: Self.notice(status: "assigned"), provider: Self.provider))
         #expect(assignment.job == Self.job)
         #expect(assignment.model == Self.model)
         #expect(assignment.input == Self.input)
@@ -37,29 +48,29 @@ import VerityCore
     /// A small input pushed with the notice is taken as given (the worker hashes it before use).
     @Test func aPushedInputComesWithTheAssignment() throws {
         let bytes = Array("input".utf8)
-        let assignment = try #require(Worker.assignment(in: Self.notice(status: "assigned", inputData: bytes), provider: Self.provider))
+        let assignment = try #require(Self.assignment(in: Self.notice(status: "assigned", inputData: bytes), provider: Self.provider))
         #expect(assignment.inputData == bytes)
-        #expect(try #require(Worker.assignment(in: Self.notice(status: "assigned"), provider: Self.provider)).inputData == nil)
+        #expect(try #require(Self.assignment(in: Self.notice(status: "assigned"), provider: Self.provider)).inputData == nil)
     }
 
     @Test func otherNoticesAreIgnored() {
-        #expect(Worker.assignment(in: Self.notice(status: "completed"), provider: Self.provider) == nil)
-        #expect(Worker.assignment(in: Self.notice(status: "assigned", provider: Keypair().publicKey), provider: Self.provider) == nil)
-        #expect(Worker.assignment(in: "{\"assigned\"", provider: Self.provider) == nil)
-        #expect(Worker.assignment(in: "", provider: Self.provider) == nil)
+        #expect(Self.assignment(in: Self.notice(status: "completed"), provider: Self.provider) == nil)
+        #expect(Self.assignment(in: Self.notice(status: "assigned", provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Self.assignment(in: "{\"assigned\"", provider: Self.provider) == nil)
+        #expect(Self.assignment(in: "", provider: Self.provider) == nil)
     }
 
     /// A completion of one of this provider's jobs confirms that its result landed.
     @Test func aCompletionConfirmsOurResult() throws {
         for status in ["completed", "finalized"] {
-            guard case let .resultIn(job)? = Worker.notice(in: Self.notice(status: status), provider: Self.provider) else {
+            guard case let .resultIn(job)? = Self.read(Self.notice(status: status), provider: Self.provider) else {
                 Issue.record("a \(status) notice is not read as our result landing")
                 continue
             }
             #expect(job == Self.job)
         }
-        #expect(Worker.notice(in: Self.notice(status: "completed", provider: Keypair().publicKey), provider: Self.provider) == nil)
-        #expect(Worker.notice(in: Self.notice(status: "expired"), provider: Self.provider) == nil)
+        #expect(Self.read(Self.notice(status: "completed", provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Self.read(Self.notice(status: "expired"), provider: Self.provider) == nil)
     }
 
     /// The polling fallback reads `verityGetJobs` objects the same way.
