@@ -58,9 +58,10 @@ public struct Keypair: Sendable {
 extension Signature {
     /// Whether this is a valid Ed25519 signature of `message` by `publicKey`.
     ///
-    /// Uses swift-crypto (BoringSSL's Ed25519), which rejects a non-canonical `S`, as Solana does.
+    /// Accepts exactly what swift-crypto (BoringSSL's Ed25519) accepts — it rejects a
+    /// non-canonical `S`, as Solana does — through `Ed25519Verifier.shared`, which checks keys
+    /// that sign often with precomputed tables.
     public func verify<D: DataProtocol>(publicKey: PublicKey, message: D) -> Bool {
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey.bytes) else { return false }
-        return key.isValidSignature(bytes, for: message)
+        Ed25519Verifier.shared.verify(self, publicKey: publicKey, message: message)
     }
 }

@@ -26,11 +26,15 @@ struct TPSBench: AsyncParsableCommand {
     @Option(help: "Seconds of the latency phase, at half the measured throughput.")
     var latencySeconds: Double = 5
 
+    @Flag(help: "Check every signature with BoringSSL alone, without per-key tables (the reference).")
+    var noKeyTables = false
+
     func run() async throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
         guard transactions > 0, payers > 0, concurrency > 0, batch > 0 else { throw CLIError("counts must be positive") }
+        Ed25519Verifier.shared.tablesEnabled = !noKeyTables
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-tps-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sequencer = try Sequencer(store: try BlockStore(directory: directory), faucetLamports: 1 << 62, identity: Keypair(), now: NodeServer.nowMs())
@@ -67,7 +71,7 @@ struct TPSBench: AsyncParsableCommand {
 
         // Phase 1: throughput.
         let txs = try await sign(transactions, offset: 0)
-        print("node on \(url); \(payers) payers funded; \(transactions) transfers signed")
+        print("node on \(url); \(payers) payers funded; \(transactions) transfers signed; signature checks: \(noKeyTables ? "BoringSSL only" : "per-key tables")")
         let tracker = Tracker(count: txs.count)
         let start = ContinuousClock.now
         let chunks = stride(from: 0, to: txs.count, by: batch).map { $0..<min(txs.count, $0 + batch) }
