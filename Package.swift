@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure values: keys, encodings, messages, transactions, Merkle trees. No I/O.
@@ -76,7 +78,12 @@ let package = Package(
         // JSON-RPC client for the CLI, the worker and benchmarks.
         .target(
             name: "VerityClient",
-            dependencies: ["VerityCore"],
+            dependencies: [
+                "VerityCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.

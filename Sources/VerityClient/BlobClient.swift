@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import VerityCore
 
 /// Uploads and downloads content-addressed blobs at a node's `/blobs/<hex SHA-256>`, on the same
@@ -9,17 +6,15 @@ import VerityCore
 ///
 /// Downloads are re-hashed here, so a node (or anything between) cannot hand back other bytes
 /// than the ones asked for. Whole blobs are held in memory (the node's limit is 64 MiB unless
-/// set otherwise).
+/// set otherwise; this client reads at most 4 GiB).
 public struct BlobClient: Sendable {
     /// The node's JSON-RPC URL; blobs live under `<url>/blobs/`.
     public let url: URL
-    private let session: URLSession
+
+    static let maxBlobBytes = 4 << 30
 
     public init(url: URL) {
         self.url = url
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        session = URLSession(configuration: configuration)
     }
 
     /// The URL of one blob.
@@ -31,13 +26,10 @@ public struct BlobClient: Sendable {
     /// succeeds.
     public func put(_ bytes: [UInt8]) async throws(ClientError) -> Hash {
         let hash = Hash.sha256(bytes)
-        var request = URLRequest(url: location(of: hash))
-        request.httpMethod = "PUT"
-        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(bytes)
-        let (data, status) = try await send(request)
+        let (status, data) = try await HTTPTransport.send(
+            .PUT, location(of: hash), contentType: "application/octet-stream", body: bytes, timeout: .seconds(60), maxReplyBytes: 1 << 20)
         guard status == 200 || status == 201 else { throw Self.failure(status: status, body: data) }
-        guard let reply = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], reply["hash"] as? String == hash.hex else {
+        guard let reply = try? JSONValue.parse(data), reply["hash"]?.stringValue == hash.hex else {
             throw .malformedReply("the upload's reply does not name blob \(hash.hex)")
         }
         return hash
@@ -45,27 +37,16 @@ public struct BlobClient: Sendable {
 
     /// Downloads a blob and checks that its bytes hash to `hash`.
     public func get(_ hash: Hash) async throws(ClientError) -> [UInt8] {
-        let (data, status) = try await send(URLRequest(url: location(of: hash)))
-        guard status == 200 else { throw Self.failure(status: status, body: data) }
-        let bytes = [UInt8](data)
+        let (status, bytes) = try await HTTPTransport.send(.GET, location(of: hash), timeout: .seconds(60), maxReplyBytes: Self.maxBlobBytes)
+        guard status == 200 else { throw Self.failure(status: status, body: bytes) }
         let actual = Hash.sha256(bytes)
         guard actual == hash else { throw .hashMismatch(expected: hash, actual: actual) }
         return bytes
     }
 
-    private func send(_ request: URLRequest) async throws(ClientError) -> (Data, Int) {
-        let data: Data, response: URLResponse
-        do { (data, response) = try await session.data(for: request) } catch {
-            throw .transport("\(request.url?.absoluteString ?? "?"): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw .malformedReply("not an HTTP response") }
-        return (data, http.statusCode)
-    }
-
     /// The node's `{"error": "..."}` message, or the start of whatever it sent.
-    private static func failure(status: Int, body: Data) -> ClientError {
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        let message = object?["error"] as? String ?? String(decoding: body.prefix(200), as: UTF8.self)
+    private static func failure(status: Int, body: [UInt8]) -> ClientError {
+        let message = (try? JSONValue.parse(body))?["error"]?.stringValue ?? String(decoding: body.prefix(200), as: UTF8.self)
         return .http(status: status, message: message)
     }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import VerityCore
 
 /// A failed JSON-RPC call: the transport failed, the reply was not JSON-RPC, or the node
@@ -28,17 +25,16 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A small JSON-RPC client for a Verity (or Solana) node over HTTP.
+/// A small JSON-RPC client for a Verity (or Solana) node over HTTP (`HTTPTransport`).
 public struct RPCClient: Sendable {
     public let url: URL
-    private let session: URLSession
+
+    /// The most a reply may hold: generous for JSON-RPC, bounded so a wrong peer cannot
+    /// exhaust memory.
+    static let maxReplyBytes = 64 << 20
 
     public init(url: URL) {
         self.url = url
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 30
-        configuration.httpMaximumConnectionsPerHost = 64
-        session = URLSession(configuration: configuration)
     }
 
     /// Calls `method` with positional `params`; returns the `result` member as Foundation
@@ -50,7 +46,7 @@ public struct RPCClient: Sendable {
     /// Calls `method` with positional `params`; returns the `result` member.
     public func result(_ method: String, _ params: [JSONValue] = []) async throws(ClientError) -> JSONValue {
         let body = JSONValue.object([("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string(method)), ("params", .array(params))]).text
-        let reply = try await post(Data(body.utf8))
+        let reply = try await post(Array(body.utf8))
         if let error = reply["error"], error != .null {
             throw .rpc(code: Int(error["code"].flatMap(Self.integer) ?? 0), message: error["message"]?.stringValue ?? "unknown error")
         }
@@ -59,13 +55,9 @@ public struct RPCClient: Sendable {
     }
 
     /// POSTs a JSON-RPC body and parses the reply.
-    private func post(_ body: Data) async throws(ClientError) -> JSONValue {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        let data: Data
-        do { (data, _) = try await session.data(for: request) } catch { throw .transport("\(url): \(error.localizedDescription)") }
+    private func post(_ body: [UInt8]) async throws(ClientError) -> JSONValue {
+        let (_, data) = try await HTTPTransport.send(
+            .POST, url, contentType: "application/json", body: body, timeout: .seconds(30), maxReplyBytes: Self.maxReplyBytes)
         guard let reply = try? JSONValue.parse(data) else { throw .malformedReply(String(decoding: data.prefix(200), as: UTF8.self)) }
         return reply
     }
@@ -124,7 +116,7 @@ public struct RPCClient: Sendable {
                 ("params", .array([.string(encoded), .object([("encoding", .string("base64")), ("skipPreflight", .bool(true))])])),
             ]))
         }
-        guard case let .array(replies) = try await post(Data(JSONValue.array(calls).text.utf8)), replies.count == transactions.count else {
+        guard case let .array(replies) = try await post(Array(JSONValue.array(calls).text.utf8)), replies.count == transactions.count else {
             throw .malformedReply("batch reply is not a list of \(transactions.count) responses")
         }
         var results = [Result<Signature, ClientError>](repeating: .failure(.malformedReply("missing")), count: transactions.count)

@@ -19,14 +19,15 @@ import Glibc
         let server: Task<Void, Error>
         let directory: URL
 
-        static func start() async throws -> LiveNode {
+        static func start(blobs: Bool = false) async throws -> LiveNode {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-watcher-\(UUID().uuidString)")
             let sequencer = try Sequencer(
                 store: try BlockStore(directory: directory.path), faucetLamports: 1 << 50, identity: Keypair(), now: NodeServer.nowMs())
             var config = NodeConfig()
             config.rpcPort = try freePortPair()
             let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-            let server = Task { try await NodeServer.run(config: config, sequencer: sequencer) { port in readyContinuation.yield(port) } }
+            let store = blobs ? try BlobStore(directory: directory.appendingPathComponent("blobs").path) : nil
+            let server = Task { try await NodeServer.run(config: config, sequencer: sequencer, blobs: store) { port in readyContinuation.yield(port) } }
             var ports = ready.makeAsyncIterator()
             guard let port = await ports.next() else { throw JobWatcherError("node did not start") }
             return LiveNode(url: URL(string: "http://127.0.0.1:\(port)")!, server: server, directory: directory)
@@ -112,6 +113,32 @@ import Glibc
             "\(error)".contains(other.base58) && "\(error)".contains("completed")
         }
         await watcher.close()
+    }
+
+    @Test func clientsSayWhyARequestFailed() async throws {
+        let nowhere = URL(string: "http://127.0.0.1:\(try Self.freePortPair())")!
+        do {
+            _ = try await RPCClient(url: nowhere).result("getSlot")
+            Issue.record("a call to a closed port succeeded")
+        } catch {
+            guard case let .transport(reason) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(reason.contains("Connection refused"), "\(reason)")
+        }
+
+        let node = try await LiveNode.start(blobs: true)
+        defer { node.stop() }
+        #expect(try await RPCClient(url: node.url).result("getHealth") == .string("ok"))
+        let blobs = BlobClient(url: node.url)
+        let bytes = Array("a blob".utf8)
+        let id = try await blobs.put(bytes)
+        #expect(try await blobs.get(id) == bytes)
+        do {
+            _ = try await blobs.get(Hash.sha256(Array("never stored".utf8)))
+            Issue.record("a missing blob was returned")
+        } catch {
+            guard case let .http(status, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(status == 404)
+        }
     }
 
     @Test func aNodeThatIsNotThereIsAnError() async throws {
