@@ -75,7 +75,7 @@ final class FixedBaseTable: Sendable {
 /// faster for keys that sign often.
 ///
 /// Every check first goes to swift-crypto (BoringSSL). Once a key has signed validly
-/// `tableThreshold` times, the verifier builds a table of its multiples (about two
+/// `tableThreshold` times, the verifier builds a table of its multiples (about one and a half
 /// verifications' worth of work, 30 KiB) and from then on checks that key's signatures itself:
 /// [S]B − [k]A from two fixed-base tables in 128 mixed additions, against roughly 250 doublings
 /// and 100 additions for a general double-scalar multiplication. Any signature this path does
@@ -151,16 +151,17 @@ public final class Ed25519Verifier: Sendable {
             state.counts[key] = count
             return count >= tableThreshold
         }
-        if due, let point = EdwardsPoint(canonicalEncoding: publicKey.bytes) {
-            let table = FixedBaseTable(point)
-            state.withLock { state in
-                guard tablesEnabled else { return }
-                state.counts[key] = nil
-                if state.tables[key] == nil, state.tables.count >= tableCapacity, let victim = state.tables.keys.randomElement() {
-                    state.tables[victim] = nil
-                }
-                state.tables[key] = table
+        guard due else { return true }
+        // A key BoringSSL accepts but whose encoding is not canonical (y ≥ p, or a sign on
+        // x = 0) never gets a table: it stays with BoringSSL, counted afresh.
+        let table = EdwardsPoint(canonicalEncoding: publicKey.bytes).map(FixedBaseTable.init)
+        state.withLock { state in
+            state.counts[key] = nil
+            guard let table, tablesEnabled else { return }
+            if state.tables[key] == nil, state.tables.count >= tableCapacity, let victim = state.tables.keys.randomElement() {
+                state.tables[victim] = nil
             }
+            state.tables[key] = table
         }
         return true
     }

@@ -277,6 +277,20 @@ import VerityTestSupport
         #expect(!Ed25519Verifier.tableAccepts(other, key: key, table: table, message: message))
     }
 
+    @Test func nonCanonicalKeysStayWithBoringSSL() throws {
+        // p + 1 reads as y = 1, the identity, which BoringSSL accepts as a key without asking
+        // for the canonical form; with R = identity and S = 0 it verifies anything.
+        var pPlusOne = Self.pBytes
+        pPlusOne[0] += 1
+        let key = try PublicKey(bytes: pPlusOne)
+        let signature = try Signature(bytes: [1] + [UInt8](repeating: 0, count: 63))
+        let message = Array("non-canonical".utf8)
+        let verifier = Ed25519Verifier(tableThreshold: 1)
+        for _ in 0..<3 { #expect(verifier.verify(signature, publicKey: key, message: message)) }
+        #expect(verifier.tableCount == 0)
+        #expect(verifier.fastAcceptedCount == 0)
+    }
+
     @Test func tablesAreBuiltForFrequentSignersAndBounded() throws {
         let verifier = Ed25519Verifier(tableThreshold: 2, tableCapacity: 2)
         var g = SeededGenerator(seed: 99)
