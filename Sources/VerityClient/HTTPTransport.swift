@@ -7,8 +7,8 @@ import NIOHTTP1
 /// NIO's shared event loops, keeping up to 64 connections per host alive.
 ///
 /// URLSession on Linux (libcurl behind dispatch queues) was the first transport; in the TPS
-/// benchmark, where clients and node share two cores, it held getBalance to about 1,200
-/// requests a second where this one serves about 4,600 (BENCHMARKS.md).
+/// benchmark, where clients and node share two cores, it held getBalance to 1,000–1,500
+/// requests a second where this one serves 4,500–6,400 (BENCHMARKS.md).
 enum HTTPTransport {
     static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
