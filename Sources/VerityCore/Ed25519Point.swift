@@ -117,7 +117,11 @@ enum Ed25519Scalar {
 
     /// Whether 32 little-endian bytes encode a value below L, as RFC 8032 requires of S.
     static func isCanonical(_ bytes: some Collection<UInt8>) -> Bool {
-        let s = littleEndianWords(bytes)
+        isCanonical(words: littleEndianWords(bytes))
+    }
+
+    /// The same test on a scalar already read into little-endian words.
+    static func isCanonical(words s: (UInt64, UInt64, UInt64, UInt64)) -> Bool {
         if s.3 != order.3 { return s.3 < order.3 }
         if s.2 != order.2 { return s.2 < order.2 }
         if s.1 != order.1 { return s.1 < order.1 }

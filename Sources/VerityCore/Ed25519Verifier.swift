@@ -175,8 +175,8 @@ public final class Ed25519Verifier: Sendable {
     /// The table path's verdict: S below L, and [S]B − [k]A encodes to R, with
     /// k = SHA-512(R ‖ A ‖ message) mod L. False means "not shown valid here", never more.
     static func tableAccepts(_ signature: Signature, key: PublicKey, table: FixedBaseTable, message: some DataProtocol) -> Bool {
-        let s = signature.s.bytes
-        guard Ed25519Scalar.isCanonical(s) else { return false }
+        let s = littleEndianWords(signature.s.bytes)
+        guard Ed25519Scalar.isCanonical(words: s) else { return false }
         let r = signature.r.bytes
         var hasher = SHA512()
         hasher.update(data: r)
@@ -185,7 +185,7 @@ public final class Ed25519Verifier: Sendable {
         let k = Ed25519Scalar.reduce(wide: Array(hasher.finalize()))
         var minusK = Ed25519Scalar.radix16(k)
         for i in 0..<64 { minusK[i] = -minusK[i] }
-        let point = baseTable.combination(Ed25519Scalar.radix16(littleEndianWords(s)), table, minusK)
+        let point = baseTable.combination(Ed25519Scalar.radix16(s), table, minusK)
         return point.encoding == r
     }
 }
