@@ -24,14 +24,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ports import free_port_pair
 
 LIMIT = 3 << 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def health(url: str) -> str:
@@ -47,7 +42,7 @@ def node(tmp_path_factory):
     if not binary:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
     data_dir = tmp_path_factory.mktemp("node")
-    port = free_port()
+    port = free_port_pair()
     proc = subprocess.Popen([binary, "node", "--data-dir", str(data_dir), "--rpc-port", str(port), "--max-blob-bytes", str(LIMIT)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

@@ -29,7 +29,8 @@ from solders.message import Message
 from solders.transaction import VersionedTransaction
 
 import verity_sdk as sdk
-from test_node_rpc import SOL, free_port, raw_rpc
+from ports import free_port_pair
+from test_node_rpc import SOL, raw_rpc
 
 BIN = os.environ.get("VERITY_BIN", "")
 
@@ -110,15 +111,7 @@ def net(tmp_path_factory):
     if not BIN:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
     data = tmp_path_factory.mktemp("devnet")
-    port = free_port()
-    while True:  # the WebSocket port (port + 1) must be free too
-        try:
-            import socket
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            break
-        except OSError:
-            port = free_port()
+    port = free_port_pair()
     url = f"http://127.0.0.1:{port}"
     net = Net(url=url, port=port, data=data, devnet=start_devnet(data, port))
     try:

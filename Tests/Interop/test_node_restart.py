@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
 import urllib.request
 
 import pytest
+from ports import free_port_pair
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import Message
@@ -23,12 +23,6 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
 SOL = 1_000_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rpc(url: str, method: str, params=None):
@@ -42,18 +36,23 @@ def rpc(url: str, method: str, params=None):
 
 
 def start(binary: str, data_dir: str, port: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([binary, "node", "--data-dir", data_dir, "--rpc-port", str(port), "--faucet-lamports", str(10**6 * SOL)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = f"{data_dir}.log"  # beside the data directory; appended to across restarts
+    with open(log, "ab") as stderr:
+        proc = subprocess.Popen([binary, "node", "--data-dir", data_dir, "--rpc-port", str(port), "--faucet-lamports", str(10**6 * SOL)],
+                                stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
+        if proc.poll() is not None:
+            with open(log, "rb") as f:
+                pytest.fail(f"node exited with {proc.returncode}: {f.read().decode(errors='replace')[-2000:]}")
         try:
             if rpc(url, "getHealth") == "ok":
                 return proc, url
         except (OSError, RuntimeError):
             time.sleep(0.05)
     proc.kill()
-    pytest.fail("node did not start")
+    pytest.fail("node did not answer getHealth within 60 s")
 
 
 def wait_for(url: str, signatures: list[str], timeout: float = 20) -> list:
@@ -71,7 +70,7 @@ def test_kill_minus_nine_loses_no_processed_transaction(tmp_path):
     if not binary:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
     data_dir = str(tmp_path / "node")
-    port = free_port()
+    port = free_port_pair()
     proc, url = start(binary, data_dir, port)
     alice = Keypair()
     wait_for(url, [rpc(url, "requestAirdrop", [str(alice.pubkey()), 100 * SOL])])

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from ports import free_port_pair
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException
@@ -34,18 +34,12 @@ from solders.transaction import VersionedTransaction
 SOL = 1_000_000_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def node():
     binary = os.environ.get("VERITY_BIN")
     if not binary:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
-    port = free_port()
+    port = free_port_pair()
     proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1_000_000 * SOL)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -278,7 +272,7 @@ def test_expired_blockhash_and_oversized_body(tmp_path):
     binary = os.environ.get("VERITY_BIN")
     if not binary:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
-    port = free_port()
+    port = free_port_pair()
     proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1000 * SOL), "--blockhash-ttl-ms", "1500"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
