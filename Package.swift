@@ -111,7 +111,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Helpers shared by the test targets (a seeded random generator).
+        // Helpers shared by the test targets: a seeded random generator, naive reference kernels.
         .target(
             name: "VerityTestSupport",
             path: "Tests/VerityTestSupport",
@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityModelsTests",
-            dependencies: ["VerityModels", "VerityTensor"],
+            dependencies: ["VerityModels", "VerityTensor", "VerityTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
