@@ -86,6 +86,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Benchmarks and simulations behind `verity bench`; the node never links it.
+        .target(
+            name: "VerityBench",
+            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient", "VerityWorker"],
+            swiftSettings: strictSwift
+        ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.
         .target(
             name: "VerityWorker",
@@ -107,6 +113,7 @@ let package = Package(
                 "VerityNode",
                 "VerityClient",
                 "VerityWorker",
+                "VerityBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -147,6 +154,11 @@ let package = Package(
         .testTarget(
             name: "VerityWorkerTests",
             dependencies: ["VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityBenchTests",
+            dependencies: ["VerityBench", "VerityChain", "VerityCore", "VerityTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

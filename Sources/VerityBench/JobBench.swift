@@ -1,43 +1,46 @@
-import ArgumentParser
 import Foundation
 import VerityChain
 import VerityClient
 import VerityCore
-import VerityModels
 import VerityWorker
 
-/// Job latency and throughput against a running network (`verity devnet`).
-struct JobBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "jobs",
-        abstract: "Job latency (submit to processed result, one at a time) and throughput (many in flight) against a running devnet."
-    )
+/// Job latency (submit to processed result, one at a time) and throughput (many in flight)
+/// against a running network (`verity devnet`).
+public struct JobBench: Sendable {
+    /// The node's JSON-RPC URL.
+    public var url: URL
+    /// A funded keypair (devnet's user.json).
+    public var submitter: Keypair
+    /// The model the jobs ask for.
+    public var model: Hash
+    /// Jobs submitted one after another for the latency figures.
+    public var sequential: Int
+    /// Jobs kept in flight at once for the throughput figure (0: skip).
+    public var inFlight: Int
+    /// Whether inputs are ~200 tokens (compute-bound) instead of short sentences.
+    public var long: Bool
+    /// The network's slot length in ms: submissions in the latency run arrive at a random point of a slot.
+    public var slotMs: Int
+    /// Jobs in the throughput run.
+    public var throughputJobs: Int
 
-    @OptionGroup var node: NodeOptions
+    /// `slotMs` must be positive.
+    public init(url: URL, submitter: Keypair, model: Hash, sequential: Int, inFlight: Int, long: Bool, slotMs: Int, throughputJobs: Int) {
+        self.url = url
+        self.submitter = submitter
+        self.model = model
+        self.sequential = sequential
+        self.inFlight = inFlight
+        self.long = long
+        self.slotMs = slotMs
+        self.throughputJobs = throughputJobs
+    }
 
-    @Option(help: "A funded keypair file (devnet's user.json).")
-    var keypair: String
-
-    @Option(help: "Jobs submitted one after another for the latency figures.")
-    var sequential: Int = 100
-
-    @Option(help: "Jobs kept in flight at once for the throughput figure (0: skip).")
-    var inFlight: Int = 16
-
-    @Flag(help: "Use ~200-token inputs (about 50 ms of compute each) instead of short sentences.")
-    var long = false
-
-    @Option(help: "The network's slot length in ms (submissions in the latency run arrive at a random point of a slot).")
-    var slotMs: Int = 50
-
-    @Option(help: "Jobs in the throughput run.")
-    var throughputJobs: Int = 400
-
-    func run() async throws {
-        let client = try node.client()
-        let blobs = BlobClient(url: client.url)
-        let submitter = try KeypairStore.read(keypair)
-        let model = try modelId("minilm")
+    public func run() async throws {
+        let client = RPCClient(url: url)
+        let blobs = BlobClient(url: url)
+        let submitter = self.submitter
+        let model = self.model
         let inputs = (0..<32).map { i in
             long
                 ? String(repeating: "a longer passage makes each job compute-bound, as real inference is; ", count: 14) + "number \(i)."
