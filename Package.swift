@@ -75,21 +75,24 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // JSON-RPC client for the CLI, the worker and benchmarks.
+        // The one client (CLI, worker, benchmarks): JSON-RPC, WebSocket subscriptions, blobs, and
+        // the market (submit, follow, read) with typed views of what the node writes.
         .target(
             name: "VerityClient",
             dependencies: [
-                "VerityCore",
+                "VerityCore", "VerityChain",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
         // Benchmarks and simulations behind `verity bench`; the node never links it.
         .target(
             name: "VerityBench",
-            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient", "VerityWorker"],
+            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient"],
             swiftSettings: strictSwift
         ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.
@@ -154,6 +157,11 @@ let package = Package(
         .testTarget(
             name: "VerityWorkerTests",
             dependencies: ["VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityClientTests",
+            dependencies: ["VerityClient", "VerityNode", "VerityChain", "VerityCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -2,7 +2,6 @@ import Foundation
 import VerityChain
 import VerityClient
 import VerityCore
-import VerityWorker
 
 /// Job latency (submit to processed result, one at a time) and throughput (many in flight)
 /// against a running network (`verity devnet`).
@@ -37,8 +36,8 @@ public struct JobBench: Sendable {
     }
 
     public func run() async throws {
-        let client = RPCClient(url: url)
-        let blobs = BlobClient(url: url)
+        let market = MarketClient(url: url)
+        let client = market.rpc
         let submitter = self.submitter
         let model = self.model
         let inputs = (0..<32).map { i in
@@ -46,31 +45,27 @@ public struct JobBench: Sendable {
                 ? String(repeating: "a longer passage makes each job compute-bound, as real inference is; ", count: 14) + "number \(i)."
                 : "a short sentence for the job benchmark, number \(i)."
         }
-        var uploaded = [Hash]()
-        for text in inputs { uploaded.append(try await blobs.put(Array(text.utf8))) }
-        let hashes = uploaded
-        let workers = (try await client.call("verityGetProviders") as? [Any])?.count ?? 0
+        for text in inputs { _ = try await market.blobs.put(Array(text.utf8)) }
+        let workers = try await market.providers().count
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; providers registered: \(workers)")
 
         // Jobs are followed over one WebSocket connection (`verityJobSubscribe`), as an
         // application would: polling each job would load the node being measured.
-        let watcher = JobWatcher(rpc: client.url)
+        let watcher = JobWatcher(rpc: url)
         try await watcher.connect()
-        let done: Set<String> = ["completed", "finalized"]
-        /// Picks a job's nonce and subscribes to its address before it exists.
-        @Sendable func prepare() async throws -> (nonce: UInt64, job: PublicKey) {
-            let nonce = UInt64.random(in: 1...UInt64.max)
-            let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
+        let done: Set<JobStatus> = [.completed, .finalized]
+        /// A job for input `i`, subscribed to at its address before it exists.
+        @Sendable func prepare(_ i: Int) async throws -> (request: JobRequest, job: PublicKey) {
+            let request = JobRequest(
+                model: model, input: Array(inputs[i % inputs.count].utf8), maxFee: 100_000, tier: .sampled,
+                deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + 120_000)
+            let job = request.address(submitter: submitter.publicKey)
             try await watcher.watch(job, until: done)
-            return (nonce, job)
+            return (request, job)
         }
-        /// Submits job `nonce` for already-uploaded input `i`.
-        @Sendable func submit(_ i: Int, nonce: UInt64, blockhash: Hash) async throws {
-            let spec = JobSpec(
-                nonce: nonce, model: model, input: hashes[i % hashes.count], inputBytes: UInt32(inputs[i % inputs.count].utf8.count),
-                maxFee: 100_000, tier: .sampled, deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + 120_000)
-            let message = try Message.compile(payer: submitter.publicKey, instructions: [Market.submitJob(submitter: submitter.publicKey, spec)], recentBlockhash: blockhash)
-            _ = try await client.send(try Transaction(message: message, signers: [submitter]), skipPreflight: true)
+        /// Submits a job whose input is already uploaded.
+        @Sendable func submit(_ request: JobRequest, blockhash: Hash) async throws {
+            _ = try await market.send(request, from: submitter, blockhash: blockhash, preflight: false)
         }
 
         // Latency: one job at a time, submit (the input is uploaded, as `job submit` does) to
@@ -82,10 +77,10 @@ public struct JobBench: Sendable {
             // Arrive at a random point of the slot, as independent users do; without this each
             // submission would follow the previous result's block by a constant phase.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<slotMs)))
-            let (nonce, job) = try await prepare()
+            let (request, job) = try await prepare(i)
             let start = ContinuousClock.now
-            _ = try await blobs.put(Array(inputs[i % inputs.count].utf8))
-            try await submit(i, nonce: nonce, blockhash: blockhash)
+            _ = try await market.blobs.put(request.input)
+            try await submit(request, blockhash: blockhash)
             _ = try await watcher.wait(for: job, until: done)
             latencies.append((ContinuousClock.now - start).inMilliseconds)
         }
@@ -106,8 +101,8 @@ public struct JobBench: Sendable {
                 next += 1
                 let hash = blockhash
                 group.addTask {
-                    let (nonce, job) = try await prepare()
-                    try await submit(i, nonce: nonce, blockhash: hash)
+                    let (request, job) = try await prepare(i)
+                    try await submit(request, blockhash: hash)
                     _ = try await watcher.wait(for: job, until: done)
                 }
             }

@@ -90,7 +90,7 @@ struct DevnetCommand: AsyncParsableCommand {
             guard stored == spec.weights else { throw CLIError("weights hash \(stored.hex) differs from the manifest's \(spec.weights.hex)") }
         }
         if try await client.account(Market.modelAddress(spec.id)) == nil {
-            if let error = try await client.execute([Market.registerModel(owner: operatorKey.publicKey, spec)], payer: operatorKey) {
+            do { try await client.execute([Market.registerModel(owner: operatorKey.publicKey, spec)], payer: operatorKey) } catch {
                 throw CLIError("registering the model failed: \(error)")
             }
             say("registered \(known.name) as model \(spec.id.hex)")

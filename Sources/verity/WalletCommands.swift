@@ -16,6 +16,8 @@ struct NodeOptions: ParsableArguments {
     }
 
     func client() throws -> RPCClient { RPCClient(url: try url()) }
+
+    func market() throws -> MarketClient { MarketClient(url: try url()) }
 }
 
 /// Formats lamports as SOL with all nine decimals, trimmed.

@@ -2,7 +2,6 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import VerityChain
-import VerityClient
 import VerityCore
 
 /// Waits for jobs' status changes over one WebSocket connection (`verityJobSubscribe`), instead
@@ -15,17 +14,17 @@ public actor JobWatcher {
     public let url: String
     private var outgoing: AsyncStream<String>.Continuation?
     private var connection: Task<Void, Never>?
-    private var nextRequest = 1
+    private var nextRequest: Int64 = 1
     /// Subscribe requests waiting for their subscription id.
-    private var pendingAcks = [Int: (job: PublicKey, continuation: CheckedContinuation<Int, Error>)]()
+    private var pendingAcks = [Int64: (job: PublicKey, continuation: CheckedContinuation<Int, any Error>)]()
     private var subscriptionOf = [PublicKey: Int]()
     private var jobOf = [Int: PublicKey]()
     /// Subscriptions the node ends by itself after their one notification (`once`).
     private var endingByThemselves = Set<Int>()
     /// The latest status seen for each watched job.
-    private var statuses = [PublicKey: String]()
-    private var waiters = [PublicKey: [(wanted: Set<String>, continuation: CheckedContinuation<String, Error>)]]()
-    private var failure: Error?
+    private var statuses = [PublicKey: JobStatus]()
+    private var waiters = [PublicKey: [(wanted: Set<JobStatus>, continuation: CheckedContinuation<JobStatus, any Error>)]]()
+    private var failure: ClientError?
 
     public init(rpc: URL) { url = webSocketURL(for: rpc) }
 
@@ -33,7 +32,7 @@ public actor JobWatcher {
     public var isConnected: Bool { outgoing != nil && failure == nil }
 
     /// Opens the connection (once); fails if the node does not accept it.
-    public func connect() async throws {
+    public func connect() async throws(ClientError) {
         guard connection == nil else { return }
         let (stream, continuation) = AsyncStream<String>.makeStream()
         outgoing = continuation
@@ -54,14 +53,14 @@ public actor JobWatcher {
                         group.cancelAll()
                     }
                 }
-                self.closed(JobWatcherError("the node closed the WebSocket connection"))
+                self.closed(.subscription("the node closed the WebSocket connection"))
             } catch {
-                self.closed(error)
+                self.closed(.subscription("\(url): \(HTTPTransport.describe(error))"))
             }
             opened.continuation.finish()
         }
         var iterator = opened.stream.makeAsyncIterator()
-        guard await iterator.next() != nil else { throw failure ?? JobWatcherError("cannot connect to \(url)") }
+        guard await iterator.next() != nil else { throw failure ?? .subscription("cannot connect to \(url)") }
     }
 
     /// Subscribes to `job`'s changes; returns once the node has confirmed the subscription.
@@ -69,31 +68,36 @@ public actor JobWatcher {
     /// With `until`, the node sends only the first change to one of those statuses and then
     /// ends the subscription by itself (`"statuses"` and `"once"`): one message per job for a
     /// client that waits for one outcome, instead of every change and an unsubscribe.
-    public func watch(_ job: PublicKey, until statuses: Set<String>? = nil) async throws {
+    public func watch(_ job: PublicKey, until statuses: Set<JobStatus>? = nil) async throws(ClientError) {
         if let failure { throw failure }
-        guard let outgoing else { throw JobWatcherError("not connected: call connect() first") }
+        guard let outgoing else { throw .subscription("not connected: call connect() first") }
         guard subscriptionOf[job] == nil else { return }
         let id = nextRequest
         nextRequest += 1
         let request = JSONValue.object([
-            ("jsonrpc", .string("2.0")), ("id", .int(Int64(id))), ("method", .string("verityJobSubscribe")),
+            ("jsonrpc", .string("2.0")), ("id", .int(id)), ("method", .string("verityJobSubscribe")),
             ("params", .array([.object(
                 [("job", .string(job.base58))]
-                    + (statuses.map { [("statuses", .array($0.sorted().map { .string($0) })), ("once", .bool(true))] } ?? [])
+                    + (statuses.map { [("statuses", .array($0.map(\.name).sorted().map { .string($0) })), ("once", .bool(true))] } ?? [])
             )])),
         ]).text
-        let subscription = try await withCheckedThrowingContinuation { continuation in
-            pendingAcks[id] = (job, continuation)
-            outgoing.yield(request)
+        let subscription: Int
+        do {
+            subscription = try await withCheckedThrowingContinuation { continuation in
+                pendingAcks[id] = (job, continuation)
+                outgoing.yield(request)
+            }
+        } catch {
+            throw error as? ClientError ?? .subscription("\(error)")
         }
         subscriptionOf[job] = subscription
         jobOf[subscription] = job
         if statuses != nil { endingByThemselves.insert(subscription) }
     }
 
-    /// Waits until `job` reaches one of `statuses` (as `verityGetJob` names them) and returns
-    /// that status; the job must be watched. Throws after `timeout` or if the connection drops.
-    public func wait(for job: PublicKey, until wanted: Set<String>, timeout: Duration = .seconds(60)) async throws -> String {
+    /// Waits until `job` reaches one of `wanted` and returns that status; the job must be
+    /// watched. Throws `.timeout` after `timeout`, `.subscription` if the connection drops.
+    public func wait(for job: PublicKey, until wanted: Set<JobStatus>, timeout: Duration = .seconds(60)) async throws(ClientError) -> JobStatus {
         if let status = statuses[job], wanted.contains(status) { return finish(job, status) }
         if let failure { throw failure }
         let timer = Task { [weak self] in
@@ -101,14 +105,19 @@ public actor JobWatcher {
             await self?.expire(job, wanted)
         }
         defer { timer.cancel() }
-        let status = try await withCheckedThrowingContinuation { continuation in
-            waiters[job, default: []].append((wanted, continuation))
+        let status: JobStatus
+        do {
+            status = try await withCheckedThrowingContinuation { continuation in
+                waiters[job, default: []].append((wanted, continuation))
+            }
+        } catch {
+            throw error as? ClientError ?? .subscription("\(error)")
         }
         return finish(job, status)
     }
 
     /// Stops watching a job that reached what its waiter wanted, so subscriptions do not pile up.
-    private func finish(_ job: PublicKey, _ status: String) -> String {
+    private func finish(_ job: PublicKey, _ status: JobStatus) -> JobStatus {
         if waiters[job]?.isEmpty ?? true, let subscription = subscriptionOf.removeValue(forKey: job) {
             jobOf[subscription] = nil
             statuses[job] = nil
@@ -117,45 +126,44 @@ public actor JobWatcher {
             let id = nextRequest
             nextRequest += 1
             outgoing?.yield(JSONValue.object([
-                ("jsonrpc", .string("2.0")), ("id", .int(Int64(id))), ("method", .string("verityJobUnsubscribe")),
+                ("jsonrpc", .string("2.0")), ("id", .int(id)), ("method", .string("verityJobUnsubscribe")),
                 ("params", .array([.uint(UInt64(subscription))])),
             ]).text)
         }
         return status
     }
 
-    private func expire(_ job: PublicKey, _ wanted: Set<String>) {
+    private func expire(_ job: PublicKey, _ wanted: Set<JobStatus>) {
         guard var list = waiters[job], let index = list.firstIndex(where: { $0.wanted == wanted }) else { return }
         let waiter = list.remove(at: index)
         waiters[job] = list.isEmpty ? nil : list
-        waiter.continuation.resume(throwing: JobWatcherError("job \(job) did not reach \(wanted.sorted().joined(separator: "/")) in time (last seen: \(statuses[job] ?? "no change"))"))
+        let names = wanted.map(\.name).sorted().joined(separator: "/")
+        waiter.continuation.resume(throwing: ClientError.timeout("job \(job) to reach \(names) (last seen: \(statuses[job]?.name ?? "no change"))"))
     }
 
     private func received(_ text: String) {
-        guard let object = try? JSONValue.parse(text) else { return }
-        if let id = object["id"].flatMap(RPCClient.integer), let pending = pendingAcks.removeValue(forKey: Int(id)) {
-            if let subscription = object["result"].flatMap(RPCClient.integer) {
-                pending.continuation.resume(returning: Int(subscription))
-            } else {
-                let message = object["error"]?["message"]?.stringValue ?? "no subscription id"
-                pending.continuation.resume(throwing: JobWatcherError("cannot watch job \(pending.job): \(message)"))
+        switch JobSubscriptionMessage(text: text) {
+        case let .answer(id, answer)?:
+            guard let pending = pendingAcks.removeValue(forKey: id) else { return }
+            switch answer {
+            case let .success(subscription): pending.continuation.resume(returning: subscription)
+            case let .failure(error): pending.continuation.resume(throwing: ClientError.subscription("cannot watch job \(pending.job): \(error)"))
             }
+        case let .notification(subscription, _, view)?:
+            guard let job = jobOf[subscription] else { return }
+            statuses[job] = view.status
+            guard let list = waiters[job] else { return }
+            var waiting = [(wanted: Set<JobStatus>, continuation: CheckedContinuation<JobStatus, any Error>)]()
+            for waiter in list {
+                if waiter.wanted.contains(view.status) { waiter.continuation.resume(returning: view.status) } else { waiting.append(waiter) }
+            }
+            waiters[job] = waiting.isEmpty ? nil : waiting
+        case nil:
             return
         }
-        guard object["method"]?.stringValue == "verityJobNotification", let params = object["params"],
-            let subscription = params["subscription"].flatMap(RPCClient.integer), let job = jobOf[Int(subscription)],
-            let status = params["result"]?["value"]?["status"]?.stringValue
-        else { return }
-        statuses[job] = status
-        guard let list = waiters[job] else { return }
-        var waiting = [(wanted: Set<String>, continuation: CheckedContinuation<String, Error>)]()
-        for waiter in list {
-            if waiter.wanted.contains(status) { waiter.continuation.resume(returning: status) } else { waiting.append(waiter) }
-        }
-        waiters[job] = waiting.isEmpty ? nil : waiting
     }
 
-    private func closed(_ error: Error) {
+    private func closed(_ error: ClientError) {
         failure = error
         outgoing?.finish()
         for (_, pending) in pendingAcks { pending.continuation.resume(throwing: error) }
@@ -169,9 +177,4 @@ public actor JobWatcher {
         outgoing?.finish()
         connection?.cancel()
     }
-}
-
-public struct JobWatcherError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
