@@ -171,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityCLITests",
-            dependencies: ["verity"],
+            dependencies: ["verity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift
         ),
     ]

@@ -38,13 +38,13 @@ extension BenchCommand {
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "jobs",
-            abstract: "Job latency (submit to processed result, one at a time) and throughput (many in flight) against a running devnet."
+            abstract: "Job latency (submit to processed result, one at a time) and throughput (many in flight) against a running devnet.",
+            discussion: "--keypair must be funded (devnet's user.json)."
         )
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
-        @Option(help: "A funded keypair file (devnet's user.json).")
-        var keypair: String
+        @OptionGroup var signer: KeypairOptions
 
         @Option(help: "Jobs submitted one after another for the latency figures.")
         var sequential: Int = 100
@@ -64,7 +64,7 @@ extension BenchCommand {
         func run() async throws {
             guard slotMs > 0 else { throw CLIError("--slot-ms must be positive") }
             try await JobBench(
-                url: try node.url(), submitter: try KeypairStore.read(keypair), model: try modelId("minilm"), sequential: sequential,
+                url: try endpoint.url(), submitter: try signer.read(), model: try modelId("minilm"), sequential: sequential,
                 inFlight: inFlight, long: long, slotMs: slotMs, throughputJobs: throughputJobs
             ).run()
         }

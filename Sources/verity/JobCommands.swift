@@ -33,12 +33,12 @@ struct JobCommand: AsyncParsableCommand {
 
     struct SubmitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "submit", abstract: "Upload the input, escrow the fee and queue a job; with --wait, print the result as one JSON object.")
+            commandName: "submit", abstract: "Upload the input, escrow the fee and queue a job; with --wait, print the result as one JSON object.",
+            discussion: "--keypair is the submitter's: it pays the escrow and the fees.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
-        @Option(help: "The submitter's keypair file (pays the escrow and fees).")
-        var keypair: String
+        @OptionGroup var signer: KeypairOptions
 
         @Option(help: "The model: a known name (minilm) or a model id.")
         var model: String = "minilm"
@@ -68,8 +68,8 @@ struct JobCommand: AsyncParsableCommand {
             guard let tier = VerificationTier(name: tier) else { throw CLIError("--tier must be sampled or full") }
             guard deadlineMs > 0 else { throw CLIError("--deadline-ms must be positive") }
             guard timeout > 0, timeout <= 86_400 else { throw CLIError("--timeout must be above 0 and at most 86400 seconds") }
-            let submitter = try KeypairStore.read(keypair)
-            let market = try node.market()
+            let submitter = try signer.read()
+            let market = try endpoint.market()
             let request = JobRequest(
                 model: try modelId(model), input: Array(text.utf8), maxFee: maxFee, tier: tier,
                 deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + deadlineMs)
@@ -101,34 +101,35 @@ struct JobCommand: AsyncParsableCommand {
     struct StatusCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "status", abstract: "Print a job's record as JSON.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
         @Argument(help: "The job's address.")
         var job: String
 
         func run() async throws {
             guard let key = try? PublicKey(base58: job) else { throw CLIError("invalid job address \(job)") }
-            let record = try await node.market().record(.job(key))
+            let record = try await endpoint.market().record(.job(key))
             if record == .null { throw CLIError("no job at \(job)") }
             printJSON(record.foundationObject)
         }
     }
 
     struct CancelCommand: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job no provider has taken yet; the escrow is refunded.")
+        static let configuration = CommandConfiguration(
+            commandName: "cancel", abstract: "Cancel a job no provider has taken yet; the escrow is refunded.",
+            discussion: "--keypair is the job's submitter's.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
-        @Option(help: "The submitter's keypair file.")
-        var keypair: String
+        @OptionGroup var signer: KeypairOptions
 
         @Argument(help: "The job's address.")
         var job: String
 
         func run() async throws {
             guard let key = try? PublicKey(base58: job) else { throw CLIError("invalid job address \(job)") }
-            let submitter = try KeypairStore.read(keypair)
-            let market = try node.market()
+            let submitter = try signer.read()
+            let market = try endpoint.market()
             do { try await market.cancel(key, submitter: submitter) } catch {
                 if case .transactionFailed = error { throw CLIError("cancel failed: \(explain(error))") }
                 throw CLIError("cancel refused: \(explain(error))")
@@ -140,12 +141,12 @@ struct JobCommand: AsyncParsableCommand {
 
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "models", abstract: "List the models registered on the chain (JSON).")
-    @OptionGroup var node: NodeOptions
-    func run() async throws { printJSON(try await node.market().record(.models).foundationObject) }
+    @OptionGroup var endpoint: EndpointOptions
+    func run() async throws { printJSON(try await endpoint.market().record(.models).foundationObject) }
 }
 
 struct ProvidersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "providers", abstract: "List the registered providers (JSON).")
-    @OptionGroup var node: NodeOptions
-    func run() async throws { printJSON(try await node.market().record(.providers).foundationObject) }
+    @OptionGroup var endpoint: EndpointOptions
+    func run() async throws { printJSON(try await endpoint.market().record(.providers).foundationObject) }
 }
