@@ -8,12 +8,15 @@ let strictSwift: [SwiftSetting] = [
 let package = Package(
     name: "Verity",
     platforms: [.macOS(.v15)],
+    // Libraries only where another package can depend on them by version: SwiftPM refuses a
+    // product whose targets use unsafe flags, and VerityTensor (so VerityModels and everything
+    // that runs models) builds its kernels with -Ounchecked and -target-cpu. Those modules are
+    // local to this package.
     products: [
         .executable(name: "verity", targets: ["verity"]),
         .library(name: "VerityCore", targets: ["VerityCore"]),
-        .library(name: "VerityTensor", targets: ["VerityTensor"]),
-        .library(name: "VerityModels", targets: ["VerityModels"]),
         .library(name: "VerityChain", targets: ["VerityChain"]),
+        .library(name: "VerityClient", targets: ["VerityClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
