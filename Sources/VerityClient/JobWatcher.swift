@@ -31,8 +31,8 @@ public actor JobWatcher {
     /// Whether the connection is open (false before `connect()` and after it dropped).
     public var isConnected: Bool { outgoing != nil && failure == nil }
 
-    /// Opens the connection (once); fails if the node does not accept it.
-    public func connect() async throws(ClientError) {
+    /// Opens the connection (once); fails if the node does not accept it within `timeout`.
+    public func connect(timeout: Duration = .seconds(10)) async throws(ClientError) {
         guard connection == nil else { return }
         let (stream, continuation) = AsyncStream<String>.makeStream()
         outgoing = continuation
@@ -59,16 +59,28 @@ public actor JobWatcher {
             }
             opened.continuation.finish()
         }
+        // A node that takes the connection but never completes the upgrade must not hang us.
+        let deadline = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            opened.continuation.finish()
+        }
+        defer { deadline.cancel() }
         var iterator = opened.stream.makeAsyncIterator()
-        guard await iterator.next() != nil else { throw failure ?? .subscription("cannot connect to \(url)") }
+        guard await iterator.next() != nil else {
+            let error = failure ?? .timeout("the WebSocket connection to \(url)")
+            closed(error)
+            connection?.cancel()
+            throw error
+        }
     }
 
-    /// Subscribes to `job`'s changes; returns once the node has confirmed the subscription.
+    /// Subscribes to `job`'s changes; returns once the node has confirmed the subscription
+    /// (throws `.timeout` when it has not within `timeout`).
     ///
     /// With `until`, the node sends only the first change to one of those statuses and then
     /// ends the subscription by itself (`"statuses"` and `"once"`): one message per job for a
     /// client that waits for one outcome, instead of every change and an unsubscribe.
-    public func watch(_ job: PublicKey, until statuses: Set<JobStatus>? = nil) async throws(ClientError) {
+    public func watch(_ job: PublicKey, until statuses: Set<JobStatus>? = nil, timeout: Duration = .seconds(10)) async throws(ClientError) {
         if let failure { throw failure }
         guard let outgoing else { throw .subscription("not connected: call connect() first") }
         guard subscriptionOf[job] == nil else { return }
@@ -81,6 +93,11 @@ public actor JobWatcher {
                     + (statuses.map { [("statuses", .array($0.map(\.name).sorted().map { .string($0) })), ("once", .bool(true))] } ?? [])
             )])),
         ]).text
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            await self?.unanswered(id)
+        }
+        defer { timer.cancel() }
         let subscription: Int
         do {
             subscription = try await withCheckedThrowingContinuation { continuation in
@@ -101,7 +118,7 @@ public actor JobWatcher {
         if let status = statuses[job], wanted.contains(status) { return finish(job, status) }
         if let failure { throw failure }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             await self?.expire(job, wanted)
         }
         defer { timer.cancel() }
@@ -131,6 +148,11 @@ public actor JobWatcher {
             ]).text)
         }
         return status
+    }
+
+    private func unanswered(_ id: Int64) {
+        guard let pending = pendingAcks.removeValue(forKey: id) else { return }
+        pending.continuation.resume(throwing: ClientError.timeout("the node's answer to subscribing to job \(pending.job)"))
     }
 
     private func expire(_ job: PublicKey, _ wanted: Set<JobStatus>) {

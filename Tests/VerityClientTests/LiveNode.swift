@@ -29,16 +29,28 @@ struct LiveNode {
     }
 
     /// A node around `sequencer`, sealing a block every `slotMs` while work waits.
+    ///
+    /// Another process may take the chosen ports between their check and the bind: the server
+    /// then fails at once, and another pair is tried.
     static func start(_ sequencer: Sequencer, directory: URL, blobs: Bool, slotMs: Int = 50) async throws -> LiveNode {
-        var config = NodeConfig()
-        config.rpcPort = try freePortPair()
-        config.slotMs = slotMs
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
         let store = blobs ? try BlobStore(directory: directory.appendingPathComponent("blobs").path) : nil
-        let server = Task { try await NodeServer.run(config: config, sequencer: sequencer, blobs: store) { port in readyContinuation.yield(port) } }
-        var ports = ready.makeAsyncIterator()
-        guard let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") else { throw SetupError(description: "node did not start") }
-        return LiveNode(url: url, server: server, directory: directory)
+        var failure: (any Error)?
+        for _ in 0..<5 {
+            var config = NodeConfig()
+            config.rpcPort = try freePortPair()
+            config.slotMs = slotMs
+            let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+            let server = Task {
+                defer { readyContinuation.finish() }
+                try await NodeServer.run(config: config, sequencer: sequencer, blobs: store) { port in readyContinuation.yield(port) }
+            }
+            var ports = ready.makeAsyncIterator()
+            if let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") {
+                return LiveNode(url: url, server: server, directory: directory)
+            }
+            if case let .failure(error) = await server.result { failure = error }
+        }
+        throw SetupError(description: "node did not start: \(failure.map { "\($0)" } ?? "no error")")
     }
 
     func stop() {
@@ -65,7 +77,8 @@ struct LiveNode {
         return (node, market, owner, submitter)
     }
 
-    /// A port P with P and P + 1 both free (bound and released here).
+    /// A port P with P and P + 1 both free (bound and released here), below Linux's ephemeral
+    /// range (32768 and up), where outgoing connections would take ports too.
     static func freePortPair() throws -> Int {
         func canBind(_ port: Int) -> Bool {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -80,7 +93,7 @@ struct LiveNode {
             }
         }
         for _ in 0..<200 {
-            let port = Int.random(in: 20_000...60_000)
+            let port = Int.random(in: 20_000...32_000)
             if canBind(port) && canBind(port + 1) { return port }
         }
         throw SetupError(description: "no free port pair")
