@@ -64,9 +64,12 @@ struct JobCommand: AsyncParsableCommand {
         @Option(help: "With --wait: give up after this many seconds.")
         var timeout: Double = 60
 
+        /// A year: a bound that keeps the deadline's arithmetic far from overflow.
+        static let longestDeadlineMs: Int64 = 365 * 86_400_000
+
         func run() async throws {
             guard let tier = VerificationTier(name: tier) else { throw CLIError("--tier must be sampled or full") }
-            guard deadlineMs > 0 else { throw CLIError("--deadline-ms must be positive") }
+            guard (1...Self.longestDeadlineMs).contains(deadlineMs) else { throw CLIError("--deadline-ms must be 1...\(Self.longestDeadlineMs) (a year)") }
             guard timeout > 0, timeout <= 86_400 else { throw CLIError("--timeout must be above 0 and at most 86400 seconds") }
             let submitter = try signer.read()
             let market = try endpoint.market()
