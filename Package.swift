@@ -8,12 +8,15 @@ let strictSwift: [SwiftSetting] = [
 let package = Package(
     name: "Verity",
     platforms: [.macOS(.v15)],
+    // Libraries only where another package can depend on them by version: SwiftPM refuses a
+    // product whose targets use unsafe flags, and VerityTensor (so VerityModels and everything
+    // that runs models) builds its kernels with -Ounchecked and -target-cpu. Those modules are
+    // local to this package.
     products: [
         .executable(name: "verity", targets: ["verity"]),
         .library(name: "VerityCore", targets: ["VerityCore"]),
-        .library(name: "VerityTensor", targets: ["VerityTensor"]),
-        .library(name: "VerityModels", targets: ["VerityModels"]),
         .library(name: "VerityChain", targets: ["VerityChain"]),
+        .library(name: "VerityClient", targets: ["VerityClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -75,15 +78,24 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // JSON-RPC client for the CLI, the worker and benchmarks.
+        // The one client (CLI, worker, benchmarks): JSON-RPC, WebSocket subscriptions, blobs, and
+        // the market (submit, follow, read) with typed views of what the node writes.
         .target(
             name: "VerityClient",
             dependencies: [
-                "VerityCore",
+                "VerityCore", "VerityChain",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // Benchmarks and simulations behind `verity bench`; the node never links it.
+        .target(
+            name: "VerityBench",
+            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient"],
             swiftSettings: strictSwift
         ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.
@@ -107,11 +119,12 @@ let package = Package(
                 "VerityNode",
                 "VerityClient",
                 "VerityWorker",
+                "VerityBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
         ),
-        // Helpers shared by the test targets (a seeded random generator).
+        // Helpers shared by the test targets: a seeded random generator, naive reference kernels.
         .target(
             name: "VerityTestSupport",
             path: "Tests/VerityTestSupport",
@@ -130,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityModelsTests",
-            dependencies: ["VerityModels", "VerityTensor"],
+            dependencies: ["VerityModels", "VerityTensor", "VerityTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
@@ -150,8 +163,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "VerityClientTests",
+            dependencies: ["VerityClient", "VerityNode", "VerityChain", "VerityCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityBenchTests",
+            dependencies: ["VerityBench", "VerityChain", "VerityCore", "VerityTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "VerityCLITests",
-            dependencies: ["verity"],
+            dependencies: ["verity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift
         ),
     ]

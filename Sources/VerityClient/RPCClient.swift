@@ -1,30 +1,6 @@
 import Foundation
 import VerityCore
 
-/// A failed JSON-RPC call: the transport failed, the reply was not JSON-RPC, or the node
-/// answered with an error object.
-public enum ClientError: Error, CustomStringConvertible, Sendable {
-    case transport(String)
-    case malformedReply(String)
-    case rpc(code: Int, message: String)
-    case timeout(String)
-    /// A plain HTTP endpoint (such as `/blobs`) answered with an error status and message.
-    case http(status: Int, message: String)
-    /// Downloaded bytes that do not hash to the id they were asked for.
-    case hashMismatch(expected: Hash, actual: Hash)
-
-    public var description: String {
-        switch self {
-        case let .transport(reason): "cannot reach the node: \(reason)"
-        case let .malformedReply(reason): "unexpected reply from the node: \(reason)"
-        case let .rpc(code, message): "node error \(code): \(message)"
-        case let .timeout(what): "timed out waiting for \(what)"
-        case let .http(status, message): "node answered HTTP \(status): \(message)"
-        case let .hashMismatch(expected, actual): "the node sent bytes hashing to \(actual.hex) for blob \(expected.hex)"
-        }
-    }
-}
-
 /// A small JSON-RPC client for a Verity (or Solana) node over HTTP (`HTTPTransport`).
 public struct RPCClient: Sendable {
     public let url: URL
@@ -47,9 +23,7 @@ public struct RPCClient: Sendable {
     public func result(_ method: String, _ params: [JSONValue] = []) async throws(ClientError) -> JSONValue {
         let body = JSONValue.object([("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string(method)), ("params", .array(params))]).text
         let reply = try await post(Array(body.utf8))
-        if let error = reply["error"], error != .null {
-            throw .rpc(code: Int(error["code"].flatMap(Self.integer) ?? 0), message: error["message"]?.stringValue ?? "unknown error")
-        }
+        if let error = RPCResponseError(json: reply["error"]) { throw .rpc(error) }
         guard let result = reply["result"] else { throw .malformedReply("no result") }
         return result
     }
@@ -124,8 +98,8 @@ public struct RPCClient: Sendable {
             guard let id = reply["id"].flatMap(Self.integer), id >= 0, id < transactions.count else { continue }
             if let text = reply["result"]?.stringValue, let signature = try? Signature(base58: text) {
                 results[Int(id)] = .success(signature)
-            } else if let error = reply["error"], error != .null {
-                results[Int(id)] = .failure(.rpc(code: Int(error["code"].flatMap(Self.integer) ?? 0), message: error["message"]?.stringValue ?? ""))
+            } else if let error = RPCResponseError(json: reply["error"]) {
+                results[Int(id)] = .failure(.rpc(error))
             }
         }
         return results
@@ -138,22 +112,22 @@ public struct RPCClient: Sendable {
         return signature
     }
 
-    /// The statuses of up to 256 signatures: nil for unknown ones, else the error (nil = success)
-    /// and slot.
-    public func statuses(_ signatures: [Signature]) async throws(ClientError) -> [(slot: UInt64, error: String?)?] {
+    /// The statuses of up to 256 signatures: nil for unknown ones, else the slot and the error
+    /// it failed with (nil: it succeeded).
+    public func statuses(_ signatures: [Signature]) async throws(ClientError) -> [(slot: UInt64, error: TransactionFailure?)?] {
         guard case let .array(list)? = try await result("getSignatureStatuses", [.array(signatures.map { .string($0.base58) })])["value"] else {
             throw .malformedReply("getSignatureStatuses value is not a list")
         }
         return list.map { status in
             guard let slot = status["slot"].flatMap(Self.integer), slot >= 0 else { return nil }
-            // The error as JSON text, e.g. {"InstructionError":[0,{"Custom":1}]}.
-            let error = status["err"].flatMap { $0 == .null ? nil : $0.text }
+            let error = status["err"].flatMap { $0 == .null ? nil : TransactionFailure(json: $0) }
             return (UInt64(slot), error)
         }
     }
 
-    /// Waits until `signature` is in a block (polling every 50 ms); returns its error, if any.
-    public func confirm(_ signature: Signature, timeout: Duration = .seconds(30)) async throws(ClientError) -> String? {
+    /// Waits until `signature` is in a block (polling every 50 ms); returns the error it failed
+    /// with there, if any.
+    public func confirm(_ signature: Signature, timeout: Duration = .seconds(30)) async throws(ClientError) -> TransactionFailure? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             if let status = try await statuses([signature]).first, let found = status { return found.error }

@@ -1,15 +1,16 @@
-import Foundation
+import VerityChain
+import VerityClient
 import VerityCore
 
-/// How a worker reads what it is told of its assignments: `verityJobNotification`s and the
-/// job objects of `verityGetJobs`.
+/// How a worker reads what it is told of its assignments: the jobs of `verityJobNotification`s
+/// and of `verityGetJobs`, decoded as `JobView`s by the market client.
 extension Worker {
-    /// A job assigned to this provider, with what the assignment notification said of it (when
-    /// it came from one: the job need not be read again).
+    /// A job assigned to this provider, with its model and input as of the block that assigned
+    /// it (so the job need not be read again).
     struct Assignment: Sendable {
         var job: PublicKey
-        var model: Hash?
-        var input: Hash?
+        var model: Hash
+        var input: Hash
         /// The input's bytes when the notice carried them (unchecked until hashed).
         var inputData: [UInt8]? = nil
     }
@@ -22,26 +23,16 @@ extension Worker {
         case resultIn(PublicKey)
     }
 
-    /// Reads a `verityJobNotification` about a job `provider` holds, parsed with
-    /// `JSONValue.parse` (a few microseconds for a notice; the generic byte search that used
-    /// to screen notices cost 9% of a busy worker's CPU).
-    nonisolated static func notice(from message: JSONValue, provider: PublicKey) -> Notice? {
-        guard message["method"]?.stringValue == "verityJobNotification", let value = message["params"]?["result"]?["value"] else { return nil }
-        if let assignment = assignment(from: value, provider: provider) { return .assigned(assignment) }
-        guard let status = value["status"]?.stringValue, status == "completed" || status == "finalized",
-            value["provider"]?.stringValue == provider.base58, let job = value["job"]?.stringValue.flatMap({ try? PublicKey(base58: $0) })
-        else { return nil }
-        return .resultIn(job)
+    /// What a notified job tells the worker serving as `provider`, if anything.
+    nonisolated static func notice(from job: JobView, provider: PublicKey) -> Notice? {
+        if let assignment = assignment(from: job, provider: provider) { return .assigned(assignment) }
+        guard job.status == .completed || job.status == .finalized, job.provider == provider else { return nil }
+        return .resultIn(job.job)
     }
 
-    /// The assignment a job object (as `verityGetJob` renders it) describes, if the job is
-    /// assigned to `provider`.
-    nonisolated static func assignment(from value: JSONValue, provider: PublicKey) -> Assignment? {
-        guard value["status"]?.stringValue == "assigned", value["provider"]?.stringValue == provider.base58,
-            let key = value["job"]?.stringValue.flatMap({ try? PublicKey(base58: $0) })
-        else { return nil }
-        func hash(_ field: String) -> Hash? { value[field]?.stringValue.flatMap { try? Hex.decode($0) }.flatMap { try? Hash(bytes: $0) } }
-        let data = value["inputData"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
-        return Assignment(job: key, model: hash("model"), input: hash("input"), inputData: data)
+    /// The assignment a job describes, if it is assigned to `provider`.
+    nonisolated static func assignment(from job: JobView, provider: PublicKey) -> Assignment? {
+        guard job.status == .assigned, job.provider == provider else { return nil }
+        return Assignment(job: job.job, model: job.model, input: job.input, inputData: job.inputData)
     }
 }

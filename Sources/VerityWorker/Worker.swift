@@ -16,8 +16,9 @@ import VerityTensor
 /// twice for a job, and on `shutdown()` finishes the jobs it holds before returning.
 public actor Worker {
     public nonisolated let config: WorkerConfig
-    let client: RPCClient
-    let blobs: BlobClient
+    let market: MarketClient
+    var client: RPCClient { market.rpc }
+    var blobs: BlobClient { market.blobs }
     public nonisolated let providerAccount: PublicKey
     private var embedder: SentenceEmbedder?
     private var manifest: ModelManifest?
@@ -39,8 +40,7 @@ public actor Worker {
 
     public init(config: WorkerConfig) {
         self.config = config
-        client = RPCClient(url: config.rpc)
-        blobs = BlobClient(url: config.rpc)
+        market = MarketClient(url: config.rpc)
         providerAccount = Market.providerAddress(config.keypair.publicKey)
         (queue, continuation) = AsyncStream<Assignment>.makeStream()
     }
@@ -61,8 +61,8 @@ public actor Worker {
         try FileManager.default.createDirectory(at: config.traceDirectory, withIntermediateDirectories: true)
 
         // The chain must know this model, with these weights.
-        let registered = try await retrying("reading the model registry") { [client] in
-            try await client.account(Market.modelAddress(spec.id)).flatMap(ModelRecord.decode)
+        let registered = try await retrying("reading the model registry") { [market] in
+            try await market.rpc.account(Market.modelAddress(spec.id)).flatMap(ModelRecord.decode)
         }
         guard let registered else {
             throw WorkerError("model \(config.modelName) (\(spec.id.hex)) is not registered on this chain; register it first (verity devnet does)")
@@ -76,8 +76,8 @@ public actor Worker {
             capacity: UInt16(config.concurrency), hardware: config.hardware, tokensPerSecond: tokensPerSecond,
             pricePer1kTokens: config.pricePer1kTokens, models: [spec.id])
         let authority = config.keypair.publicKey
-        let existing = try await retrying("reading the provider") { [client, providerAccount] in
-            try await client.account(providerAccount).flatMap(ProviderRecord.decode)
+        let existing = try await retrying("reading the provider") { [market, providerAccount] in
+            try await market.rpc.account(providerAccount).flatMap(ProviderRecord.decode)
         }
         if let existing {
             if existing.status == .unbonding { throw WorkerError("this provider is unbonding; use another keypair or withdraw first") }
@@ -92,10 +92,7 @@ public actor Worker {
             log("reusing provider \(providerAccount) (stake \(existing.stake), capacity \(wanted.capacity))")
         } else {
             var stake = config.stake
-            if stake == nil, let market = try? await client.call("verityGetMarket") as? [String: Any],
-                let params = market["params"] as? [String: Any] {
-                stake = (params["minStake"] as? NSNumber)?.uint64Value
-            }
+            if stake == nil { stake = try? await market.market().params.minStake }
             let amount = stake ?? MarketParams().minStake
             try await submit([Market.registerProvider(authority: authority, stake: amount, declared)], what: "provider registration")
             log("registered provider \(providerAccount): stake \(amount), capacity \(declared.capacity), \(tokensPerSecond) tokens/s, \(config.hardware)")
@@ -149,9 +146,8 @@ public actor Worker {
     private func polling() async {
         while !Task.isCancelled && !stopping {
             do {
-                let jobs = try await client.result("verityGetJobs", [.object([("provider", .string(providerAccount.base58)), ("status", .string("assigned"))])])
-                for object in jobs.arrayValue ?? [] {
-                    if let assignment = Self.assignment(from: object, provider: providerAccount) { offer(assignment) }
+                for job in try await market.jobs(.jobs(provider: providerAccount, status: .assigned)) {
+                    if let assignment = Self.assignment(from: job, provider: providerAccount) { offer(assignment) }
                 }
             } catch {
                 // The node may be restarting; the next round retries.
@@ -177,14 +173,17 @@ public actor Worker {
                     try await outbound.write(.text(request))
                     defer { Task { await self.setSubscribed(false) } }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case let .text(text) = message, let parsed = try? JSONValue.parse(text) else { continue }
-                        if parsed["id"] != nil {
+                        guard case let .text(text) = message else { continue }
+                        switch JobSubscriptionMessage(text: text) {
+                        case let .answer(_, answer)?:
                             // The subscribe request's answer: a subscription id, or an error.
-                            await self.setSubscribed(parsed["result"].flatMap(RPCClient.integer) != nil)
+                            if case .success = answer { await self.setSubscribed(true) } else { await self.setSubscribed(false) }
+                        case let .notification(_, _, job)?:
+                            guard let notice = Self.notice(from: job, provider: self.providerAccount) else { continue }
+                            await self.notified(notice)
+                        case nil:
                             continue
                         }
-                        guard let notice = Self.notice(from: parsed, provider: self.providerAccount) else { continue }
-                        await self.notified(notice)
                     }
                 }
             } catch {
@@ -217,14 +216,9 @@ public actor Worker {
         guard let embedder else { return }
         let key = assignment.job
         do {
-            // A notification names the job's model and input as of the block that assigned it;
-            // a job found by polling is read first.
-            var model = assignment.model, inputHash = assignment.input
-            if model == nil || inputHash == nil {
-                guard let job = try await client.job(key), job.status == .assigned, job.provider == providerAccount else { return }
-                (model, inputHash) = (job.model, job.input)
-            }
-            guard let model, let inputHash else { return }
+            // The notice or polled record names the job's model and input as of the block that
+            // assigned it.
+            let model = assignment.model, inputHash = assignment.input
             guard model == modelId else { throw WorkerError("job \(key) wants model \(model.hex), not ours") }
             // Pushed with the notice (small inputs), or downloaded; either way it must hash to
             // the job's input id (BlobClient.get re-hashes too).
@@ -237,10 +231,7 @@ public actor Worker {
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
             let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName)
-            var output = [UInt8]()
-            output.reserveCapacity(vector.count * 4)
-            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { output.append(contentsOf: $0) } }
-            let outputHash = try await blobs.put(output)
+            let outputHash = try await blobs.put(EmbeddingOutput.encode(vector))
             let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
             // The result goes out first; the slot frees once it is in a block, whether or not
             // this worker has heard so yet.
@@ -299,9 +290,8 @@ public actor Worker {
     /// there; without, the result for `job` counts as landed when the job's `completed` notice
     /// arrives, and only if none has come after a while is its status read (and a failure logged).
     private func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true, job: PublicKey? = nil) async throws {
-        func sign(_ blockhash: Hash) throws -> Transaction {
-            let message = try Message.compile(payer: config.keypair.publicKey, instructions: instructions, recentBlockhash: blockhash)
-            return try Transaction(message: message, signers: [config.keypair])
+        func sign(_ blockhash: Hash) throws(ClientError) -> Transaction {
+            try client.sign(instructions, payer: config.keypair, blockhash: blockhash)
         }
         var tx = try sign(try await recentBlockhash())
         var attempt = 0
@@ -314,14 +304,16 @@ public actor Worker {
             } catch {
                 failure = error
             }
-            if case let .rpc(_, message) = failure {
-                if message.contains("already been processed") { break sending }
-                if message.contains("Blockhash not found") && attempt < 3 {
+            if case let .rpc(error) = failure, error.code != RPCResponseError.Code.nodeUnavailable {
+                switch error.transactionFailure?.error {
+                case .alreadyProcessed?: break sending
+                case .blockhashNotFound? where attempt < 3:
                     tx = try sign(try await recentBlockhash(refresh: true))
                     continue
+                default: throw WorkerError("\(what) refused: \(error.message)")
                 }
-                throw WorkerError("\(what) refused: \(message)")
             }
+            // Transport errors and a busy node: the same transaction again, shortly.
             guard attempt < 40, !Task.isCancelled else { throw failure }
             try await Task.sleep(for: .milliseconds(250))
         }

@@ -7,10 +7,9 @@ struct AddressCommand: ParsableCommand {
         abstract: "Print the base58 address of a keypair file."
     )
 
-    @Option(help: "The keypair file (solana-keygen format).")
-    var keypair: String
+    @OptionGroup var signer: KeypairOptions
 
     func run() throws {
-        print(try KeypairStore.read(keypair).publicKey.base58)
+        print(try signer.read().publicKey.base58)
     }
 }

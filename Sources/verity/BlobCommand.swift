@@ -13,14 +13,14 @@ struct BlobCommand: AsyncParsableCommand {
     struct PutCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "put", abstract: "Upload a file and print its id.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
         @Argument(help: "The file to upload.")
         var file: String
 
         func run() async throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-            let hash = try await BlobClient(url: try node.url()).put([UInt8](data))
+            let hash = try await BlobClient(url: try endpoint.url()).put([UInt8](data))
             print(hash.hex)
         }
     }
@@ -31,7 +31,7 @@ struct BlobCommand: AsyncParsableCommand {
             abstract: "Download a blob, check it against its id, and write it to stdout or --out."
         )
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
         @Argument(help: "The blob's id: 64 hex digits.")
         var id: String
@@ -42,7 +42,7 @@ struct BlobCommand: AsyncParsableCommand {
         func run() async throws {
             let hash: Hash
             do { hash = try Hash(hex: id) } catch { throw CLIError("a blob id is 64 hex digits, got \(id)") }
-            let data = Data(try await BlobClient(url: try node.url()).get(hash))
+            let data = Data(try await BlobClient(url: try endpoint.url()).get(hash))
             if let out {
                 do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                     throw CLIError("cannot write \(out): \(error.localizedDescription)")

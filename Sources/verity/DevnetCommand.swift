@@ -16,20 +16,10 @@ struct DevnetCommand: AsyncParsableCommand {
         abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, and N worker processes."
     )
 
-    @Option(help: "Where the network keeps its chain, blobs, keypairs and traces.")
-    var dataDir: String = (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")
+    @OptionGroup var settings: NodeSettings
 
     @Option(help: "Worker processes to start.")
     var workers: Int = 2
-
-    @Option(help: "The JSON-RPC port (WebSocket subscriptions on the next one).")
-    var rpcPort: Int = 8899
-
-    @Option(help: "The address to listen on.")
-    var bind: String = "127.0.0.1"
-
-    @Option(help: "Milliseconds per slot while transactions wait.")
-    var slotMs: Int = 50
 
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
@@ -42,7 +32,7 @@ struct DevnetCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
-        guard (1...65534).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65534") }
+        let dataDir = settings.dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")
         let fm = FileManager.default
         try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let path = { (name: String) in (dataDir as NSString).appendingPathComponent(name) }
@@ -63,18 +53,13 @@ struct DevnetCommand: AsyncParsableCommand {
         do { blobs = try BlobStore(directory: path("blobs"), maxBlobBytes: 512 << 20) } catch {
             throw CLIError("cannot open the blob store: \(error)")
         }
-        var config = NodeConfig()
-        config.host = bind
-        config.rpcPort = rpcPort
-        config.slotMs = slotMs
-
         let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        let node = Task {
-            try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in readyContinuation.yield(port) }
+        let node = Task { [settings] in
+            try await NodeServer.run(config: settings.config, sequencer: sequencer, blobs: blobs) { port in readyContinuation.yield(port) }
         }
         var iterator = ready.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CLIError("the node did not start") }
-        let host = bind == "0.0.0.0" ? "127.0.0.1" : bind
+        let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
         let url = URL(string: "http://\(host):\(port)")!
         let client = RPCClient(url: url)
 
@@ -90,7 +75,7 @@ struct DevnetCommand: AsyncParsableCommand {
             guard stored == spec.weights else { throw CLIError("weights hash \(stored.hex) differs from the manifest's \(spec.weights.hex)") }
         }
         if try await client.account(Market.modelAddress(spec.id)) == nil {
-            if let error = try await client.execute([Market.registerModel(owner: operatorKey.publicKey, spec)], payer: operatorKey) {
+            do { try await client.execute([Market.registerModel(owner: operatorKey.publicKey, spec)], payer: operatorKey) } catch {
                 throw CLIError("registering the model failed: \(error)")
             }
             say("registered \(known.name) as model \(spec.id.hex)")

@@ -4,24 +4,19 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityModels
-import VerityWorker
 
 /// A model on the command line: a known name (minilm) or a 64-hex-digit model id.
 func modelId(_ text: String) throws -> Hash {
-    let hex = KnownModel.named(text)?.manifestId ?? text
-    guard hex.count == 64, let bytes = try? Hex.decode(hex), let id = try? Hash(bytes: bytes) else {
+    guard let id = try? Hash(hex: KnownModel.named(text)?.manifestId ?? text) else {
         throw CLIError("unknown model \(text): give a known name (minilm) or a 64-hex-digit model id")
     }
     return id
 }
 
-/// A node error, with the market's own words for its custom program error codes.
-func explain(_ error: Any) -> String {
-    let text = "\(error)"
-    guard let range = text.range(of: "custom program error: 0x") else { return text }
-    let digits = text[range.upperBound...].prefix { $0.isHexDigit }
-    guard let code = UInt32(digits, radix: 16), let message = MarketError.message(code: code) else { return text }
-    return "\(message) (\(text))"
+/// A node error, with the market's own words when a market program refused with one of its codes.
+func explain(_ error: ClientError) -> String {
+    guard let market = error.marketError else { return "\(error)" }
+    return "\(market.message) (\(error))"
 }
 
 /// Prints a JSON value returned by the node, pretty and with sorted keys.
@@ -38,12 +33,12 @@ struct JobCommand: AsyncParsableCommand {
 
     struct SubmitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "submit", abstract: "Upload the input, escrow the fee and queue a job; with --wait, print the result as one JSON object.")
+            commandName: "submit", abstract: "Upload the input, escrow the fee and queue a job; with --wait, print the result as one JSON object.",
+            discussion: "--keypair is the submitter's: it pays the escrow and the fees.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var endpoint: EndpointOptions
 
-        @Option(help: "The submitter's keypair file (pays the escrow and fees).")
-        var keypair: String
+        @OptionGroup var signer: KeypairOptions
 
         @Option(help: "The model: a known name (minilm) or a model id.")
         var model: String = "minilm"
@@ -69,121 +64,79 @@ struct JobCommand: AsyncParsableCommand {
         @Option(help: "With --wait: give up after this many seconds.")
         var timeout: Double = 60
 
+        /// A year: a bound that keeps the deadline's arithmetic far from overflow.
+        static let longestDeadlineMs: Int64 = 365 * 86_400_000
+
         func run() async throws {
-            let start = ContinuousClock.now
             guard let tier = VerificationTier(name: tier) else { throw CLIError("--tier must be sampled or full") }
-            guard deadlineMs > 0 else { throw CLIError("--deadline-ms must be positive") }
-            let id = try modelId(model)
-            let submitter = try KeypairStore.read(keypair)
-            let client = try node.client()
-            let blobs = BlobClient(url: client.url)
-            let input = Array(text.utf8)
-            let inputHash = try await blobs.put(input)
-            let nonce = UInt64.random(in: 1...UInt64.max)
-            let spec = JobSpec(
-                nonce: nonce, model: id, input: inputHash, inputBytes: UInt32(clamping: input.count), maxFee: maxFee, tier: tier,
+            guard (1...Self.longestDeadlineMs).contains(deadlineMs) else { throw CLIError("--deadline-ms must be 1...\(Self.longestDeadlineMs) (a year)") }
+            guard timeout > 0, timeout <= 86_400 else { throw CLIError("--timeout must be above 0 and at most 86400 seconds") }
+            let submitter = try signer.read()
+            let market = try endpoint.market()
+            let request = JobRequest(
+                model: try modelId(model), input: Array(text.utf8), maxFee: maxFee, tier: tier,
                 deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + deadlineMs)
-            let job = Market.jobAddress(submitter: submitter.publicKey, nonce: nonce)
-            // With --wait, the job's changes come over WebSocket: subscribed before it is submitted
-            // (its address is known), so none is missed. Without a WebSocket, it is polled.
-            var watcher: JobWatcher?
-            if wait {
-                let candidate = JobWatcher(rpc: client.url)
-                do {
-                    try await candidate.connect()
-                    try await candidate.watch(job)
-                    watcher = candidate
-                } catch {
-                    await candidate.close()
-                }
+            // With --wait, the job is followed from before it is submitted (its address is
+            // known), so no change is missed.
+            let follower = wait ? await market.follow(request.address(submitter: submitter.publicKey)) : nil
+            defer { if let follower { Task { await follower.close() } } }
+            let job: PublicKey
+            do { job = try await market.submit(request, from: submitter) } catch {
+                if case .transactionFailed = error { throw CLIError("job submission failed on chain: \(explain(error))") }
+                throw CLIError("job refused: \(explain(error))")
             }
-            defer { if let watcher { Task { await watcher.close() } } }
-            let error: String?
-            do { error = try await client.execute([Market.submitJob(submitter: submitter.publicKey, spec)], payer: submitter) } catch let failure as ClientError {
-                throw CLIError("job refused: \(explain(failure))")
-            }
-            if let error { throw CLIError("job submission failed on chain: \(explain(error))") }
-            guard wait else {
+            guard let follower else {
                 printJSON(["job": job.base58, "status": "submitted"])
                 return
             }
-            let targets: Set<String> = finalized ? ["finalized"] : ["completed", "finalized"]
-            let done: Set<String> = ["completed", "finalized"]
-            let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
-            var latency: Double?
-            func elapsedMs() -> Double { (ContinuousClock.now - start).inMilliseconds }
-            while true {
-                // Wake on the job's next change (at most a second, then read it anyway), or poll.
-                if let open = watcher, await !open.isConnected { watcher = nil }
-                if let watcher {
-                    let wanted = latency == nil ? done.union(["expired", "cancelled"]) : targets.union(["expired", "cancelled"])
-                    let wake = min(Duration.seconds(1), max(.zero, deadline - ContinuousClock.now))
-                    if let status = try? await watcher.wait(for: job, until: wanted, timeout: wake) {
-                        if latency == nil && done.contains(status) { latency = elapsedMs() }
-                        try? await watcher.watch(job)
-                    }
-                }
-                let value = try await client.call("verityGetJob", [.string(job.base58)])
-                guard var object = value as? [String: Any], let status = object["status"] as? String else {
-                    throw CLIError("the node lost job \(job)")
-                }
-                if latency == nil && done.contains(status) { latency = elapsedMs() }
-                if targets.contains(status) {
-                    if let outputHex = object["output"] as? String, let bytes = try? Hex.decode(outputHex), let hash = try? Hash(bytes: bytes) {
-                        let output = try await blobs.get(hash)
-                        object["embedding"] = stride(from: 0, to: output.count - 3, by: 4).map { i in
-                            Double(Float(bitPattern: UInt32(output[i]) | UInt32(output[i + 1]) << 8 | UInt32(output[i + 2]) << 16 | UInt32(output[i + 3]) << 24))
-                        }
-                    }
-                    object["latencyMs"] = ((latency ?? 0) * 10).rounded() / 10
-                    printJSON(object)
-                    return
-                }
-                if status == "expired" || status == "cancelled" {
-                    printJSON(object)
-                    throw ExitCode(2)
-                }
-                guard ContinuousClock.now < deadline else { throw CLIError("job \(job) still \(status) after \(timeout) s") }
-                if watcher == nil { try await Task.sleep(for: .milliseconds(20)) }
+            let outcome = try await follower.outcome(until: finalized ? [.finalized] : [.completed, .finalized], timeout: .milliseconds(Int(timeout * 1000)))
+            guard var object = outcome.record.foundationObject as? [String: Any] else { throw CLIError("the node's record of job \(job) is not an object") }
+            if let embedding = outcome.embedding { object["embedding"] = embedding.map(Double.init) }
+            if outcome.job.status == .expired || outcome.job.status == .cancelled {
+                printJSON(object)
+                throw ExitCode(2)
             }
+            object["latencyMs"] = ((outcome.latency?.inMilliseconds ?? 0) * 10).rounded() / 10
+            printJSON(object)
         }
     }
 
     struct StatusCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "status", abstract: "Print a job's record as JSON.")
 
-        @OptionGroup var node: NodeOptions
-
-        @Argument(help: "The job's address.")
-        var job: String
-
-        func run() async throws {
-            guard (try? PublicKey(base58: job)) != nil else { throw CLIError("invalid job address \(job)") }
-            let value = try await node.client().call("verityGetJob", [.string(job)])
-            if value is NSNull { throw CLIError("no job at \(job)") }
-            printJSON(value)
-        }
-    }
-
-    struct CancelCommand: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job no provider has taken yet; the escrow is refunded.")
-
-        @OptionGroup var node: NodeOptions
-
-        @Option(help: "The submitter's keypair file.")
-        var keypair: String
+        @OptionGroup var endpoint: EndpointOptions
 
         @Argument(help: "The job's address.")
         var job: String
 
         func run() async throws {
             guard let key = try? PublicKey(base58: job) else { throw CLIError("invalid job address \(job)") }
-            let submitter = try KeypairStore.read(keypair)
-            do {
-                if let error = try await node.client().execute([Market.cancelJob(submitter: submitter.publicKey, job: key)], payer: submitter) {
-                    throw CLIError("cancel failed: \(explain(error))")
-                }
-            } catch let error as ClientError { throw CLIError("cancel refused: \(explain(error))") }
+            let record = try await endpoint.market().record(.job(key))
+            if record == .null { throw CLIError("no job at \(job)") }
+            printJSON(record.foundationObject)
+        }
+    }
+
+    struct CancelCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cancel", abstract: "Cancel a job no provider has taken yet; the escrow is refunded.",
+            discussion: "--keypair is the job's submitter's.")
+
+        @OptionGroup var endpoint: EndpointOptions
+
+        @OptionGroup var signer: KeypairOptions
+
+        @Argument(help: "The job's address.")
+        var job: String
+
+        func run() async throws {
+            guard let key = try? PublicKey(base58: job) else { throw CLIError("invalid job address \(job)") }
+            let submitter = try signer.read()
+            let market = try endpoint.market()
+            do { try await market.cancel(key, submitter: submitter) } catch {
+                if case .transactionFailed = error { throw CLIError("cancel failed: \(explain(error))") }
+                throw CLIError("cancel refused: \(explain(error))")
+            }
             print("cancelled \(job)")
         }
     }
@@ -191,12 +144,12 @@ struct JobCommand: AsyncParsableCommand {
 
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "models", abstract: "List the models registered on the chain (JSON).")
-    @OptionGroup var node: NodeOptions
-    func run() async throws { printJSON(try await node.client().call("verityGetModels")) }
+    @OptionGroup var endpoint: EndpointOptions
+    func run() async throws { printJSON(try await endpoint.market().record(.models).foundationObject) }
 }
 
 struct ProvidersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "providers", abstract: "List the registered providers (JSON).")
-    @OptionGroup var node: NodeOptions
-    func run() async throws { printJSON(try await node.client().call("verityGetProviders")) }
+    @OptionGroup var endpoint: EndpointOptions
+    func run() async throws { printJSON(try await endpoint.market().record(.providers).foundationObject) }
 }

@@ -10,17 +10,7 @@ struct NodeCommand: AsyncParsableCommand {
         abstract: "Run a Verity sequencer with Solana's JSON-RPC, storing blocks in SQLite under --data-dir."
     )
 
-    @Option(help: "Where the node keeps its SQLite store (blocks and genesis) and its blobs (DIR/blobs); without it, blocks live in memory only and blobs in a temporary folder.")
-    var dataDir: String?
-
-    @Option(help: "The port for JSON-RPC over HTTP.")
-    var rpcPort: Int = 8899
-
-    @Option(help: "The address to listen on.")
-    var bind: String = "127.0.0.1"
-
-    @Option(help: "Milliseconds per slot while transactions wait.")
-    var slotMs: Int = 50
+    @OptionGroup var settings: NodeSettings
 
     @Option(help: "Lamports the faucet starts with (0: no faucet, requestAirdrop refused).")
     var faucetLamports: UInt64 = 0
@@ -35,10 +25,9 @@ struct NodeCommand: AsyncParsableCommand {
     var maxBlobBytes: Int = BlobStore.defaultMaxBlobBytes
 
     func run() async throws {
-        guard (1...65535).contains(rpcPort) else { throw CLIError("--rpc-port must be 1...65535") }
         guard maxBlobBytes >= 1 else { throw CLIError("--max-blob-bytes must be at least 1") }
-        guard (1...10_000).contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
         guard blockhashTtlMs >= 1000 else { throw CLIError("--blockhash-ttl-ms must be at least 1000") }
+        let dataDir = settings.dataDir
         var chainConfig = ChainConfig()
         chainConfig.blockhashMaxAgeMs = blockhashTtlMs
         let identity = try keypair.map(KeypairStore.read) ?? Keypair()
@@ -66,11 +55,8 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIError("cannot open the blob store in \(blobDirectory): \(error)")
         }
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: blobDirectory) } }
-        var config = NodeConfig()
-        config.host = bind
-        config.rpcPort = rpcPort
-        config.slotMs = slotMs
-        try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in
+        let bind = settings.bind
+        try await NodeServer.run(config: settings.config, sequencer: sequencer, blobs: blobs) { port in
             let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

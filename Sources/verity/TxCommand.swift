@@ -12,11 +12,11 @@ struct TxCommand: ParsableCommand {
 struct TransferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer",
-        abstract: "Print the base64 of a signed System transfer transaction."
+        abstract: "Print the base64 of a signed System transfer transaction.",
+        discussion: "--keypair is the payer's: it pays the fee and sends the lamports."
     )
 
-    @Option(help: "The payer's keypair file; it pays the fee and sends the lamports.")
-    var keypair: String
+    @OptionGroup var signer: KeypairOptions
 
     @Option(help: "The recipient's base58 address.")
     var to: String
@@ -31,7 +31,7 @@ struct TransferCommand: ParsableCommand {
     var v0 = false
 
     func run() throws {
-        let payer = try KeypairStore.read(keypair)
+        let payer = try signer.read()
         let recipient: PublicKey
         let recent: Hash
         do { recipient = try PublicKey(base58: to) } catch { throw CLIError("--to: \(error)") }

@@ -3,21 +3,6 @@ import Foundation
 import VerityClient
 import VerityCore
 
-/// Options shared by the commands that talk to a node.
-struct NodeOptions: ParsableArguments {
-    @Option(help: "The node's JSON-RPC URL.")
-    var rpc: String = "http://127.0.0.1:8899"
-
-    func url() throws -> URL {
-        guard let url = URL(string: rpc), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw CLIError("--rpc must be an http(s) URL, got \(rpc)")
-        }
-        return url
-    }
-
-    func client() throws -> RPCClient { RPCClient(url: try url()) }
-}
-
 /// Formats lamports as SOL with all nine decimals, trimmed.
 func formatSOL(_ lamports: UInt64) -> String {
     let whole = lamports / 1_000_000_000, fraction = lamports % 1_000_000_000
@@ -31,7 +16,7 @@ func formatSOL(_ lamports: UInt64) -> String {
 struct BalanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "balance", abstract: "Print an account's balance.")
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var endpoint: EndpointOptions
 
     @Option(help: "Whose balance (default: the keypair's address).")
     var keypair: String?
@@ -48,25 +33,26 @@ struct BalanceCommand: AsyncParsableCommand {
         } else {
             throw CLIError("give an address or --keypair")
         }
-        let lamports = try await node.client().balance(key)
+        let lamports = try await endpoint.client().balance(key)
         print("\(formatSOL(lamports)) (\(lamports) lamports)")
     }
 }
 
 struct AirdropCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "airdrop", abstract: "Ask the node's faucet for lamports and wait until they land.")
+    static let configuration = CommandConfiguration(
+        commandName: "airdrop", abstract: "Ask the node's faucet for lamports and wait until they land.",
+        discussion: "The lamports go to the address of --keypair.")
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var endpoint: EndpointOptions
 
-    @Option(help: "The keypair whose address receives the lamports.")
-    var keypair: String
+    @OptionGroup var signer: KeypairOptions
 
     @Argument(help: "How many lamports.")
     var lamports: UInt64
 
     func run() async throws {
-        let key = try KeypairStore.read(keypair).publicKey
-        let client = try node.client()
+        let key = try signer.read().publicKey
+        let client = try endpoint.client()
         let signature = try await client.requestAirdrop(key, lamports: lamports)
         if let error = try await client.confirm(signature) { throw CLIError("airdrop \(signature) failed: \(error)") }
         print(signature.base58)
@@ -74,12 +60,13 @@ struct AirdropCommand: AsyncParsableCommand {
 }
 
 struct TransferWalletCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "transfer", abstract: "Send lamports to an address and wait until the transfer lands.")
+    static let configuration = CommandConfiguration(
+        commandName: "transfer", abstract: "Send lamports to an address and wait until the transfer lands.",
+        discussion: "--keypair is the sender's; it also pays the fee.")
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var endpoint: EndpointOptions
 
-    @Option(help: "The sender's keypair (it also pays the fee).")
-    var keypair: String
+    @OptionGroup var signer: KeypairOptions
 
     @Option(help: "The recipient's address.")
     var to: String
@@ -88,10 +75,10 @@ struct TransferWalletCommand: AsyncParsableCommand {
     var lamports: UInt64
 
     func run() async throws {
-        let payer = try KeypairStore.read(keypair)
+        let payer = try signer.read()
         let recipient: PublicKey
         do { recipient = try PublicKey(base58: to) } catch { throw CLIError("--to: \(error)") }
-        let client = try node.client()
+        let client = try endpoint.client()
         let message = try Message.compile(
             payer: payer.publicKey, instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipient, lamports: lamports)],
             recentBlockhash: try await client.latestBlockhash())

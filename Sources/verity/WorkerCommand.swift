@@ -11,13 +11,13 @@ extension TraceKeeping: ExpressibleByArgument {}
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Serve inference jobs as a staked provider: register, heartbeat, run assigned jobs with traces, post results."
+        abstract: "Serve inference jobs as a staked provider: register, heartbeat, run assigned jobs with traces, post results.",
+        discussion: "--keypair is the provider's: it pays the stake and the fees, so it must be funded."
     )
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var endpoint: EndpointOptions
 
-    @Option(help: "The provider's keypair file (pays stake and fees; must be funded).")
-    var keypair: String
+    @OptionGroup var signer: KeypairOptions
 
     @Option(help: "The model to serve: a known name (minilm) or a model folder.")
     var models: String = "minilm"
@@ -49,9 +49,8 @@ struct WorkerCommand: AsyncParsableCommand {
         } else {
             folder = try ModelLocator.resolve(models)
         }
-        let pair = try KeypairStore.read(keypair)
-        guard let url = URL(string: node.rpc) else { throw CLIError("--rpc must be a URL") }
-        _ = try node.client()
+        let pair = try signer.read()
+        let url = try endpoint.url()
         let traceDirectory = traceDir.map { URL(fileURLWithPath: $0) }
             ?? ModelLocator.cacheRoot.deletingLastPathComponent().appendingPathComponent("traces/\(pair.publicKey.base58)")
         var config = WorkerConfig(
@@ -70,7 +69,7 @@ struct WorkerCommand: AsyncParsableCommand {
             await waitForStopSignal()
             await worker.shutdown()
         }
-        print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(node.rpc)")
+        print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(endpoint.rpc)")
         try await worker.run()
     }
 }

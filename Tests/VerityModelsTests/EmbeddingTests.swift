@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VerityCore
+import VerityTestSupport
 @testable import VerityModels
 @testable import VerityTensor
 

@@ -1,35 +1,55 @@
 import Foundation
 import Testing
 import VerityChain
+import VerityClient
 import VerityCore
+@testable import VerityNode
 @testable import VerityWorker
 
 /// How a worker reads `verityJobNotification`s: only an assignment to itself counts, and it
-/// carries the job's model and input so the job need not be read again.
+/// carries the job's model and input so the job need not be read again. The notices are the
+/// node's own rendering of a job record (`MarketJSON`), wrapped as the hub sends them.
 @Suite struct AssignmentNoticeTests {
     static let provider = Keypair().publicKey
     static let job = Keypair().publicKey
     static let model = Hash.sha256(Array("model".utf8)), input = Hash.sha256(Array("input".utf8))
 
-    static func notice(status: String, provider: PublicKey = provider, inputData: [UInt8]? = nil) -> String {
-        JSONValue.object([
+    /// The job as the node renders it, with `status`, held by `provider`.
+    static func record(status: JobStatus, provider: PublicKey = provider) -> JSONValue {
+        var record = JobRecord(
+            submitter: Keypair().publicKey,
+            spec: JobSpec(nonce: 7, model: model, input: input, inputBytes: 5, maxFee: 100_000, tier: .sampled, deadlineMs: 2_000_000_000_000),
+            submittedMs: 1_700_000_000_000)
+        record.status = status
+        record.provider = provider
+        record.payee = Keypair().publicKey
+        record.assignedMs = 1_700_000_000_050
+        record.assignmentDeadlineMs = 1_700_000_005_050
+        if status != .assigned {
+            record.output = Hash.sha256(Array("output".utf8))
+            record.traceRoot = Hash.sha256(Array("trace".utf8))
+            record.tokens = 4
+            record.resultMs = 1_700_000_000_100
+        }
+        return MarketJSON.job(job, record, params: MarketParams())
+    }
+
+    static func notice(status: JobStatus, provider: PublicKey = provider, inputData: [UInt8]? = nil) -> String {
+        guard case var .object(fields) = record(status: status, provider: provider) else { return "" }
+        if let inputData { fields.append(("inputData", .string(Data(inputData).base64EncodedString()))) }
+        return JSONValue.object([
             ("jsonrpc", .string("2.0")), ("method", .string("verityJobNotification")),
             ("params", .object([
                 ("subscription", .int(3)),
-                ("result", .object([
-                    ("context", .object([("slot", .int(9))])),
-                    ("value", .object([
-                        ("job", .string(job.base58)), ("status", .string(status)), ("provider", .string(provider.base58)),
-                        ("model", .string(model.hex)), ("input", .string(input.hex)),
-                    ] + (inputData.map { [("inputData", JSONValue.string(Data($0).base64EncodedString()))] } ?? []))),
-                ])),
+                ("result", .object([("context", .object([("slot", .int(9))])), ("value", .object(fields))])),
             ])),
         ]).text
     }
 
     /// What a notice's text tells this provider, read as the worker reads messages.
     static func read(_ text: String, provider: PublicKey) -> Worker.Notice? {
-        (try? JSONValue.parse(text)).flatMap { Worker.notice(from: $0, provider: provider) }
+        guard case let .notification(_, _, job)? = JobSubscriptionMessage(text: text) else { return nil }
+        return Worker.notice(from: job, provider: provider)
     }
 
     /// The assignment a notice's text gives this provider, if any.
@@ -39,7 +59,7 @@ import VerityCore
     }
 
     @Test func anAssignmentToThisProviderCarriesModelAndInput() throws {
-        let assignment = try #require(Self.assignment(in: Self.notice(status: "assigned"), provider: Self.provider))
+        let assignment = try #require(Self.assignment(in: Self.notice(status: .assigned), provider: Self.provider))
         #expect(assignment.job == Self.job)
         #expect(assignment.model == Self.model)
         #expect(assignment.input == Self.input)
@@ -48,37 +68,37 @@ import VerityCore
     /// A small input pushed with the notice is taken as given (the worker hashes it before use).
     @Test func aPushedInputComesWithTheAssignment() throws {
         let bytes = Array("input".utf8)
-        let assignment = try #require(Self.assignment(in: Self.notice(status: "assigned", inputData: bytes), provider: Self.provider))
+        let assignment = try #require(Self.assignment(in: Self.notice(status: .assigned, inputData: bytes), provider: Self.provider))
         #expect(assignment.inputData == bytes)
-        #expect(try #require(Self.assignment(in: Self.notice(status: "assigned"), provider: Self.provider)).inputData == nil)
+        #expect(try #require(Self.assignment(in: Self.notice(status: .assigned), provider: Self.provider)).inputData == nil)
     }
 
     @Test func otherNoticesAreIgnored() {
-        #expect(Self.assignment(in: Self.notice(status: "completed"), provider: Self.provider) == nil)
-        #expect(Self.assignment(in: Self.notice(status: "assigned", provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Self.assignment(in: Self.notice(status: .completed), provider: Self.provider) == nil)
+        #expect(Self.assignment(in: Self.notice(status: .assigned, provider: Keypair().publicKey), provider: Self.provider) == nil)
         #expect(Self.assignment(in: "{\"assigned\"", provider: Self.provider) == nil)
         #expect(Self.assignment(in: "", provider: Self.provider) == nil)
     }
 
     /// A completion of one of this provider's jobs confirms that its result landed.
     @Test func aCompletionConfirmsOurResult() throws {
-        for status in ["completed", "finalized"] {
+        for status in [JobStatus.completed, .finalized] {
             guard case let .resultIn(job)? = Self.read(Self.notice(status: status), provider: Self.provider) else {
-                Issue.record("a \(status) notice is not read as our result landing")
+                Issue.record("a \(status.name) notice is not read as our result landing")
                 continue
             }
             #expect(job == Self.job)
         }
-        #expect(Self.read(Self.notice(status: "completed", provider: Keypair().publicKey), provider: Self.provider) == nil)
-        #expect(Self.read(Self.notice(status: "expired"), provider: Self.provider) == nil)
+        #expect(Self.read(Self.notice(status: .completed, provider: Keypair().publicKey), provider: Self.provider) == nil)
+        #expect(Self.read(Self.notice(status: .expired), provider: Self.provider) == nil)
     }
 
-    /// The polling fallback reads `verityGetJobs` objects the same way.
+    /// The polling fallback reads `verityGetJobs` objects, decoded the same way.
     @Test func aJobObjectFromPollingReadsTheSame() throws {
-        let notice = try JSONValue.parse(Self.notice(status: "assigned"))
-        let job = try #require(notice["params"]?["result"]?["value"])
+        let job = try Self.record(status: .assigned).decode(JobView.self, "verityGetJobs")
         #expect(Worker.assignment(from: job, provider: Self.provider)?.input == Self.input)
         #expect(Worker.assignment(from: job, provider: Self.job) == nil)
-        #expect(Worker.assignment(from: .object([("status", .string("assigned"))]), provider: Self.provider) == nil)
+        let pending = try Self.record(status: .pending, provider: .zero).decode(JobView.self, "verityGetJobs")
+        #expect(Worker.assignment(from: pending, provider: Self.provider) == nil)
     }
 }

@@ -44,6 +44,9 @@ public struct MatchRequest: Sendable {
 /// jobs than it declared), asks no more than the job can pay, and has not timed out on it
 /// before. Among those it goes to the fastest, then the cheapest, then the least loaded
 /// (active / capacity), then the lowest key: fast and cheap first, load spread among equals.
+///
+/// Public because two callers share it: `MarketCrank` (the chain) and the market simulation
+/// behind `verity bench market` (VerityBench), which must match exactly as the chain does.
 public enum Matcher {
     /// The index in `candidates` of the provider for `request`, or nil when none qualifies.
     public static func choose(_ request: MatchRequest, among candidates: [MatchCandidate]) -> Int? {

@@ -1,3 +1,5 @@
+import VerityChain
+
 extension MarketSimulation {
     /// The chain's policy, block by block, as `MarketCrank` runs it at the end of every block:
     /// - a job submitted at time t is in the block sealed at the next boundary (k · slot ≥ t),

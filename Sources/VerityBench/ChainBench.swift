@@ -1,21 +1,21 @@
-import ArgumentParser
 import Foundation
 import VerityChain
 import VerityCore
 
-struct ChainBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chain",
-        abstract: "Block production: 500-transfer blocks (signature checks, execution, state root), in memory."
-    )
+/// Block production in memory: blocks of transfers (signature checks, execution, state root),
+/// the median reported, and what the same blocks cost without the signature checks.
+public struct ChainBench: Sendable {
+    /// Transfers per block.
+    public var transactions: Int
+    /// Blocks to produce (at least 1).
+    public var blocks: Int
 
-    @Option(help: "Transfers per block.")
-    var transactions: Int = 500
+    public init(transactions: Int, blocks: Int) {
+        self.transactions = transactions
+        self.blocks = blocks
+    }
 
-    @Option(help: "Blocks to produce (the median is reported).")
-    var blocks: Int = 20
-
-    func run() throws {
+    public func run() throws(BenchError) {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
@@ -28,25 +28,28 @@ struct ChainBench: ParsableCommand {
         var chain = Chain(genesisAccounts: genesis, genesisTimestamp: now)
         var whole = [Double](), unchecked = [Double]()
         for round in 0..<blocks {
-            let txs = try payers.enumerated().map { i, payer in
-                let message = try Message.compile(
-                    payer: payer.publicKey,
-                    instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipients[(i + round) % recipients.count], lamports: UInt64(1 + round))],
-                    recentBlockhash: chain.lastBlockhash)
-                return try Transaction(message: message, signers: [payer])
-            }
+            let txs: [Transaction]
+            do {
+                txs = try payers.enumerated().map { i, payer in
+                    let message = try Message.compile(
+                        payer: payer.publicKey,
+                        instructions: [SystemProgram.transfer(from: payer.publicKey, to: recipients[(i + round) % recipients.count], lamports: UInt64(1 + round))],
+                        recentBlockhash: chain.lastBlockhash)
+                    return try Transaction(message: message, signers: [payer])
+                }
+            } catch { throw .setup("cannot sign the benchmark transfers: \(error)") }
             now += 50
             let start = ContinuousClock.now
             let production = chain.produceBlock(txs, timestamp: now)
             let elapsed = (ContinuousClock.now - start).inMilliseconds
             whole.append(elapsed)
             guard production.dropped.isEmpty, production.block.entries.count == transactions else {
-                throw CLIError("benchmark block dropped \(production.dropped.count) transactions")
+                throw .invalidRun("benchmark block dropped \(production.dropped.count) transactions")
             }
             // Every transfer must succeed: a failed one costs less than a transfer and would
             // flatter the figure.
             if let failed = production.block.entries.first(where: { $0.outcome.error != nil }) {
-                throw CLIError("benchmark transfer \(failed.signature) failed: \(failed.outcome.error.map { "\($0)" } ?? "")")
+                throw .invalidRun("benchmark transfer \(failed.signature) failed: \(failed.outcome.error.map { "\($0)" } ?? "")")
             }
             // The same work without the signature checks, to show what execution and the state root cost.
             let verifyStart = ContinuousClock.now
@@ -60,5 +63,4 @@ struct ChainBench: ParsableCommand {
         print(String(format: "of which signature checks (all cores): about %.2f ms; execution + state root + block: about %.2f ms", median - unchecked[unchecked.count / 2], unchecked[unchecked.count / 2]))
         print("accounts in state: \(chain.stateTree.count)")
     }
-
 }

@@ -1,24 +1,23 @@
-import ArgumentParser
 import Foundation
+import VerityCore
 import VerityTensor
 
-struct GemmBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gemm",
-        abstract: "GEMM throughput on the MiniLM shapes (128 rows × 384/1536)."
-    )
+/// GEMM throughput on the MiniLM shapes (`rows` × 384/1536).
+public struct GemmBench: Sendable {
+    /// Seconds per shape.
+    public var seconds: Double
+    /// Rows of the left operand.
+    public var rows: Int
+    /// Whether each GEMM runs on one thread.
+    public var singleThread: Bool
 
-    @Option(help: "Seconds per shape.")
-    var seconds: Double = 1
+    public init(seconds: Double, rows: Int, singleThread: Bool) {
+        self.seconds = seconds
+        self.rows = rows
+        self.singleThread = singleThread
+    }
 
-    @Option(help: "Rows of the left operand.")
-    var rows: Int = 128
-
-    @Flag(help: "Run each GEMM on one thread.")
-    var singleThread = false
-
-    func run() throws {
-        KernelNotice.printIfPortable()
+    public func run() throws {
         print("kernels: \(KernelLevel.current.rawValue)")
         for (k, n) in [(384, 384), (384, 1536), (1536, 384)] {
             let a = (0..<(rows * k)).map { Float(($0 % 17) - 8) / 16 }

@@ -1,3 +1,4 @@
+import VerityChain
 import VerityCore
 
 /// A discrete-event simulation of the compute market: a heterogeneous fleet of providers,

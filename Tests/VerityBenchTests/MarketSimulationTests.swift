@@ -1,7 +1,7 @@
 import Testing
 import VerityCore
 import VerityTestSupport
-@testable import VerityChain
+@testable import VerityBench
 
 /// The market simulation behind `verity bench market`: the invariants its figures rest on.
 @Suite struct MarketSimulationTests {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Naive reference kernels: the definitions, written for clarity and accumulated in Double.
-/// Tests hold every optimized kernel in `Ops`/`Gemm` to these; auditors may use them too.
+/// Tests hold every optimized kernel in `Ops`/`Gemm` to these; nothing outside the tests uses
+/// them, so they live in test support rather than in VerityTensor's public API.
 public enum Reference {
     /// c = a·b (+ bias): a is m×k, b is k×n, row-major.
     public static func gemm(m: Int, k: Int, n: Int, a: [Float], b: [Float], bias: [Float]? = nil) -> [Float] {

@@ -1,22 +1,25 @@
-import ArgumentParser
 import Foundation
+import VerityCore
 import VerityModels
 import VerityTensor
 
-struct EmbedBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "embed",
-        abstract: "all-MiniLM-L6-v2 latency (12-token sentence, ~200-token text, batch of 32) and peak memory."
-    )
+/// Sentence-embedding latency (a short sentence, a long text, a batch) and peak memory.
+public struct EmbedBench: Sendable {
+    /// The model folder.
+    public var folder: URL
+    /// The model as the user named it, for messages.
+    public var model: String
+    /// A JSON file with `short`, `long` and `batch` inputs.
+    public var inputs: String
+    /// Timed runs per case (the median is reported).
+    public var runs: Int
 
-    @Option(help: "A model name (minilm) or a model folder.")
-    var model: String = "minilm"
-
-    @Option(help: "The benchmark inputs (JSON with short, long and batch).")
-    var inputs: String = "scripts/bench-embed-inputs.json"
-
-    @Option(help: "Timed runs per case (the median is reported).")
-    var runs: Int = 30
+    public init(folder: URL, model: String, inputs: String, runs: Int) {
+        self.folder = folder
+        self.model = model
+        self.inputs = inputs
+        self.runs = runs
+    }
 
     struct Inputs: Decodable {
         let short: String
@@ -24,17 +27,15 @@ struct EmbedBench: ParsableCommand {
         let batch: [String]
     }
 
-    func run() throws {
-        KernelNotice.printIfPortable()
+    public func run() throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
-        guard let data = FileManager.default.contents(atPath: inputs) else { throw CLIError("cannot read \(inputs)") }
+        guard let data = FileManager.default.contents(atPath: inputs) else { throw BenchError.setup("cannot read \(inputs)") }
         let cases = try JSONDecoder().decode(Inputs.self, from: data)
-        let folder = try ModelLocator.resolve(model)
         let loadStart = ContinuousClock.now
         let embedder: SentenceEmbedder
-        do { embedder = try SentenceEmbedder(directory: folder) } catch { throw CLIError("cannot load \(model): \(error)") }
+        do { embedder = try SentenceEmbedder(directory: folder) } catch { throw BenchError.setup("cannot load \(model): \(error)") }
         let loadTime = ContinuousClock.now - loadStart
         // Peak memory for the model plus one 256-token request, before anything else runs.
         _ = try embedder.embed([String(repeating: "memory ", count: 300)])

@@ -1,50 +1,25 @@
-import ArgumentParser
 import Foundation
-import VerityChain
 
-struct MarketBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "market",
-        abstract: "Job-market matching: a seeded simulation of a heterogeneous fleet under Poisson arrivals, the chain's matcher against random assignment."
-    )
+/// Job-market matching: the seeded simulation of a heterogeneous fleet under Poisson arrivals,
+/// the chain's matcher against random assignment, printed as tables or one JSON object.
+public struct MarketBench: Sendable {
+    public var config: MarketSimulation.Config
+    /// Offered loads, each a fraction of the fleet's capacity in (0, 1); one run per policy and load.
+    public var loads: [Double]
+    /// Whether to print one JSON object instead of tables.
+    public var json: Bool
 
-    @Option(help: "Providers in the simulated fleet.")
-    var providers: Int = 120
+    /// The configuration's ranges are `MarketSimulation.init`'s; `loads` must lie in (0, 1).
+    public init(config: MarketSimulation.Config, loads: [Double], json: Bool) {
+        self.config = config
+        self.loads = loads
+        self.json = json
+    }
 
-    @Option(help: "Jobs per run (one run per policy and load).")
-    var jobs: Int = 20_000
-
-    @Option(help: "Seed for the fleet, the jobs and the random baselines.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Block time in milliseconds: the chain matches at every block boundary.")
-    var slotMs: Int = 50
-
-    @Option(help: "Fraction of each run's jobs, from the start, left out of the figures.")
-    var warmup: Double = 0.1
-
-    @Option(help: "Offered loads, comma-separated fractions of the fleet's capacity.")
-    var loads: String = "0.5,0.8,0.95"
-
-    @Flag(help: "Print one JSON object instead of tables.")
-    var json = false
-
-    func run() throws {
-        let offered = loads.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !offered.isEmpty, offered.count == loads.split(separator: ",").count, offered.allSatisfy({ $0 > 0 && $0 < 1 }) else {
-            throw CLIError("--loads must be comma-separated fractions between 0 and 1, e.g. 0.5,0.8,0.95")
-        }
-        guard providers >= MarketSimulation.modelCount, providers <= 100_000 else {
-            throw CLIError("--providers must be \(MarketSimulation.modelCount)...100000")
-        }
-        guard jobs >= 100, jobs <= 10_000_000 else { throw CLIError("--jobs must be 100...10000000") }
-        guard slotMs >= 1, slotMs <= 60_000 else { throw CLIError("--slot-ms must be 1...60000") }
-        guard warmup >= 0, warmup <= 0.5 else { throw CLIError("--warmup must be 0...0.5") }
-
-        let simulation = MarketSimulation(
-            config: MarketSimulation.Config(providers: providers, jobs: jobs, seed: seed, slotMs: slotMs, warmupFraction: warmup))
+    public func run() throws {
+        let simulation = MarketSimulation(config: config)
         var reports = [MarketSimulation.Report]()
-        for load in offered {
+        for load in loads {
             for policy in MarketSimulation.Policy.allCases { reports.append(simulation.run(policy, load: load).report) }
         }
         let summary = Summary(simulation, reports: reports)

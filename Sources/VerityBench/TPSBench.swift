@@ -1,39 +1,41 @@
-import ArgumentParser
 import Foundation
 import VerityChain
 import VerityClient
 import VerityCore
 import VerityNode
 
-struct TPSBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tps",
-        abstract: "End-to-end transfers per second: a node (with its SQLite store) on a local port, clients sending signed transfers over HTTP, counting confirmed ones."
-    )
+/// End-to-end transfers per second: a node (with its SQLite store) on a local port, clients
+/// sending signed transfers over HTTP in batches, counting the ones that succeed in a block;
+/// then latency at half that rate, then getBalance reads.
+public struct TPSBench: Sendable {
+    /// Transfers in the throughput phase.
+    public var transactions: Int
+    /// Funded payer accounts the transfers rotate through.
+    public var payers: Int
+    /// Concurrent HTTP senders.
+    public var concurrency: Int
+    /// Transactions per JSON-RPC batch request.
+    public var batch: Int
+    /// Seconds of the latency phase.
+    public var latencySeconds: Double
+    /// Whether signatures are checked with BoringSSL alone, without per-key tables.
+    public var noKeyTables: Bool
 
-    @Option(help: "Transfers to send in the throughput phase.")
-    var transactions: Int = 40_000
+    /// All counts must be positive.
+    public init(transactions: Int, payers: Int, concurrency: Int, batch: Int, latencySeconds: Double, noKeyTables: Bool) {
+        self.transactions = transactions
+        self.payers = payers
+        self.concurrency = concurrency
+        self.batch = batch
+        self.latencySeconds = latencySeconds
+        self.noKeyTables = noKeyTables
+    }
 
-    @Option(help: "Funded payer accounts the transfers rotate through.")
-    var payers: Int = 512
-
-    @Option(help: "Concurrent HTTP senders.")
-    var concurrency: Int = 8
-
-    @Option(help: "Transactions per JSON-RPC batch request.")
-    var batch: Int = 50
-
-    @Option(help: "Seconds of the latency phase, at half the measured throughput.")
-    var latencySeconds: Double = 5
-
-    @Flag(help: "Check every signature with BoringSSL alone, without per-key tables (the reference).")
-    var noKeyTables = false
-
-    func run() async throws {
+    public func run() async throws {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
-        guard transactions > 0, payers > 0, concurrency > 0, batch > 0 else { throw CLIError("counts must be positive") }
+        guard transactions > 0, payers > 0, concurrency > 0, batch > 0 else { throw BenchError.setup("counts must be positive") }
         Ed25519Verifier.shared.tablesEnabled = !noKeyTables
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-tps-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -45,14 +47,14 @@ struct TPSBench: AsyncParsableCommand {
         let server = Task { try await NodeServer.run(config: config, sequencer: sequencer) { port in portContinuation.yield(port) } }
         defer { server.cancel() }
         var ports = portStream.makeAsyncIterator()
-        guard let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") else { throw CLIError("node did not start") }
+        guard let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") else { throw BenchError.network("node did not start") }
         let client = RPCClient(url: url)
 
         // Fund the payers.
         let keys = (0..<payers).map { _ in Keypair() }
         var last: Signature?
         for key in keys { last = try await client.requestAirdrop(key.publicKey, lamports: 1_000_000_000_000) }
-        if let last, let error = try await client.confirm(last) { throw CLIError("funding failed: \(error)") }
+        if let last, let error = try await client.confirm(last) { throw BenchError.network("funding failed: \(error)") }
 
         // Each payer pays the next one: every recipient already exists and holds far more than
         // the rent-exempt minimum. (Paying fresh addresses a few thousand lamports fails with

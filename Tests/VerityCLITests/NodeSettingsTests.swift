@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import verity
+
+/// The node settings `verity node` and `verity devnet` share are checked in one place, with the
+/// same bounds and words for both commands.
+@Suite struct NodeSettingsTests {
+    @Test(arguments: [["--rpc-port", "1"], ["--rpc-port", "65534"], ["--slot-ms", "1"], ["--slot-ms", "10000"], []])
+    func acceptsTheBounds(arguments: [String]) throws {
+        let settings = try NodeSettings.parse(arguments)
+        #expect(NodeSettings.rpcPorts.contains(settings.config.rpcPort) && NodeSettings.slotMilliseconds.contains(settings.config.slotMs))
+    }
+
+    /// 65535 cannot be a JSON-RPC port: WebSocket subscriptions take the next one.
+    @Test(arguments: [["--rpc-port", "0"], ["--rpc-port", "65535"], ["--rpc-port", "-1"], ["--slot-ms", "0"], ["--slot-ms", "10001"]])
+    func refusesOutsideTheBounds(arguments: [String]) {
+        #expect(throws: (any Error).self) { try NodeSettings.parse(arguments) }
+    }
+
+    @Test func endpointMustBeAnHTTPURL() throws {
+        #expect(try EndpointOptions.parse(["--rpc", "https://node.example:8899"]).url().port == 8899)
+        for bad in ["ftp://node", "node:8899", ""] {
+            #expect(throws: (any Error).self) { try EndpointOptions.parse(["--rpc", bad]) }
+        }
+    }
+}
+
+extension CLITests {
+    /// Both commands refuse the same out-of-range settings with the same one line, before they
+    /// start anything (devnet would otherwise fetch a model and open a store).
+    @Test(arguments: [["--rpc-port", "65535"], ["--slot-ms", "0"]])
+    func nodeAndDevnetRefuseTheSameSettings(options: [String]) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let node = try run(["node"] + options)
+        let devnet = try run(["devnet", "--data-dir", dir.path, "--workers", "0"] + options)
+        for result in [node, devnet] {
+            #expect(result.status != 0)
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        }
+        #expect(node.stderr == devnet.stderr)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "devnet wrote nothing")
+    }
+}
