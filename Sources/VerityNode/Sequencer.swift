@@ -32,6 +32,8 @@ public actor Sequencer {
     private var chain: Chain
     private var pending: [Transaction] = []
     private var pendingIDs = Set<Signature>()
+    /// The message hashes of `pending`: a message already waiting is refused under any signature.
+    private var pendingMessages = Set<Hash>()
     private var statuses: [Signature: SignatureStatus] = [:]
     private var blocks: [Block] = []
     /// Where each transaction sits: its block's slot and its index in the block.
@@ -191,7 +193,9 @@ public actor Sequencer {
         if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
         guard signaturesVerified || tx.verifySignatures() else { throw .signatureVerificationFailure }
         guard pending.count < limits.pendingTransactions else { throw .queueFull(pending: pending.count) }
-        if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
+        if pendingIDs.contains(tx.id) || pendingMessages.contains(tx.messageHash) || statuses[tx.id] != nil || chain.wasProcessed(tx) {
+            throw .alreadyProcessed
+        }
         if !skipPreflight {
             switch chain.simulate(tx, verifySignatures: false) {
             case let .success(outcome):
@@ -202,6 +206,7 @@ public actor Sequencer {
         }
         pending.append(tx)
         pendingIDs.insert(tx.id)
+        pendingMessages.insert(tx.messageHash)
         return tx.id
     }
 
@@ -242,8 +247,12 @@ public actor Sequencer {
         pending.removeFirst(batch.count)
         if pending.isEmpty {
             pendingIDs = []
+            pendingMessages = []
         } else {
-            for tx in batch { pendingIDs.remove(tx.id) }
+            for tx in batch {
+                pendingIDs.remove(tx.id)
+                pendingMessages.remove(tx.messageHash)
+            }
         }
         // Every pending transaction's signatures were checked on admission.
         let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)
