@@ -95,7 +95,7 @@ public struct Chain: Sendable {
     /// Whether a transaction naming `blockhash` may enter a block stamped `timestamp`.
     public func isBlockhashValid(_ blockhash: Hash, at timestamp: Int64) -> Bool {
         guard let stamped = recentIndex[blockhash] else { return false }
-        return timestamp - stamped <= config.blockhashMaxAgeMs
+        return timestamp.saturatingSubtracting(stamped) <= config.blockhashMaxAgeMs
     }
 
     /// Runs `tx` against the current state without keeping anything: what sendTransaction's
@@ -299,7 +299,7 @@ public struct Chain: Sendable {
 
     /// Forgets blockhashes and processed signatures older than the window.
     private mutating func prune(now: Int64) {
-        let horizon = now - config.blockhashMaxAgeMs
+        let horizon = now.saturatingSubtracting(config.blockhashMaxAgeMs)
         var drop = 0
         while drop < recent.count - 1 && recent[drop].timestamp < horizon { drop += 1 }
         if drop > 0 {
