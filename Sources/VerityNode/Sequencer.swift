@@ -151,8 +151,8 @@ public actor Sequencer {
     /// Several statuses in one call (one hop onto the actor instead of one per signature).
     public func statuses(_ signatures: [Signature]) -> [SignatureStatus?] { signatures.map { statuses[$0] } }
     public func block(_ slot: UInt64) -> Block? {
-        guard slot >= 1, Int(slot) <= blocks.count else { return nil }
-        return blocks[Int(slot) - 1]
+        guard slot >= 1, slot <= UInt64(blocks.count) else { return nil }
+        return blocks[Int(slot - 1)]
     }
 
     /// The block holding `signature`, and the transaction's index in it.
