@@ -30,7 +30,7 @@ public actor SubscriptionHub {
         let topic: Topic
     }
 
-    private var connections: [Int: AsyncStream<String>.Continuation] = [:]
+    private var connections: [Int: Outbox] = [:]
     private var subscriptions: [Int: Subscription] = [:]
     /// Each connection's subscription ids, so that subscribing counts and disconnecting
     /// removes without scanning every subscription.
@@ -40,24 +40,35 @@ public actor SubscriptionHub {
     let sequencer: Sequencer
     /// Where job inputs are read from to push them with assignments (none: not pushed).
     let blobs: BlobStore?
-    /// The most subscriptions one connection may hold.
-    public let maxSubscriptionsPerConnection = 1000
+    /// The most subscriptions one connection may hold, and the most bytes that may wait to be
+    /// sent to one (see `NodeConfig.Limits`).
+    public let maxSubscriptionsPerConnection: Int
+    public let maxQueuedBytesPerConnection: Int
 
     /// Inputs up to this size ride along with an assignment notice to the provider
     /// (`"inputData"`, base64), saving the worker a download per job.
     public static let maxPushedInputBytes = 16 << 10
 
-    public init(sequencer: Sequencer, blobs: BlobStore? = nil) {
+    public init(sequencer: Sequencer, blobs: BlobStore? = nil, limits: NodeConfig.Limits = NodeConfig.Limits()) {
         self.sequencer = sequencer
         self.blobs = blobs
+        maxSubscriptionsPerConnection = limits.subscriptionsPerConnection
+        maxQueuedBytesPerConnection = limits.queuedBytesPerConnection
     }
 
-    /// Registers a connection whose outgoing messages go to `continuation`.
-    public func connect(_ continuation: AsyncStream<String>.Continuation) -> Int {
+    /// Registers a connection whose outgoing messages go to `outbox`.
+    public func connect(_ outbox: Outbox) -> Int {
         let id = nextConnection
         nextConnection += 1
-        connections[id] = continuation
+        connections[id] = outbox
         return id
+    }
+
+    /// Registers a connection with an outbox of this hub's limit; its messages arrive on the
+    /// returned stream.
+    public func connect() -> (connection: Int, outbox: Outbox) {
+        let outbox = Outbox(limit: maxQueuedBytesPerConnection)
+        return (connect(outbox), outbox)
     }
 
     /// Forgets a closed connection and its subscriptions.
@@ -86,7 +97,7 @@ public actor SubscriptionHub {
     /// Handles one client message; the reply goes out on the connection.
     public func receive(_ text: String, connection: Int) async {
         let reply = await handle(text, connection: connection)
-        connections[connection]?.yield(reply.text)
+        connections[connection]?.send(reply.text)
     }
 
     private func handle(_ text: String, connection: Int) async -> JSONValue {
@@ -179,7 +190,7 @@ public actor SubscriptionHub {
     /// Sends after the subscribe reply has gone out.
     private func sendLater(_ message: JSONValue, connection: Int, subscription: Int, final: Bool) {
         guard subscriptions[subscription] != nil else { return }
-        connections[connection]?.yield(message.text)
+        connections[connection]?.send(message.text)
         if final { remove(subscription) }
     }
 
@@ -222,7 +233,9 @@ public actor SubscriptionHub {
             return value
         }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
-            let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
+            // A connection dropped for not reading gets nothing more rendered for it.
+            guard let outbox = connections[subscription.connection], !outbox.isDropped else { continue }
+            let send = { (message: JSONValue) -> Void in _ = outbox.send(message.text) }
             switch subscription.topic {
             case .slot:
                 send(Self.notification("slotNotification", id: id, result: .object([

@@ -73,9 +73,8 @@ import VerityCore
     /// Finding 3: an unsubscribe id past Int64.
     @Test func hugeSubscriptionIdsAreRefused() async throws {
         let (_, handler, hub) = makeNode()
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let connection = await hub.connect(continuation)
-        var messages = stream.makeAsyncIterator()
+        let (connection, outbox) = await hub.connect()
+        var messages = outbox.stream.makeAsyncIterator()
         for id in ["9223372036854775808", "18446744073709551615", "-1", "1e3"] {
             await hub.receive(#"{"jsonrpc":"2.0","id":1,"method":"slotUnsubscribe","params":[\#(id)]}"#, connection: connection)
             let reply = try JSONValue.parse(try #require(await messages.next()))
@@ -88,6 +87,39 @@ import VerityCore
         #expect(try JSONValue.parse(try #require(await messages.next()))["result"] == .int(1))
         #expect(await hub.subscriptionCount(connection) == 1)
         await hub.disconnect(connection)
+        try await expectAlive(handler)
+    }
+
+    /// Finding 7, in process: a connection that stops reading is dropped once its queue passes
+    /// the limit, instead of the node buffering every notification; a reading one is not.
+    @Test func aClientThatStopsReadingIsDropped() async throws {
+        let (sequencer, handler, _) = makeNode()
+        var limits = NodeConfig.Limits()
+        limits.queuedBytesPerConnection = 16 << 10
+        let hub = SubscriptionHub(sequencer: sequencer, limits: limits)
+        let (slow, slowBox) = await hub.connect()
+        let (reader, readerBox) = await hub.connect()
+        for _ in 0..<50 {
+            await hub.receive(#"{"jsonrpc":"2.0","id":1,"method":"slotSubscribe"}"#, connection: slow)
+        }
+        await hub.receive(#"{"jsonrpc":"2.0","id":1,"method":"slotSubscribe"}"#, connection: reader)
+        var read = readerBox.stream.makeAsyncIterator()
+        _ = await read.next()
+        var now: Int64 = 1_000
+        for _ in 0..<20 {
+            now += 50
+            if let block = await sequencer.tick(now: now, heartbeatMs: 1) { await hub.publish(block) }
+            #expect(await read.next()?.contains("slotNotification") == true)
+            #expect(slowBox.queuedBytes <= limits.queuedBytesPerConnection)
+        }
+        #expect(slowBox.isDropped && slowBox.dropReason?.contains("not reading") == true)
+        #expect(!readerBox.isDropped)
+        // Nothing more is queued for it, and the hub forgets it when the socket closes.
+        let queued = slowBox.queuedBytes
+        await hub.receive(#"{"jsonrpc":"2.0","id":2,"method":"slotSubscribe"}"#, connection: slow)
+        #expect(slowBox.queuedBytes == queued)
+        await hub.disconnect(slow)
+        #expect(await hub.subscriptionCount(slow) == 0)
         try await expectAlive(handler)
     }
 
