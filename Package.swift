@@ -142,7 +142,8 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityNodeTests",
-            dependencies: ["VerityNode", "VerityChain", "VerityCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VerityNode", "VerityChain", "VerityCore", "VerityTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Corpus")],
             swiftSettings: strictSwift
         ),
         .testTarget(
