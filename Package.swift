@@ -75,6 +75,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -154,7 +155,8 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityNodeTests",
-            dependencies: ["VerityNode", "VerityChain", "VerityCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VerityNode", "VerityChain", "VerityCore", "VerityTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Corpus")],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -38,6 +38,10 @@ public struct Chain: Sendable {
     private var recentIndex: [Hash: Int64]
     /// Signatures processed within the blockhash window (a replay of one is refused).
     private var processed: [Signature: Int64]
+    /// Message hashes processed within the window: the same message under another signature
+    /// (signed again with a different nonce) is refused too, as Solana's status cache does.
+    /// Bounded like `processed`: an older message's blockhash has expired anyway.
+    private var processedMessages: [Hash: Int64]
 
     /// The owner of built-in program accounts, as in Solana.
     public static let nativeLoader = PublicKey(constant: "NativeLoader1111111111111111111111111111111")
@@ -69,6 +73,7 @@ public struct Chain: Sendable {
         recent = [(genesis.blockhash, genesisTimestamp)]
         recentIndex = [genesis.blockhash: genesisTimestamp]
         processed = [:]
+        processedMessages = [:]
     }
 
     /// The market's accounts at genesis: the empty book (with the rules), the empty provider
@@ -90,7 +95,7 @@ public struct Chain: Sendable {
     /// Whether a transaction naming `blockhash` may enter a block stamped `timestamp`.
     public func isBlockhashValid(_ blockhash: Hash, at timestamp: Int64) -> Bool {
         guard let stamped = recentIndex[blockhash] else { return false }
-        return timestamp - stamped <= config.blockhashMaxAgeMs
+        return timestamp.saturatingSubtracting(stamped) <= config.blockhashMaxAgeMs
     }
 
     /// Runs `tx` against the current state without keeping anything: what sendTransaction's
@@ -98,13 +103,19 @@ public struct Chain: Sendable {
     public func simulate(_ tx: Transaction, verifySignatures: Bool = true) -> Result<TransactionOutcome, TransactionError> {
         if verifySignatures && !tx.verifySignatures() { return .failure(.signatureFailure) }
         if Set(tx.message.accountKeys).count != tx.message.accountKeys.count { return .failure(.accountLoadedTwice) }
-        if processed[tx.id] != nil { return .failure(.alreadyProcessed) }
+        if wasProcessed(tx) { return .failure(.alreadyProcessed) }
         if !isBlockhashValid(tx.message.recentBlockhash, at: lastTimestamp) { return .failure(.blockhashNotFound) }
         return Self.attempt(executor, tx, accounts, BlockClock(slot: slot + 1, timestampMs: lastTimestamp))
     }
 
     /// Whether `signature` was processed within the blockhash window.
     public func wasProcessed(_ signature: Signature) -> Bool { processed[signature] != nil }
+
+    /// Whether `tx` — its first signature, or its message under any signature — was processed
+    /// within the blockhash window.
+    public func wasProcessed(_ tx: Transaction) -> Bool {
+        processed[tx.id] != nil || processedMessages[tx.messageHash] != nil
+    }
 
     /// A produced block and the candidates left out of it, with why.
     public struct Production: Sendable {
@@ -119,8 +130,8 @@ public struct Chain: Sendable {
     /// back in time), and applies it.
     ///
     /// Candidates are refused (dropped, no fee) for bad signatures, duplicate account keys, an
-    /// unknown or expired blockhash, a signature already processed, or a fee payer that cannot
-    /// pay. The rest run in waves of transactions whose locked accounts do not overlap
+    /// unknown or expired blockhash, a signature or a message already processed, or a fee payer
+    /// that cannot pay. The rest run in waves of transactions whose locked accounts do not overlap
     /// (writable against anything), each wave in parallel when `parallel`, with the same result
     /// as running them one by one in order.
     ///
@@ -143,13 +154,14 @@ public struct Chain: Sendable {
         }
         var admitted = [Transaction]()
         var seen = Set<Signature>()
+        var seenMessages = Set<Hash>()
         for (i, tx) in candidates.enumerated() {
             let error: TransactionError?
             if !signaturesOK[i] {
                 error = .signatureFailure
             } else if Set(tx.message.accountKeys).count != tx.message.accountKeys.count {
                 error = .accountLoadedTwice
-            } else if processed[tx.id] != nil || seen.contains(tx.id) {
+            } else if wasProcessed(tx) || seen.contains(tx.id) || seenMessages.contains(tx.messageHash) {
                 error = .alreadyProcessed
             } else if !isBlockhashValid(tx.message.recentBlockhash, at: now) {
                 error = .blockhashNotFound
@@ -161,6 +173,7 @@ public struct Chain: Sendable {
             } else {
                 admitted.append(tx)
                 seen.insert(tx.id)
+                seenMessages.insert(tx.messageHash)
             }
         }
 
@@ -199,7 +212,10 @@ public struct Chain: Sendable {
         slot = block.slot
         lastBlockhash = block.blockhash
         lastTimestamp = now
-        for entry in entries { processed[entry.signature] = now }
+        for entry in entries {
+            processed[entry.signature] = now
+            processedMessages[entry.transaction.messageHash] = now
+        }
         recent.append((block.blockhash, now))
         recentIndex[block.blockhash] = now
         prune(now: now)
@@ -283,7 +299,7 @@ public struct Chain: Sendable {
 
     /// Forgets blockhashes and processed signatures older than the window.
     private mutating func prune(now: Int64) {
-        let horizon = now - config.blockhashMaxAgeMs
+        let horizon = now.saturatingSubtracting(config.blockhashMaxAgeMs)
         var drop = 0
         while drop < recent.count - 1 && recent[drop].timestamp < horizon { drop += 1 }
         if drop > 0 {
@@ -292,6 +308,7 @@ public struct Chain: Sendable {
         }
         if processed.count > 4096 || slot % 64 == 0 {
             processed = processed.filter { $0.value >= horizon }
+            processedMessages = processedMessages.filter { $0.value >= horizon }
         }
     }
 }

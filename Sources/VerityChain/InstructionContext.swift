@@ -59,9 +59,11 @@ public struct InstructionContext {
         try requireWritable(to)
         guard accounts[from].owner == SystemProgram.programId, accounts[from].data.isEmpty else { throw .invalidAccountOwner }
         guard accounts[from].lamports >= lamports else { throw .insufficientFunds }
+        let credited = try accounts[to].lamports.adding(lamports)
+        let debited = try systemDebits[from, default: 0].adding(lamports)
         accounts[from].lamports -= lamports
-        accounts[to].lamports += lamports
-        systemDebits[from, default: 0] += lamports
+        accounts[to].lamports = credited
+        systemDebits[from] = debited
     }
 
     /// Creates the account at position `index`, which must be unused and sit at this program's
@@ -76,9 +78,7 @@ public struct InstructionContext {
         // Lamports someone sent ahead of time are kept; anything else means the address is taken.
         let current = accounts[index]
         guard current.owner == SystemProgram.programId, current.data.isEmpty, !current.executable else { throw .system(.accountAlreadyInUse) }
-        let (total, overflow) = rent.minimumBalance(dataLength: space).addingReportingOverflow(extraLamports)
-        guard !overflow else { throw .insufficientFunds }
-        try transferFromSigner(from: payer, to: index, lamports: total)
+        try transferFromSigner(from: payer, to: index, lamports: try rent.minimumBalance(dataLength: space).adding(extraLamports))
         accounts[index].owner = programId
         accounts[index].data = [UInt8](repeating: 0, count: space)
         created.insert(index)

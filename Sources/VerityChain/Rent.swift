@@ -10,8 +10,10 @@ public struct Rent: Sendable, Equatable {
     public init() {}
 
     /// The least balance that keeps an account of `dataLength` bytes rent-exempt:
-    /// (128 + dataLength) × 3480 × 2 with the defaults (890,880 lamports for no data).
+    /// (128 + dataLength) × 3480 × 2 with the defaults (890,880 lamports for no data);
+    /// `UInt64.max` (no account can hold it) where the product does not fit.
     public func minimumBalance(dataLength: Int) -> UInt64 {
-        (Self.accountStorageOverhead + UInt64(dataLength)) * lamportsPerByteYear * exemptionThresholdYears
+        let exact = (UInt128(Self.accountStorageOverhead) + UInt128(max(0, dataLength))) * UInt128(lamportsPerByteYear) * UInt128(exemptionThresholdYears)
+        return exact <= UInt128(UInt64.max) ? UInt64(exact) : .max
     }
 }

@@ -99,8 +99,7 @@ public struct SystemProgramProcessor: NativeProgram {
             throw .system(.resultWithNegativeLamports)
         }
         if from == to || c.keys[from] == c.keys[to] { return }
-        let (credited, overflow) = c.accounts[to].lamports.addingReportingOverflow(lamports)
-        if overflow { throw .invalidArgument }
+        let credited = try c.accounts[to].lamports.adding(lamports)
         c.accounts[from].lamports -= lamports
         c.accounts[to].lamports = credited
     }

@@ -15,6 +15,7 @@ public enum InstructionError: Error, Hashable, Sendable {
     case invalidAccountOwner
     case unsupportedProgramId
     case invalidSeeds
+    case arithmeticOverflow
     case custom(UInt32)
 
     /// The System program's custom error codes.
@@ -47,6 +48,7 @@ public enum InstructionError: Error, Hashable, Sendable {
         case .invalidAccountOwner: "InvalidAccountOwner"
         case .unsupportedProgramId: "UnsupportedProgramId"
         case .invalidSeeds: "InvalidSeeds"
+        case .arithmeticOverflow: "ArithmeticOverflow"
         case .custom: "Custom"
         }
     }

@@ -110,7 +110,7 @@ public struct TransactionExecutor: Sendable {
         // What the program did through the System program on its behalf (transfers from signers,
         // accounts created at its derived addresses), by message index.
         var debits = [Int: UInt64]()
-        for (position, lamports) in context.systemDebits { debits[indexes[position], default: 0] += lamports }
+        for (position, lamports) in context.systemDebits { debits[indexes[position]] = try debits[indexes[position], default: 0].adding(lamports) }
         let created = Set(context.created.map { indexes[$0] })
         var before: UInt128 = 0, afterSum: UInt128 = 0
         for (index, post) in after {

@@ -70,18 +70,26 @@ final class FixedBaseTable: Sendable {
     }
 }
 
-/// Ed25519 signature verification with the RFC 8032 / BoringSSL acceptance rule — S below L,
-/// and the encoding of [S]B − [k]A equal to R byte for byte, with no cofactor — that is
-/// faster for keys that sign often.
+/// Ed25519 signature verification with Solana's acceptance rule, faster for keys that sign often.
+///
+/// Solana checks transaction signatures with ed25519-dalek's `verify_strict`, and a signature
+/// passes here exactly when it passes there: S below the group order L, the key and R are
+/// points, neither is of small order (one of the eight torsion points, in any of their
+/// fourteen encodings), and the encoding of [S]B − [k]A, k = SHA-512(R ‖ A ‖ message) mod L,
+/// equals R byte for byte, with no cofactor. BoringSSL checks everything but the small-order
+/// rule, so both paths below refuse small-order keys and R values before anything else:
+/// without it the identity key would accept R = identity, S = 0 on every message.
+/// `Tests/VerityCoreTests/Fixtures/gen_core_vectors.py` holds both paths to solders' verdicts
+/// on keys and R values of small order, their non-canonical encodings, mixed-order keys,
+/// torsion in R, S ≥ L and honest signatures.
 ///
 /// Every check first goes to swift-crypto (BoringSSL). Once a key has signed validly
 /// `tableThreshold` times, the verifier builds a table of its multiples (about one and a half
 /// verifications' worth of work, 30 KiB) and from then on checks that key's signatures itself:
 /// [S]B − [k]A from two fixed-base tables in 128 mixed additions, against roughly 250 doublings
 /// and 100 additions for a general double-scalar multiplication. Any signature this path does
-/// not accept is checked again by BoringSSL, so the set of accepted signatures is exactly
-/// BoringSSL's, whatever the cache holds; the tests compare the two on valid, corrupted and
-/// malformed input.
+/// not accept is checked again by BoringSSL, so the set of accepted signatures is the same
+/// whatever the cache holds; the tests compare the two on valid, corrupted and malformed input.
 ///
 /// Solana deduplicates transactions by signature, so signatures must not be malleable: a
 /// batch (random linear combination) check would accept a signature whose R carries a small
@@ -166,15 +174,45 @@ public final class Ed25519Verifier: Sendable {
         return true
     }
 
-    /// BoringSSL's verdict alone, with no table: the reference the table path is held to.
+    /// The verdict with no table: the small-order rule, then BoringSSL's check. The reference
+    /// the table path is held to.
     public static func boringSSLAccepts(_ signature: Signature, publicKey: PublicKey, message: some DataProtocol) -> Bool {
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey.bytes) else { return false }
+        guard !isSmallOrder(publicKey.storage), !isSmallOrder(signature.r),
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey.bytes) else { return false }
         return key.isValidSignature(signature.bytes, for: message)
     }
 
-    /// The table path's verdict: S below L, and [S]B − [k]A encodes to R, with
-    /// k = SHA-512(R ‖ A ‖ message) mod L. False means "not shown valid here", never more.
+    /// Every 32-byte string that decodes to a point of small order: the torsion points' y (and
+    /// y + p where that stays below 2²⁵⁵), with either sign bit. The fixture generator derives
+    /// the same fourteen from the curve and the tests compare the lists.
+    static let smallOrderEncodings: [Bytes32] = [
+        Bytes32(w0: 0x0000_0000_0000_0000, w1: 0x0000_0000_0000_0000, w2: 0x0000_0000_0000_0000, w3: 0x0000_0000_0000_0000),
+        Bytes32(w0: 0x0000_0000_0000_0000, w1: 0x0000_0000_0000_0000, w2: 0x0000_0000_0000_0000, w3: 0x0000_0000_0000_0080),
+        Bytes32(w0: 0xEDFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FF7F),
+        Bytes32(w0: 0xEDFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FFFF),
+        Bytes32(w0: 0x0100_0000_0000_0000, w1: 0x0000_0000_0000_0000, w2: 0x0000_0000_0000_0000, w3: 0x0000_0000_0000_0000),
+        Bytes32(w0: 0x0100_0000_0000_0000, w1: 0x0000_0000_0000_0000, w2: 0x0000_0000_0000_0000, w3: 0x0000_0000_0000_0080),
+        Bytes32(w0: 0xEEFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FF7F),
+        Bytes32(w0: 0xEEFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FFFF),
+        Bytes32(w0: 0x26E8_958F_C2B2_27B0, w1: 0x45C3_F489_F2EF_98F0, w2: 0xD5DF_AC05_D3C6_3339, w3: 0xB138_0288_6D53_FC05),
+        Bytes32(w0: 0x26E8_958F_C2B2_27B0, w1: 0x45C3_F489_F2EF_98F0, w2: 0xD5DF_AC05_D3C6_3339, w3: 0xB138_0288_6D53_FC85),
+        Bytes32(w0: 0xC717_6A70_3D4D_D84F, w1: 0xBA3C_0B76_0D10_670F, w2: 0x2A20_53FA_2C39_CCC6, w3: 0x4EC7_FD77_92AC_037A),
+        Bytes32(w0: 0xC717_6A70_3D4D_D84F, w1: 0xBA3C_0B76_0D10_670F, w2: 0x2A20_53FA_2C39_CCC6, w3: 0x4EC7_FD77_92AC_03FA),
+        Bytes32(w0: 0xECFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FF7F),
+        Bytes32(w0: 0xECFF_FFFF_FFFF_FFFF, w1: 0xFFFF_FFFF_FFFF_FFFF, w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FFFF),
+    ]
+
+    /// Whether `encoding` names a point of small order (a key or R that Solana refuses).
+    @inline(__always)
+    static func isSmallOrder(_ encoding: Bytes32) -> Bool {
+        for known in smallOrderEncodings where known == encoding { return true }
+        return false
+    }
+
+    /// The table path's verdict: neither key nor R of small order, S below L, and [S]B − [k]A
+    /// encodes to R, with k = SHA-512(R ‖ A ‖ message) mod L. False means "not shown valid here", never more.
     static func tableAccepts(_ signature: Signature, key: PublicKey, table: FixedBaseTable, message: some DataProtocol) -> Bool {
+        guard !isSmallOrder(key.storage), !isSmallOrder(signature.r) else { return false }
         let s = littleEndianWords(signature.s.bytes)
         guard Ed25519Scalar.isCanonical(words: s) else { return false }
         let r = signature.r.bytes

@@ -58,9 +58,9 @@ public struct Keypair: Sendable {
 extension Signature {
     /// Whether this is a valid Ed25519 signature of `message` by `publicKey`.
     ///
-    /// Accepts exactly what swift-crypto (BoringSSL's Ed25519) accepts — it rejects a
-    /// non-canonical `S`, as Solana does — through `Ed25519Verifier.shared`, which checks keys
-    /// that sign often with precomputed tables.
+    /// Accepts exactly what Solana's verifier (ed25519-dalek's `verify_strict`) accepts — no
+    /// `S` at or above the group order, no key or `R` of small order — through
+    /// `Ed25519Verifier.shared`, which checks keys that sign often with precomputed tables.
     public func verify<D: DataProtocol>(publicKey: PublicKey, message: D) -> Bool {
         Ed25519Verifier.shared.verify(self, publicKey: publicKey, message: message)
     }

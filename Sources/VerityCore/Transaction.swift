@@ -11,11 +11,16 @@ public struct Transaction: Hashable, Sendable {
     public let message: Message
     /// The message's wire bytes, kept so verification never serializes twice.
     public let messageBytes: [UInt8]
+    /// SHA-256 of `messageBytes`: what the chain deduplicates by, besides the first signature,
+    /// so that one message signed twice (with different nonces) runs once. Solana's status
+    /// cache keys by a message hash too (its own, blake3-based; this one never leaves the node).
+    public let messageHash: Hash
 
     /// An unsigned transaction: every signature is zero until `sign` fills it in.
     public init(message: Message) {
         self.message = message
         messageBytes = message.serialize()
+        messageHash = .sha256(messageBytes)
         signatures = Array(repeating: .zero, count: Int(message.header.numRequiredSignatures))
     }
 
@@ -89,6 +94,7 @@ public struct Transaction: Hashable, Sendable {
         self.signatures = signatures
         self.message = message
         messageBytes = Array(bytes[messageStart...])
+        messageHash = .sha256(messageBytes)
     }
 
     /// Decodes a base64 transaction, as `sendTransaction` receives it.

@@ -23,7 +23,7 @@ enum MarketJSON {
             fields += [
                 ("output", hex(job.output)), ("traceRoot", hex(job.traceRoot)), ("tokens", .uint(UInt64(job.tokens))),
                 ("resultMs", .int(job.resultMs)), ("fee", .uint(job.fee(tokens: job.tokens))),
-                ("payoutAfterMs", .int(job.resultMs + params.challengeWindowMs(job.tier))),
+                ("payoutAfterMs", .int(job.resultMs.saturatingAdding(params.challengeWindowMs(job.tier)))),
             ]
         }
         fields += [("feePaid", .uint(job.feePaid)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null)]
@@ -44,7 +44,7 @@ enum MarketJSON {
     static func provider(_ address: PublicKey, _ p: ProviderRecord, now: Int64, params: MarketParams) -> JSONValue {
         .object([
             ("account", .string(address.base58)), ("authority", .string(p.authority.base58)), ("status", .string(p.status.name)),
-            ("online", .bool(now - p.lastHeartbeatMs <= params.heartbeatTimeoutMs)), ("stake", .uint(p.stake)),
+            ("online", .bool(now.saturatingSubtracting(p.lastHeartbeatMs) <= params.heartbeatTimeoutMs)), ("stake", .uint(p.stake)),
             ("capacity", .uint(UInt64(p.capacity))), ("active", .uint(UInt64(p.active))), ("hardware", .string(p.spec.hardware)),
             ("tokensPerSecond", .uint(UInt64(p.tokensPerSecond))), ("pricePer1kTokens", .uint(p.pricePer1kTokens)),
             ("models", .array(p.models.map { .string($0.hex) })), ("registeredMs", .int(p.registeredMs)),
@@ -122,23 +122,21 @@ extension RPCHandler {
             return MarketJSON.job(key, job, params: market)
         case "verityGetJobs":
             let config = try params.config(0)
-            let provider = try Self.optionalKey(config["provider"], "provider")
-            let submitter = try Self.optionalKey(config["submitter"], "submitter")
+            let provider = try config.publicKey("provider")
+            let submitter = try config.publicKey("submitter")
             var status: JobStatus?
-            if let name = config["status"] {
-                guard let text = name as? String, let found = JobStatus.allCases.first(where: { $0.name == text }) else {
-                    throw .invalidParams("status must be one of \(JobStatus.allCases.map(\.name).joined(separator: ", "))")
-                }
-                status = found
+            if config.has("status") {
+                let name = try config.choice("status", JobStatus.allCases.map(\.name), default: "")
+                status = JobStatus.allCases.first { $0.name == name }
             }
-            let limit = (config["limit"] as? Int).map { max(1, min($0, 1000)) } ?? 100
+            let limit = Int(try config.uint("limit", 1...1000, default: 100))
             let jobs = await sequencer.jobs(provider: provider, submitter: submitter, status: status, limit: limit)
             return .array(jobs.map { MarketJSON.job($0.0, $0.1, params: market) })
         case "verityGetModels":
             return .array(await sequencer.models().map { MarketJSON.model($0.0, $0.1) })
         case "verityGetModel":
-            let text = try params.string(0, "a model id (hex)")
-            guard let id = Self.contentHash(text) else { throw .invalidParams("invalid model id \(text): expected 64 hex digits") }
+            let text = try params.string(0, "a model id (hex)", maxBytes: 64)
+            guard let id = Self.contentHash(text) else { throw .invalidParams("invalid model id \(RPCParams.echo(text)): expected 64 hex digits") }
             guard let record = await sequencer.account(Market.modelAddress(id)).flatMap(ModelRecord.decode) else { return .null }
             return MarketJSON.model(Market.modelAddress(id), record)
         case "verityGetProviders":
@@ -160,12 +158,6 @@ extension RPCHandler {
         default:
             return nil
         }
-    }
-
-    static func optionalKey(_ value: Any?, _ what: String) throws(RPCError) -> PublicKey? {
-        guard let value else { return nil }
-        guard let text = value as? String, let key = try? PublicKey(base58: text) else { throw .invalidParams("\(what) must be a base58 address") }
-        return key
     }
 
     /// A content hash written as 64 hex digits (or base58).

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import VerityChain
 import VerityCore
 
@@ -12,10 +13,32 @@ public struct NodeConfig: Sendable {
     public var slotMs = 50
     /// Milliseconds between empty heartbeat blocks when idle.
     public var heartbeatMs = 1000
-    /// The largest JSON-RPC request body accepted.
-    public var maxRequestBytes = 1 << 20
     /// The WebSocket port for subscriptions: `rpcPort + 1` unless set, as Solana does.
     public var webSocketPort: Int?
+    /// Bounds on what clients can make the node hold.
+    public var limits = Limits()
+
+    /// Bounds on what any client can make the node hold or wait for; each is a `verity node`
+    /// option. The defaults are safe for a public node and roomy for the benchmarks.
+    public struct Limits: Sendable {
+        /// The largest JSON-RPC request body (a batch included); larger ones get 413.
+        public var requestBytes = 1 << 20
+        /// The largest WebSocket message a client may send.
+        public var webSocketMessageBytes = 64 << 10
+        /// The most subscriptions one WebSocket connection may hold.
+        public var subscriptionsPerConnection = 1_000
+        /// The most WebSocket connections open at once from one IP address.
+        public var connectionsPerClient = 64
+        /// The most bytes of notifications waiting to be written to one WebSocket connection;
+        /// a client that falls further behind is dropped (close code 1008, with the reason).
+        public var queuedBytesPerConnection = 8 << 20
+        /// How long an HTTP connection may send nothing — in the middle of a request (a stalled
+        /// upload) or between requests — before it is closed. Milliseconds; longer than the 60 s
+        /// AsyncHTTPClient keeps an idle connection, so clients close idle ones first.
+        public var idleTimeoutMs = 120_000
+
+        public init() {}
+    }
 
     public init() {}
 }
@@ -33,8 +56,8 @@ public enum NodeServer {
         onReady: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let handler = RPCHandler(sequencer: sequencer)
-        let hub = SubscriptionHub(sequencer: sequencer, blobs: blobs)
-        let limit = config.maxRequestBytes
+        let hub = SubscriptionHub(sequencer: sequencer, blobs: blobs, limits: config.limits)
+        let limit = config.limits.requestBytes
         let router = Router()
         router.post("/") { request, _ -> Response in
             let body: ByteBuffer
@@ -46,34 +69,13 @@ public enum NodeServer {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
         if let blobs { addBlobRoutes(blobs, to: router) }
+        let idle = TimeAmount.milliseconds(Int64(config.limits.idleTimeoutMs))
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(config.host, port: config.rpcPort)),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? config.rpcPort) })
-        let webSockets = Application(
-            router: Router(),
-            server: .http1WebSocketUpgrade { _, _, _ in
-                .upgrade([:]) { inbound, outbound, _ in
-                    let (stream, continuation) = AsyncStream<String>.makeStream()
-                    let connection = await hub.connect(continuation)
-                    await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream { try await outbound.write(.text(text)) }
-                        }
-                        do {
-                            for try await message in inbound.messages(maxSize: 1 << 20) {
-                                guard case let .text(text) = message else { continue }
-                                await hub.receive(text, connection: connection)
-                            }
-                        } catch {
-                            // A broken connection ends like a closed one.
-                        }
-                        await hub.disconnect(connection)
-                        group.cancelAll()
-                    }
-                }
-            },
-            configuration: .init(address: .hostname(config.host, port: config.webSocketPort ?? (config.rpcPort == 0 ? 0 : config.rpcPort + 1))))
+        let webSockets = webSocketApplication(config: config, hub: hub)
         let slot = config.slotMs, heartbeat = Int64(config.heartbeatMs)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

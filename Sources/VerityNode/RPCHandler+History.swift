@@ -9,37 +9,37 @@ extension RPCHandler {
     func dispatchHistory(_ method: String, _ params: RPCParams) async throws(RPCError) -> JSONValue? {
         switch method {
         case "getTransaction":
-            let text = try params.string(0, "a transaction signature")
-            guard let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(text)") }
+            let signature = try params.signature(0)
             let config = try params.config(1)
-            let encoding = config["encoding"] as? String ?? "json"
+            let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
+            let withVersion = try Self.maxSupportedVersion(config)
             guard let (block, index) = await sequencer.location(of: signature) else { return .null }
             return try Self.transactionWithMeta(block.entries[index], slot: block.slot, blockTime: block.timestamp / 1000,
-                                                encoding: encoding, withVersion: config["maxSupportedTransactionVersion"] != nil, includeSlot: true)
+                                                encoding: encoding, withVersion: withVersion, includeSlot: true)
         case "getBlock":
             let slot = try params.uint(0, "a slot")
             let config = try params.config(1)
+            let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
+            let details = try config.choice("transactionDetails", ["full", "signatures", "none"], default: "full")
+            let withVersion = try Self.maxSupportedVersion(config)
             guard let block = await sequencer.block(slot) else {
                 throw RPCError(code: -32004, message: "Block not available for slot \(slot)")
             }
-            return try Self.render(block, encoding: config["encoding"] as? String ?? "json", details: config["transactionDetails"] as? String ?? "full",
-                                   withVersion: config["maxSupportedTransactionVersion"] != nil, parentSlot: slot - 1)
+            return try Self.render(block, encoding: encoding, details: details, withVersion: withVersion, parentSlot: slot - 1)
         case "getBlockTime":
             let slot = try params.uint(0, "a slot")
             guard let block = await sequencer.block(slot) else { throw RPCError(code: -32004, message: "Block not available for slot \(slot)") }
             return .int(block.timestamp / 1000)
         case "getBlocks":
             let start = try params.uint(0, "a start slot")
-            let hasEnd = params.values.count > 1 && !(params.values[1] is [String: Any]) && !(params.values[1] is NSNull)
-            let end = hasEnd ? try params.uint(1, "an end slot") : await sequencer.slot
+            let end = params.holdsConfig(1) ? await sequencer.slot : try params.uint(1, "an end slot")
             guard end >= start, end - start <= 500_000 else { throw .invalidParams("slot range too large or reversed") }
             return .array(await sequencer.blockSlots(in: start...end).map { .uint($0) })
         case "getSignaturesForAddress":
             let address = try params.publicKey(0)
             let config = try params.config(1)
-            let limit = (config["limit"] as? NSNumber)?.intValue ?? 1000
-            guard (1...1000).contains(limit) else { throw .invalidParams("limit must be 1...1000") }
-            let before = (config["before"] as? String).flatMap { try? Signature(base58: $0) }
+            let limit = Int(try config.uint("limit", 1...1000, default: 1000))
+            let before = try config.signature("before")
             var items = [JSONValue]()
             for (signature, status) in await sequencer.signatures(for: address, before: before, limit: limit) {
                 let blockTime: JSONValue = await sequencer.block(status.slot).map { .int($0.timestamp / 1000) } ?? .null
@@ -50,28 +50,28 @@ extension RPCHandler {
             }
             return .array(items)
         case "getMultipleAccounts":
-            guard let list = params.values.first as? [Any] else { throw .invalidParams("expected an array of public keys") }
-            guard list.count <= 100 else { throw .invalidParams("too many accounts: \(list.count) (at most 100)") }
-            let encoding = try params.config(1)["encoding"] as? String ?? "base64"
+            let list = try params.array(0, "public keys", maxCount: 100)
+            let encoding = try params.config(1).choice("encoding", Self.accountEncodings, default: "base64")
             var values = [JSONValue]()
-            for item in list {
-                guard let text = item as? String, let key = try? PublicKey(base58: text) else { throw .invalidParams("invalid public key \(item)") }
+            for (i, item) in list.enumerated() {
+                let key = try RPCParams.publicKey(item, "a base58 public key", at: "position 0, item \(i)")
                 if let account = await sequencer.account(key) { values.append(try Self.render(account, encoding: encoding)) } else { values.append(.null) }
             }
             return await contextual(.array(values))
         case "getProgramAccounts":
             let owner = try params.publicKey(0)
             let config = try params.config(1)
-            let encoding = config["encoding"] as? String ?? "base64"
+            let encoding = try config.choice("encoding", Self.accountEncodings, default: "base64")
+            let withContext = try config.bool("withContext", default: false)
             let filters = try Self.filters(config["filters"])
             let accounts = await sequencer.programAccounts(owner: owner) { account in filters.allSatisfy { $0(account) } }
             let items = try accounts.map { key, account throws(RPCError) -> JSONValue in
                 .object([("pubkey", .string(key.base58)), ("account", try Self.render(account, encoding: encoding))])
             }
-            if config["withContext"] as? Bool == true { return await contextual(.array(items)) }
+            if withContext { return await contextual(.array(items)) }
             return .array(items)
         case "getFeeForMessage":
-            let text = try params.string(0, "a base64 message")
+            let text = try params.string(0, "a base64 message", maxBytes: RPCParams.maxBase64Length(bytes: Transaction.maxWireSize))
             guard let data = Data(base64Encoded: text), let message = try? Message(wireBytes: Array(data)) else {
                 throw .invalidParams("invalid message: not a base64 Solana message")
             }
@@ -97,15 +97,8 @@ extension RPCHandler {
     }
 
     private func simulate(_ params: RPCParams) async throws(RPCError) -> JSONValue {
-        let encoded = try params.string(0, "an encoded transaction")
-        let encoding = try params.config(1)["encoding"] as? String ?? "base58"
-        let raw: [UInt8]?
-        switch encoding {
-        case "base64": raw = Data(base64Encoded: encoded).map(Array.init)
-        case "base58": raw = try? Base58.decode(encoded)
-        default: throw .invalidParams("unsupported encoding \(encoding) (use base58 or base64)")
-        }
-        guard let bytes = raw, let tx = try? Transaction(wireBytes: bytes) else { throw .invalidParams("failed to deserialize transaction") }
+        let encoding = try params.config(1).choice("encoding", ["base58", "base64"], default: "base58")
+        let tx = try Self.decodeTransaction(params, encoding: encoding)
         let value: JSONValue
         switch await sequencer.simulate(tx) {
         case let .success(outcome):
@@ -119,32 +112,50 @@ extension RPCHandler {
         return await contextual(value)
     }
 
-    /// getProgramAccounts filters: `{"dataSize": n}` and `{"memcmp": {"offset": n, "bytes": base58|base64, "encoding"?}}`.
-    static func filters(_ raw: Any?) throws(RPCError) -> [@Sendable (Account) -> Bool] {
+    /// The most bytes a memcmp filter compares (Solana's limit).
+    static let maxMemcmpBytes = 128
+
+    /// getProgramAccounts filters: `{"dataSize": n}` and `{"memcmp": {"offset": n, "bytes": base58|base64, "encoding"?}}`,
+    /// at most 4. Sizes and offsets are any u64 (an offset past an account's data matches
+    /// nothing); `bytes` is measured before it is decoded (Solana's 175 base58 / 172 base64
+    /// characters for its 128 bytes).
+    static func filters(_ raw: JSONValue?) throws(RPCError) -> [@Sendable (Account) -> Bool] {
         guard let raw else { return [] }
-        guard let list = raw as? [[String: Any]], list.count <= 4 else { throw .invalidParams("filters must be an array of at most 4 objects") }
+        guard case let .array(list) = raw, list.count <= 4 else { throw .invalidParams("filters must be an array of at most 4 objects") }
         var filters = [@Sendable (Account) -> Bool]()
-        for item in list {
-            if let size = (item["dataSize"] as? NSNumber)?.intValue {
-                filters.append { $0.data.count == size }
-            } else if let memcmp = item["memcmp"] as? [String: Any], let offset = (memcmp["offset"] as? NSNumber)?.intValue, let text = memcmp["bytes"] as? String {
-                let bytes: [UInt8]
-                if memcmp["encoding"] as? String == "base64" {
-                    guard let data = Data(base64Encoded: text) else { throw .invalidParams("memcmp bytes are not base64") }
-                    bytes = Array(data)
-                } else {
-                    guard let decoded = try? Base58.decode(text) else { throw .invalidParams("memcmp bytes are not base58") }
-                    bytes = decoded
-                }
-                guard offset >= 0, bytes.count <= 128 else { throw .invalidParams("memcmp offset must be non-negative and bytes at most 128") }
+        for (i, item) in list.enumerated() {
+            guard case let .object(fields) = item else { throw .invalidParams("filter \(i) must be an object") }
+            let filter = RPCConfig(fields: fields)
+            if let size = filter["dataSize"] {
+                let length = try RPCParams.uint(size, "dataSize", at: "filter \(i)")
+                filters.append { UInt64($0.data.count) == length }
+            } else if case let .object(memcmpFields)? = filter["memcmp"] {
+                let memcmp = RPCConfig(fields: memcmpFields)
+                let offset = try RPCParams.uint(memcmp["offset"], "memcmp offset", at: "filter \(i)")
+                let encoding = try memcmp.choice("encoding", ["base58", "base64"], default: "base58")
+                let limit = encoding == "base64" ? RPCParams.maxBase64Length(bytes: maxMemcmpBytes) : RPCParams.maxBase58Length(bytes: maxMemcmpBytes)
+                guard let text = try memcmp.string("bytes", maxBytes: limit) else { throw .invalidParams("memcmp in filter \(i) needs bytes") }
+                let decoded: [UInt8]? = encoding == "base64" ? Data(base64Encoded: text).map(Array.init) : try? Base58.decode(text)
+                guard let bytes = decoded else { throw .invalidParams("memcmp bytes in filter \(i) are not \(encoding)") }
+                guard bytes.count <= maxMemcmpBytes else { throw .invalidParams("memcmp bytes in filter \(i) exceed \(maxMemcmpBytes)") }
                 filters.append { account in
-                    account.data.count >= offset + bytes.count && Array(account.data[offset..<(offset + bytes.count)]) == bytes
+                    // Offset and length are compared in 64 bits: no offset can overflow an index.
+                    guard offset <= UInt64(account.data.count), UInt64(bytes.count) <= UInt64(account.data.count) - offset else { return false }
+                    let start = Int(offset)
+                    return account.data[start..<(start + bytes.count)].elementsEqual(bytes)
                 }
             } else {
-                throw .invalidParams("unsupported filter \(item)")
+                throw .invalidParams("unsupported filter \(i) (dataSize or memcmp)")
             }
         }
         return filters
+    }
+
+    /// Whether a configuration asks for the `version` field; only 0 is a version Verity knows.
+    static func maxSupportedVersion(_ config: RPCConfig) throws(RPCError) -> Bool {
+        guard config.has("maxSupportedTransactionVersion") else { return false }
+        _ = try config.uint("maxSupportedTransactionVersion", 0...0, default: 0)
+        return true
     }
 
     /// A transaction with its status meta, in Solana's `getTransaction`/`getBlock` shape.

@@ -29,7 +29,7 @@ public struct RPCHandler: Sendable {
             var index = 0
             while index < batch.count {
                 guard sends[index] != nil else {
-                    responses.append(await handleOne(batch[index].foundationObject))
+                    responses.append(await handleOne(batch[index]))
                     index += 1
                     continue
                 }
@@ -41,7 +41,7 @@ public struct RPCHandler: Sendable {
             return Data(JSONValue.array(responses).text.utf8)
         }
         if let send = Self.prepareSend(json) { return Data(await submit([send])[0].text.utf8) }
-        return Data(await handleOne(json.foundationObject).text.utf8)
+        return Data(await handleOne(json).text.utf8)
     }
 
     /// A `sendTransaction` call taken as far as it goes without the sequencer: decoded, with its
@@ -104,13 +104,13 @@ public struct RPCHandler: Sendable {
         }
     }
 
-    private func handleOne(_ request: Any) async -> JSONValue {
-        guard let object = request as? [String: Any], object["jsonrpc"] as? String == "2.0", let method = object["method"] as? String else {
-            return Self.errorResponse(id: Self.id(of: (request as? [String: Any])?["id"]), .invalidRequest)
+    private func handleOne(_ request: JSONValue) async -> JSONValue {
+        guard request["jsonrpc"]?.stringValue == "2.0", let method = request["method"]?.stringValue else {
+            return Self.errorResponse(id: Self.id(of: request["id"]), .invalidRequest)
         }
-        let id = Self.id(of: object["id"])
+        let id = Self.id(of: request["id"])
         do {
-            let params = try RPCParams(object["params"])
+            let params = try RPCParams(request["params"])
             let result = try await dispatch(method, params)
             return .object([("jsonrpc", .string("2.0")), ("result", result), ("id", id)])
         } catch {
@@ -118,19 +118,14 @@ public struct RPCHandler: Sendable {
         }
     }
 
-    /// A request's id as given: a number (integer part) or a string, anything else null.
+    /// A request's id as given — an integer (any 64-bit one, signed or not), another number, or
+    /// a string of at most 256 bytes — and null for anything else.
     static func id(of value: JSONValue?) -> JSONValue {
         switch value {
-        case .int?, .uint?, .string?: value!
-        case let .double(number)?: number.isFinite && abs(number) < 9.2e18 ? .int(Int64(number)) : .null
-        default: .null
-        }
-    }
-
-    static func id(of value: Any?) -> JSONValue {
-        switch value {
-        case let number as NSNumber: .int(number.int64Value)
-        case let text as String: .string(text)
+        case let .int(number)?: .int(number)
+        case let .uint(number)?: .uint(number)
+        case let .double(number)? where number.isFinite: .double(number)
+        case let .string(text)? where text.utf8.count <= 256: .string(text)
         default: .null
         }
     }
@@ -167,20 +162,18 @@ public struct RPCHandler: Sendable {
             let latest = await sequencer.latestBlockhash
             return await withContext(.object([("blockhash", .string(latest.hash.base58)), ("lastValidBlockHeight", .uint(latest.lastValidBlockHeight))]))
         case "isBlockhashValid":
-            let text = try params.string(0, "a base58 blockhash")
-            guard let hash = try? Hash(base58: text) else { throw .invalidParams("invalid blockhash \(text)") }
+            let hash = try params.hash(0, "a base58 blockhash")
             return await withContext(.bool(await sequencer.isBlockhashValid(hash)))
         case "getBalance":
             let key = try params.publicKey(0)
             return await withContext(.uint(await sequencer.account(key)?.lamports ?? 0))
         case "getAccountInfo":
             let key = try params.publicKey(0)
-            let encoding = try params.config(1)["encoding"] as? String ?? "base58"
+            let encoding = try params.config(1).choice("encoding", Self.accountEncodings, default: "base58")
             guard let account = await sequencer.account(key) else { return await withContext(.null) }
             return await withContext(try Self.render(account, encoding: encoding))
         case "getMinimumBalanceForRentExemption":
-            let length = try params.uint(0, "a data length")
-            guard length <= 10 << 20 else { throw .invalidParams("data length \(length) exceeds the 10 MiB account limit") }
+            let length = try params.uint(0, "a data length", max: SystemProgramProcessor.maxPermittedDataLength)
             return .uint(Rent().minimumBalance(dataLength: Int(length)))
         case "getSignatureStatuses":
             return try await signatureStatuses(params)
@@ -196,6 +189,9 @@ public struct RPCHandler: Sendable {
             throw .methodNotFound(method)
         }
     }
+
+    /// The account encodings Verity writes (Solana's `base64+zstd` and `jsonParsed` are not served).
+    static let accountEncodings = ["base58", "base64"]
 
     static func render(_ account: Account, encoding: String) throws(RPCError) -> JSONValue {
         let data: JSONValue
@@ -213,45 +209,39 @@ public struct RPCHandler: Sendable {
     }
 
     /// Decodes a `sendTransaction` call's transaction and options (signatures unchecked).
-    private static func decodeSend(_ params: JSONValue?) throws(RPCError) -> (Transaction, skipPreflight: Bool) {
-        let values: [JSONValue]
-        switch params {
-        case nil, .null?: values = []
-        case let .array(items)?: values = items
-        default: throw .invalidParams("params must be an array")
-        }
-        guard let encoded = values.first?.stringValue else { throw .invalidParams("expected an encoded transaction (a string) at position 0") }
-        var encoding = "base58", skip = false
-        switch values.count > 1 ? values[1] : .null {
-        case .null: break
-        case let config:
-            guard case .object = config else { throw .invalidParams("expected a configuration object at position 1") }
-            if let name = config["encoding"]?.stringValue { encoding = name }
-            if let flag = config["skipPreflight"]?.boolValue { skip = flag }
+    private static func decodeSend(_ raw: JSONValue?) throws(RPCError) -> (Transaction, skipPreflight: Bool) {
+        let params = try RPCParams(raw)
+        let config = try params.config(1)
+        let encoding = try config.choice("encoding", ["base58", "base64"], default: "base58")
+        let skip = try config.bool("skipPreflight", default: false)
+        return (try decodeTransaction(params, encoding: encoding), skip)
+    }
+
+    /// The transaction at position 0 in `encoding`, its length checked before it is decoded:
+    /// Solana's limits, 1,683 base58 or 1,644 base64 characters for the 1,232-byte packet.
+    static func decodeTransaction(_ params: RPCParams, encoding: String) throws(RPCError) -> Transaction {
+        let limit = encoding == "base64" ? RPCParams.maxBase64Length(bytes: Transaction.maxWireSize) : RPCParams.maxBase58Length(bytes: Transaction.maxWireSize)
+        guard case let .string(encoded)? = params.value(0) else { throw .invalidParams("expected an encoded transaction (a string) at position 0") }
+        guard encoded.utf8.count <= limit else {
+            throw .invalidParams("\(encoding) encoded transaction too large: \(encoded.utf8.count) bytes (max: encoded/raw \(limit)/\(Transaction.maxWireSize))")
         }
         let bytes: [UInt8]
-        switch encoding {
-        case "base64":
+        if encoding == "base64" {
             guard let data = Data(base64Encoded: encoded) else { throw .invalidParams("invalid base64 encoding") }
             bytes = Array(data)
-        case "base58":
+        } else {
             guard let raw = try? Base58.decode(encoded) else { throw .invalidParams("invalid base58 encoding") }
             bytes = raw
-        default:
-            throw .invalidParams("unsupported encoding \(encoding) (use base58 or base64)")
         }
-        let tx: Transaction
-        do { tx = try Transaction(wireBytes: bytes) } catch { throw .invalidParams("failed to deserialize transaction: \(error)") }
-        return (tx, skip)
+        do { return try Transaction(wireBytes: bytes) } catch { throw .invalidParams("failed to deserialize transaction: \(error)") }
     }
 
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {
-        guard let list = params.values.first as? [Any] else { throw .invalidParams("expected an array of signatures") }
-        guard list.count <= 256 else { throw .invalidParams("too many signatures: \(list.count) (at most 256)") }
+        let list = try params.array(0, "signatures", maxCount: 256)
+        _ = try params.config(1)
         var signatures = [Signature]()
-        for item in list {
-            guard let text = item as? String, let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(item)") }
-            signatures.append(signature)
+        for (i, item) in list.enumerated() {
+            signatures.append(try RPCParams.signature(item, "a base58 transaction signature", at: "position 0, item \(i)"))
         }
         // Every status stays in memory, so searchTransactionHistory changes nothing here.
         let found = await sequencer.statuses(signatures)

@@ -32,6 +32,8 @@ public actor Sequencer {
     private var chain: Chain
     private var pending: [Transaction] = []
     private var pendingIDs = Set<Signature>()
+    /// The message hashes of `pending`: a message already waiting is refused under any signature.
+    private var pendingMessages = Set<Hash>()
     private var statuses: [Signature: SignatureStatus] = [:]
     private var blocks: [Block] = []
     /// Where each transaction sits: its block's slot and its index in the block.
@@ -149,8 +151,8 @@ public actor Sequencer {
     /// Several statuses in one call (one hop onto the actor instead of one per signature).
     public func statuses(_ signatures: [Signature]) -> [SignatureStatus?] { signatures.map { statuses[$0] } }
     public func block(_ slot: UInt64) -> Block? {
-        guard slot >= 1, Int(slot) <= blocks.count else { return nil }
-        return blocks[Int(slot) - 1]
+        guard slot >= 1, slot <= UInt64(blocks.count) else { return nil }
+        return blocks[Int(slot - 1)]
     }
 
     /// The block holding `signature`, and the transaction's index in it.
@@ -191,7 +193,9 @@ public actor Sequencer {
         if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
         guard signaturesVerified || tx.verifySignatures() else { throw .signatureVerificationFailure }
         guard pending.count < limits.pendingTransactions else { throw .queueFull(pending: pending.count) }
-        if pendingIDs.contains(tx.id) || statuses[tx.id] != nil || chain.wasProcessed(tx.id) { throw .alreadyProcessed }
+        if pendingIDs.contains(tx.id) || pendingMessages.contains(tx.messageHash) || statuses[tx.id] != nil || chain.wasProcessed(tx) {
+            throw .alreadyProcessed
+        }
         if !skipPreflight {
             switch chain.simulate(tx, verifySignatures: false) {
             case let .success(outcome):
@@ -202,6 +206,7 @@ public actor Sequencer {
         }
         pending.append(tx)
         pendingIDs.insert(tx.id)
+        pendingMessages.insert(tx.messageHash)
         return tx.id
     }
 
@@ -242,8 +247,12 @@ public actor Sequencer {
         pending.removeFirst(batch.count)
         if pending.isEmpty {
             pendingIDs = []
+            pendingMessages = []
         } else {
-            for tx in batch { pendingIDs.remove(tx.id) }
+            for tx in batch {
+                pendingIDs.remove(tx.id)
+                pendingMessages.remove(tx.messageHash)
+            }
         }
         // Every pending transaction's signatures were checked on admission.
         let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)

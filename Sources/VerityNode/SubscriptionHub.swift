@@ -30,56 +30,86 @@ public actor SubscriptionHub {
         let topic: Topic
     }
 
-    private var connections: [Int: AsyncStream<String>.Continuation] = [:]
+    private var connections: [Int: Outbox] = [:]
     private var subscriptions: [Int: Subscription] = [:]
+    /// Each connection's subscription ids, so that subscribing counts and disconnecting
+    /// removes without scanning every subscription.
+    private var byConnection: [Int: Set<Int>] = [:]
     private var nextConnection = 1
     private var nextSubscription = 1
     let sequencer: Sequencer
     /// Where job inputs are read from to push them with assignments (none: not pushed).
     let blobs: BlobStore?
+    /// The most subscriptions one connection may hold, and the most bytes that may wait to be
+    /// sent to one (see `NodeConfig.Limits`).
+    public let maxSubscriptionsPerConnection: Int
+    public let maxQueuedBytesPerConnection: Int
 
-    /// The most subscriptions one connection may hold.
-    public static let maxPerConnection = 1000
     /// Inputs up to this size ride along with an assignment notice to the provider
     /// (`"inputData"`, base64), saving the worker a download per job.
     public static let maxPushedInputBytes = 16 << 10
 
-    public init(sequencer: Sequencer, blobs: BlobStore? = nil) {
+    public init(sequencer: Sequencer, blobs: BlobStore? = nil, limits: NodeConfig.Limits = NodeConfig.Limits()) {
         self.sequencer = sequencer
         self.blobs = blobs
+        maxSubscriptionsPerConnection = limits.subscriptionsPerConnection
+        maxQueuedBytesPerConnection = limits.queuedBytesPerConnection
     }
 
-    /// Registers a connection whose outgoing messages go to `continuation`.
-    public func connect(_ continuation: AsyncStream<String>.Continuation) -> Int {
+    /// Registers a connection whose outgoing messages go to `outbox`.
+    public func connect(_ outbox: Outbox) -> Int {
         let id = nextConnection
         nextConnection += 1
-        connections[id] = continuation
+        connections[id] = outbox
         return id
+    }
+
+    /// Registers a connection with an outbox of this hub's limit; its messages arrive on the
+    /// returned stream.
+    public func connect() -> (connection: Int, outbox: Outbox) {
+        let outbox = Outbox(limit: maxQueuedBytesPerConnection)
+        return (connect(outbox), outbox)
     }
 
     /// Forgets a closed connection and its subscriptions.
     public func disconnect(_ connection: Int) {
         connections[connection]?.finish()
         connections[connection] = nil
-        subscriptions = subscriptions.filter { $0.value.connection != connection }
+        for id in byConnection.removeValue(forKey: connection) ?? [] { subscriptions[id] = nil }
+    }
+
+    /// How many subscriptions `connection` holds.
+    public func subscriptionCount(_ connection: Int) -> Int { byConnection[connection]?.count ?? 0 }
+
+    private func add(_ subscription: Subscription) -> Int {
+        let id = nextSubscription
+        nextSubscription += 1
+        subscriptions[id] = subscription
+        byConnection[subscription.connection, default: []].insert(id)
+        return id
+    }
+
+    private func remove(_ id: Int) {
+        guard let subscription = subscriptions.removeValue(forKey: id) else { return }
+        byConnection[subscription.connection]?.remove(id)
     }
 
     /// Handles one client message; the reply goes out on the connection.
     public func receive(_ text: String, connection: Int) async {
         let reply = await handle(text, connection: connection)
-        connections[connection]?.yield(reply.text)
+        connections[connection]?.send(reply.text)
     }
 
     private func handle(_ text: String, connection: Int) async -> JSONValue {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+        guard let request = try? JSONValue.parse(text), case .object = request else {
             return RPCHandler.errorResponse(id: .null, .parseError)
         }
-        let id = RPCHandler.id(of: object["id"])
-        guard object["jsonrpc"] as? String == "2.0", let method = object["method"] as? String else {
+        let id = RPCHandler.id(of: request["id"])
+        guard request["jsonrpc"]?.stringValue == "2.0", let method = request["method"]?.stringValue else {
             return RPCHandler.errorResponse(id: id, .invalidRequest)
         }
         do {
-            let params = try RPCParams(object["params"])
+            let params = try RPCParams(request["params"])
             let result = try await dispatch(method, params, connection: connection)
             return .object([("jsonrpc", .string("2.0")), ("result", result), ("id", id)])
         } catch {
@@ -93,57 +123,62 @@ public actor SubscriptionHub {
         case "slotSubscribe":
             topic = .slot
         case "signatureSubscribe":
-            let text = try params.string(0, "a transaction signature")
-            guard let signature = try? Signature(base58: text) else { throw .invalidParams("invalid signature \(text)") }
+            let signature = try params.signature(0)
+            _ = try params.config(1)
             topic = .signature(signature)
         case "accountSubscribe":
-            topic = .account(try params.publicKey(0), encoding: try params.config(1)["encoding"] as? String ?? "base64")
+            let key = try params.publicKey(0)
+            topic = .account(key, encoding: try params.config(1).choice("encoding", RPCHandler.accountEncodings, default: "base64"))
         case "logsSubscribe":
-            if let filter = params.values.first as? String, filter == "all" || filter == "allWithVotes" {
+            _ = try params.config(1)
+            switch params.value(0) {
+            case .string("all")?, .string("allWithVotes")?:
                 topic = .logs(mentions: nil)
-            } else if let filter = params.values.first as? [String: Any], let mentions = filter["mentions"] as? [String], mentions.count == 1,
-                      let key = try? PublicKey(base58: mentions[0]) {
-                topic = .logs(mentions: key)
-            } else {
+            case let .object(fields)?:
+                guard case let .array(mentions)? = RPCConfig(fields: fields)["mentions"], mentions.count == 1 else {
+                    throw .invalidParams("logsSubscribe takes \"all\" or {\"mentions\": [one address]}")
+                }
+                topic = .logs(mentions: try RPCParams.publicKey(mentions[0], "a base58 address", at: "mentions"))
+            default:
                 throw .invalidParams("logsSubscribe takes \"all\" or {\"mentions\": [one address]}")
             }
         case "verityJobSubscribe":
             let config = try params.config(0)
             var filter = JobFilter()
             if let names = config["statuses"] {
-                guard let list = names as? [String], !list.isEmpty else { throw .invalidParams("statuses must be a non-empty list of job statuses") }
+                guard case let .array(list) = names, (1...JobStatus.allCases.count).contains(list.count) else {
+                    throw .invalidParams("statuses must be a non-empty list of job statuses")
+                }
                 filter.statuses = Set(try list.map { name throws(RPCError) in
-                    guard let status = JobStatus.allCases.first(where: { $0.name == name }) else {
-                        throw .invalidParams("unknown job status \(name) (one of \(JobStatus.allCases.map(\.name).joined(separator: ", ")))")
+                    guard case let .string(text) = name, let status = JobStatus.allCases.first(where: { $0.name == text }) else {
+                        throw .invalidParams("unknown job status \(RPCParams.echo(name.stringValue ?? name.text)) (one of \(JobStatus.allCases.map(\.name).joined(separator: ", ")))")
                     }
                     return status
                 })
             }
-            if let once = config["once"] {
-                guard let flag = once as? Bool else { throw .invalidParams("once must be true or false") }
+            if config.has("once") {
+                guard case .bool(let flag)? = config["once"] else { throw .invalidParams("once must be true or false") }
                 filter.once = flag
             }
-            if let job = try RPCHandler.optionalKey(config["job"], "job") {
+            if let job = try config.publicKey("job") {
                 topic = .job(job, filter)
-            } else if let provider = try RPCHandler.optionalKey(config["provider"], "provider") {
+            } else if let provider = try config.publicKey("provider") {
                 topic = .providerJobs(provider, filter)
             } else {
                 throw .invalidParams("verityJobSubscribe takes {\"job\": address} or {\"provider\": provider account}, with optional \"statuses\" and \"once\"")
             }
         case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe", "verityJobUnsubscribe":
-            let id = Int(try params.uint(0, "a subscription id"))
+            let id = Int(try params.uint(0, "a subscription id", max: UInt64(Int.max)))
             guard let existing = subscriptions[id], existing.connection == connection else { throw .invalidParams("Invalid subscription id.") }
-            subscriptions[id] = nil
+            remove(id)
             return .bool(true)
         default:
             throw .methodNotFound(method)
         }
-        guard subscriptions.values.filter({ $0.connection == connection }).count < Self.maxPerConnection else {
-            throw RPCError(code: -32600, message: "too many subscriptions on this connection (at most \(Self.maxPerConnection))")
+        guard subscriptionCount(connection) < maxSubscriptionsPerConnection else {
+            throw RPCError(code: -32600, message: "too many subscriptions on this connection (at most \(maxSubscriptionsPerConnection))")
         }
-        let id = nextSubscription
-        nextSubscription += 1
-        subscriptions[id] = Subscription(connection: connection, topic: topic)
+        let id = add(Subscription(connection: connection, topic: topic))
         // A signature already in a block is answered at once.
         if case let .signature(signature) = topic, let status = await sequencer.status(signature) {
             let message = Self.signatureNotification(id: id, slot: status.slot, error: status.error)
@@ -155,8 +190,8 @@ public actor SubscriptionHub {
     /// Sends after the subscribe reply has gone out.
     private func sendLater(_ message: JSONValue, connection: Int, subscription: Int, final: Bool) {
         guard subscriptions[subscription] != nil else { return }
-        connections[connection]?.yield(message.text)
-        if final { subscriptions[subscription] = nil }
+        connections[connection]?.send(message.text)
+        if final { remove(subscription) }
     }
 
     static func notification(_ method: String, id: Int, result: JSONValue) -> JSONValue {
@@ -198,7 +233,9 @@ public actor SubscriptionHub {
             return value
         }
         for (id, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
-            let send = { (message: JSONValue) in _ = self.connections[subscription.connection]?.yield(message.text) }
+            // A connection dropped for not reading gets nothing more rendered for it.
+            guard let outbox = connections[subscription.connection], !outbox.isDropped else { continue }
+            let send = { (message: JSONValue) -> Void in _ = outbox.send(message.text) }
             switch subscription.topic {
             case .slot:
                 send(Self.notification("slotNotification", id: id, result: .object([
@@ -207,7 +244,7 @@ public actor SubscriptionHub {
             case let .signature(signature):
                 if let entry = block.entries.first(where: { $0.signature == signature }) {
                     send(Self.signatureNotification(id: id, slot: block.slot, error: entry.outcome.error))
-                    subscriptions[id] = nil
+                    remove(id)
                 }
             case let .account(key, encoding):
                 guard changed.contains(key) else { continue }
@@ -217,13 +254,13 @@ public actor SubscriptionHub {
             case let .job(key, filter):
                 for job in jobs where job.key == key && filter.admits(job.record.status) {
                     send(Self.notification("verityJobNotification", id: id, result: job.value))
-                    if filter.once { subscriptions[id] = nil }
+                    if filter.once { remove(id) }
                 }
             case let .providerJobs(provider, filter):
                 for job in jobs where job.record.provider == provider && filter.admits(job.record.status) {
                     send(Self.notification("verityJobNotification", id: id, result: forProvider(job)))
                     if filter.once {
-                        subscriptions[id] = nil
+                        remove(id)
                         break
                     }
                 }

@@ -73,7 +73,7 @@ public struct Trace: Sendable, Equatable {
         }
         guard offset == bytes.count else { throw .invalidTrace("\(bytes.count - offset) trailing bytes") }
         for step in header.steps {
-            for ref in step.inputs + step.outputs where ref.id >= tensors.count || header.tensors[ref.id] != ref {
+            for ref in step.inputs + step.outputs where !tensors.indices.contains(ref.id) || header.tensors[ref.id] != ref {
                 throw .invalidTrace("step \(step.index) names tensor \(ref.id), which the file does not hold as stated")
             }
         }

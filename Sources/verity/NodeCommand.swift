@@ -24,24 +24,58 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "The largest blob accepted at /blobs/<hash>, in bytes.")
     var maxBlobBytes: Int = BlobStore.defaultMaxBlobBytes
 
+    @Option(help: "The largest JSON-RPC request body (a batch included), in bytes.")
+    var maxRequestBytes: Int = NodeConfig.Limits().requestBytes
+
+    @Option(help: "The largest WebSocket message a client may send, in bytes.")
+    var maxWsMessageBytes: Int = NodeConfig.Limits().webSocketMessageBytes
+
+    @Option(help: "The most subscriptions one WebSocket connection may hold.")
+    var maxSubscriptions: Int = NodeConfig.Limits().subscriptionsPerConnection
+
+    @Option(help: "The most WebSocket connections open at once from one IP address.")
+    var maxConnectionsPerClient: Int = NodeConfig.Limits().connectionsPerClient
+
+    @Option(help: "The most bytes of notifications waiting for one WebSocket client; one that falls further behind is dropped.")
+    var maxQueuedBytes: Int = NodeConfig.Limits().queuedBytesPerConnection
+
+    @Option(help: "Milliseconds an HTTP connection may send nothing (a stalled upload, an idle keep-alive) before it is closed.")
+    var idleTimeoutMs: Int = NodeConfig.Limits().idleTimeoutMs
+
+    @Option(help: "The most transactions waiting for a block; past it sendTransaction answers -32005 (node busy).")
+    var maxPendingTransactions: Int = Sequencer.Limits().pendingTransactions
+
     func run() async throws {
         guard maxBlobBytes >= 1 else { throw CLIError("--max-blob-bytes must be at least 1") }
         guard blockhashTtlMs >= 1000 else { throw CLIError("--blockhash-ttl-ms must be at least 1000") }
         let dataDir = settings.dataDir
+        for (name, value, least) in [
+            ("--max-request-bytes", maxRequestBytes, 1_024), ("--max-ws-message-bytes", maxWsMessageBytes, 1_024),
+            ("--max-subscriptions", maxSubscriptions, 1), ("--max-connections-per-client", maxConnectionsPerClient, 1),
+            ("--max-queued-bytes", maxQueuedBytes, 65_536), ("--idle-timeout-ms", idleTimeoutMs, 100), ("--max-pending-transactions", maxPendingTransactions, 1),
+        ] where value < least {
+            throw CLIError("\(name) must be at least \(least)")
+        }
+        var sequencerLimits = Sequencer.Limits()
+        sequencerLimits.pendingTransactions = maxPendingTransactions
         var chainConfig = ChainConfig()
         chainConfig.blockhashMaxAgeMs = blockhashTtlMs
         let identity = try keypair.map(KeypairStore.read) ?? Keypair()
         let sequencer: Sequencer
         if let dataDir {
             do {
-                sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig)
+                sequencer = try Sequencer(
+                    store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig,
+                    limits: sequencerLimits)
             } catch {
                 throw CLIError("cannot open the node's store in \(dataDir): \(error)")
             }
         } else {
             FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in memory and lost when the node stops\n".utf8))
             let faucet = faucetLamports > 0 ? Keypair() : nil
-            sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig)
+            sequencer = Sequencer(
+                genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig,
+                limits: sequencerLimits)
         }
         let blobDirectory: String
         if let dataDir {
@@ -56,7 +90,14 @@ struct NodeCommand: AsyncParsableCommand {
         }
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: blobDirectory) } }
         let bind = settings.bind
-        try await NodeServer.run(config: settings.config, sequencer: sequencer, blobs: blobs) { port in
+        var config = settings.config
+        config.limits.requestBytes = maxRequestBytes
+        config.limits.webSocketMessageBytes = maxWsMessageBytes
+        config.limits.subscriptionsPerConnection = maxSubscriptions
+        config.limits.connectionsPerClient = maxConnectionsPerClient
+        config.limits.queuedBytesPerConnection = maxQueuedBytes
+        config.limits.idleTimeoutMs = idleTimeoutMs
+        try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in
             let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

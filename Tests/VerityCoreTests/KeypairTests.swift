@@ -57,3 +57,22 @@ import Testing
         for _ in 0..<50 { #expect(Keypair().publicKey.isOnCurve) }
     }
 }
+
+@Suite struct NonceSigningTests {
+    /// A signature with a chosen nonce is another valid signature of the same message: BoringSSL
+    /// and the table path accept it, it differs from the deterministic one and between nonces.
+    @Test func signaturesWithOtherNoncesVerify() throws {
+        let key = try Keypair(seed: [UInt8](repeating: 9, count: 32))
+        let message = Array("one message, several signatures".utf8)
+        let plain = key.sign(message)
+        let first = key.sign(message, nonce: [1]), second = key.sign(message, nonce: [2])
+        #expect(Set([plain, first, second]).count == 3)
+        #expect(key.sign(message, nonce: [1]) == first)
+        for signature in [first, second] {
+            #expect(Ed25519Verifier.boringSSLAccepts(signature, publicKey: key.publicKey, message: message))
+            let table = FixedBaseTable(try #require(EdwardsPoint(canonicalEncoding: key.publicKey.bytes)))
+            #expect(Ed25519Verifier.tableAccepts(signature, key: key.publicKey, table: table, message: message))
+            #expect(!signature.verify(publicKey: key.publicKey, message: Array("another".utf8)))
+        }
+    }
+}

@@ -8,9 +8,8 @@ import VerityCore
     @Test func notifiesSubscribersOfABlock() async throws {
         let sequencer = Sequencer(genesisAccounts: [:], faucet: Keypair(), faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000)
         let hub = SubscriptionHub(sequencer: sequencer)
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let connection = await hub.connect(continuation)
-        var messages = stream.makeAsyncIterator()
+        let (connection, outbox) = await hub.connect()
+        var messages = outbox.stream.makeAsyncIterator()
         let bob = Keypair().publicKey
         await hub.receive(#"{"jsonrpc":"2.0","id":1,"method":"accountSubscribe","params":["\#(bob)",{"encoding":"base64"}]}"#, connection: connection)
         #expect(await messages.next() == #"{"jsonrpc":"2.0","result":1,"id":1}"#)
@@ -76,9 +75,8 @@ import VerityCore
         let spec = ProviderSpec(capacity: 2, hardware: "cpu-avx2", tokensPerSecond: 1000, pricePer1kTokens: 10_000, models: [model.id])
         _ = try await run([Market.registerProvider(authority: provider.publicKey, stake: await sequencer.marketParams.minStake, spec)], payer: provider)
 
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let connection = await hub.connect(continuation)
-        var messages = stream.makeAsyncIterator()
+        let (connection, outbox) = await hub.connect()
+        var messages = outbox.stream.makeAsyncIterator()
         let text = Array("a sentence to embed".utf8)
         let input = try blobs.put(text)
         let job = Market.jobAddress(submitter: submitter.publicKey, nonce: 1)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VerityCore
 @testable import VerityTensor
@@ -49,6 +50,22 @@ import VerityCore
         var magic = bytes
         magic[0] = UInt8(ascii: "X")
         #expect(throws: TensorError.self) { try Trace(serialized: magic) }
+    }
+
+    /// Found by the file-reader fuzz run: a step naming tensor -1 trapped the reader (an index
+    /// below the tensors' range); it is now refused like any other bad reference.
+    @Test func rejectsAStepNamingANegativeTensor() throws {
+        let bytes = try sampleTrace().serialize()
+        let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        var header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + length)])) as? [String: Any])
+        var steps = try #require(header["steps"] as? [[String: Any]])
+        var inputs = try #require(steps[1]["inputs"] as? [[String: Any]])
+        inputs[0]["id"] = -1
+        steps[1]["inputs"] = inputs
+        header["steps"] = steps
+        let json = Array(try JSONSerialization.data(withJSONObject: header))
+        let file = Array(bytes[0..<8]) + withUnsafeBytes(of: UInt32(json.count).littleEndian) { Array($0) } + json + Array(bytes[(12 + length)...])
+        #expect(throws: TensorError.self) { try Trace(serialized: file) }
     }
 
     @Test func anyChangeToAStepChangesTheRoot() throws {

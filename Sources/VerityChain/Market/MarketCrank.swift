@@ -37,12 +37,11 @@ public struct MarketCrank: Sendable {
             case .assigned where now > job.assignmentDeadlineMs:
                 if var provider = state.provider(job.provider) {
                     provider.active = provider.active > 0 ? provider.active - 1 : 0
-                    provider.missed += 1
-                    let penalty = min(params.latePenaltyLamports, provider.stake)
-                    provider.stake -= penalty
-                    provider.slashed += penalty
-                    state.move(penalty, from: job.provider, to: Market.treasuryAddress)
-                    book.slashed += penalty
+                    provider.missed = provider.missed.saturatingAdding(1)
+                    let penalty = state.move(min(params.latePenaltyLamports, provider.stake), from: job.provider, to: Market.treasuryAddress)
+                    provider.stake -= min(penalty, provider.stake)
+                    provider.slashed = provider.slashed.saturatingAdding(penalty)
+                    book.slashed = book.slashed.saturatingAdding(penalty)
                     state.setProvider(job.provider, provider)
                 }
                 job.excluded.append(job.provider)
@@ -51,8 +50,8 @@ public struct MarketCrank: Sendable {
                 job.payee = .zero
                 job.price = 0
                 job.status = .pending
-                job.attempts &+= 1
-                book.reassigned += 1
+                job.attempts = job.attempts == .max ? .max : job.attempts + 1
+                book.reassigned = book.reassigned.saturatingAdding(1)
                 state.setJob(key, job)
                 requeued.append(key)
             case .assigned:
@@ -65,23 +64,23 @@ public struct MarketCrank: Sendable {
                     }
                     job.released = true
                 }
-                if now - job.resultMs >= params.challengeWindowMs(job.tier) {
+                if now.saturatingSubtracting(job.resultMs) >= params.challengeWindowMs(job.tier) {
                     let fee = job.fee(tokens: job.tokens)
-                    let share = fee * UInt64(params.protocolShareBps) / 10_000
-                    state.move(fee - share, from: key, to: job.payee)
-                    state.move(share, from: key, to: Market.treasuryAddress)
+                    let share = Market.protocolShare(of: fee, bps: params.protocolShareBps)
+                    let earned = state.move(fee - share, from: key, to: job.payee)
+                    let kept = state.move(share, from: key, to: Market.treasuryAddress)
                     state.move(job.maxFee - fee, from: key, to: job.submitter)
                     if var provider = state.provider(job.provider) {
-                        provider.completed += 1
-                        provider.earned += fee - share
+                        provider.completed = provider.completed.saturatingAdding(1)
+                        provider.earned = provider.earned.saturatingAdding(earned)
                         state.setProvider(job.provider, provider)
                     }
-                    job.feePaid = fee
+                    job.feePaid = earned.saturatingAdding(kept)
                     job.status = .finalized
                     job.closedMs = now
-                    book.finalized += 1
-                    book.feesPaid += fee
-                    book.protocolFees += share
+                    book.finalized = book.finalized.saturatingAdding(1)
+                    book.feesPaid = book.feesPaid.saturatingAdding(job.feePaid)
+                    book.protocolFees = book.protocolFees.saturatingAdding(kept)
                 } else {
                     stillActive.append(key)
                 }
@@ -99,7 +98,7 @@ public struct MarketCrank: Sendable {
                 state.move(job.maxFee, from: key, to: job.submitter)
                 job.status = .expired
                 job.closedMs = now
-                book.expired += 1
+                book.expired = book.expired.saturatingAdding(1)
                 state.setJob(key, job)
             } else {
                 waiting.append(key)
@@ -135,7 +134,7 @@ public struct MarketCrank: Sendable {
                 job.payee = provider.authority
                 job.price = provider.pricePer1kTokens
                 job.assignedMs = now
-                job.assignmentDeadlineMs = min(now + params.assignmentTimeoutMs, job.deadlineMs)
+                job.assignmentDeadlineMs = min(now.saturatingAdding(params.assignmentTimeoutMs), job.deadlineMs)
                 job.released = false
                 state.setJob(key, job)
                 stillActive.append(key)
@@ -201,17 +200,24 @@ public struct MarketCrank: Sendable {
             dirty.insert(key)
         }
 
-        /// Moves lamports between accounts (creating the destination if it held nothing).
-        mutating func move(_ lamports: UInt64, from: PublicKey, to: PublicKey) {
-            guard lamports > 0, var source = accounts[from] else { return }
+        /// Moves up to `lamports` between accounts (creating the destination if it held nothing)
+        /// and returns how many moved: no more than the source holds, and none when the
+        /// destination could not hold them (lamports are conserved either way).
+        @discardableResult
+        mutating func move(_ lamports: UInt64, from: PublicKey, to: PublicKey) -> UInt64 {
+            guard lamports > 0, var source = accounts[from] else { return 0 }
             let amount = min(lamports, source.lamports)
+            if from == to { return amount }
+            var destination = accounts[to] ?? .empty
+            let (credited, overflow) = destination.lamports.addingReportingOverflow(amount)
+            if overflow { return 0 }
             source.lamports -= amount
             accounts[from] = source
-            var destination = accounts[to] ?? .empty
-            destination.lamports += amount
+            destination.lamports = credited
             accounts[to] = destination
             dirty.insert(from)
             dirty.insert(to)
+            return amount
         }
     }
 }

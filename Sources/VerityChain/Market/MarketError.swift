@@ -26,6 +26,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case notSubmitter = 0x128
     case jobNotPending = 0x129
     case invalidResult = 0x12A
+    case priceTooHigh = 0x12B
 
     public var message: String {
         switch self {
@@ -54,6 +55,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .notSubmitter: "only the job's submitter may do this"
         case .jobNotPending: "only a job still waiting for a provider can be cancelled"
         case .invalidResult: "a result needs an output hash, a trace root and a token count above 0"
+        case .priceTooHigh: "the price of a full-length input would not fit in 64 bits"
         }
     }
 

@@ -12,6 +12,12 @@ extension InstructionContext {
     func decoded<T>(_ decode: ([UInt8]) throws(CoreError) -> T) throws(InstructionError) -> T {
         do { return try decode(data) } catch { throw .invalidInstructionData }
     }
+
+    /// Refuses a price whose full-length job (`maxSequence` tokens) would cost more than 64
+    /// bits hold, so that no fee computed from a stored price can overflow.
+    mutating func requirePayable(_ price: UInt64, maxSequence: UInt32) throws(InstructionError) {
+        if Market.fee(pricePer1kTokens: price, tokens: maxSequence) == nil { throw fail(.priceTooHigh) }
+    }
 }
 
 /// The ModelRegistry: models by content hash, with their shape, cost and price.
@@ -28,6 +34,7 @@ public struct ModelRegistryProgram: NativeProgram {
             guard !spec.architecture.isEmpty, spec.architecture.utf8.count <= ModelRecord.maxArchitectureLength, spec.hiddenSize > 0,
                 spec.layers > 0, spec.outputDims > 0, spec.maxSequence > 0, spec.id != .zero, spec.weights != .zero
             else { throw ctx.fail(.invalidModelRecord) }
+            try ctx.requirePayable(spec.pricePer1kTokens, maxSequence: spec.maxSequence)
             if ctx.accounts[1].owner == programId { throw ctx.fail(.modelAlreadyRegistered) }
             try ctx.createDerivedAccount(at: 1, seeds: [Array("model".utf8), spec.id.bytes], space: ModelRecord.space, payer: 0)
             let record = ModelRecord(spec: spec, owner: ctx.keys[0], registeredMs: ctx.clock.timestampMs)
@@ -38,6 +45,7 @@ public struct ModelRegistryProgram: NativeProgram {
             try ctx.requireSigner(0)
             guard var record = ModelRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownModel) }
             guard record.owner == ctx.keys[0] else { throw ctx.fail(.notModelOwner) }
+            try ctx.requirePayable(price, maxSequence: record.spec.maxSequence)
             record.spec.pricePer1kTokens = price
             ctx.accounts[1].data = record.accountData
         }
@@ -91,25 +99,25 @@ public struct ProviderProgram: NativeProgram {
             let record = try authorized(&ctx)
             try ctx.require(accounts: 3)
             guard record.status == .unbonding else { throw ctx.fail(.providerNotUnbonding) }
-            guard ctx.clock.timestampMs - record.unbondingSinceMs >= params.unbondingMs else { throw ctx.fail(.unbondingNotOver) }
+            guard try ctx.clock.timestampMs.subtracting(record.unbondingSinceMs) >= params.unbondingMs else { throw ctx.fail(.unbondingNotOver) }
             guard record.active == 0 else { throw ctx.fail(.providerHasActiveJobs) }
             guard ctx.keys[2] == Market.directoryAddress, var directory = ProviderDirectory.decode(ctx.accounts[2]) else {
                 throw .invalidArgument
             }
             try ctx.requireWritable(0)
-            ctx.accounts[0].lamports += ctx.accounts[1].lamports
+            ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(ctx.accounts[1].lamports)
             ctx.accounts[1] = .empty
             directory.providers.removeAll { $0 == ctx.keys[1] }
             ctx.accounts[2].data = directory.accountData
             // The rent its directory entry paid goes back too.
             let excess = ctx.accounts[2].lamports - min(ctx.accounts[2].lamports, ctx.rent.minimumBalance(dataLength: ctx.accounts[2].data.count))
+            ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(excess)
             ctx.accounts[2].lamports -= excess
-            ctx.accounts[0].lamports += excess
             ctx.logs.append("provider \(ctx.keys[1]) closed; stake returned")
         case let .addStake(lamports):
             var record = try authorized(&ctx)
             try ctx.transferFromSigner(from: 0, to: 1, lamports: lamports)
-            record.stake += lamports
+            record.stake = try record.stake.adding(lamports)
             ctx.accounts[1].data = record.accountData
         }
     }
@@ -134,6 +142,7 @@ public struct ProviderProgram: NativeProgram {
         for (i, model) in spec.models.enumerated() {
             guard ctx.keys[first + i] == Market.modelAddress(model), let record = ModelRecord.decode(ctx.accounts[first + i]), record.id == model
             else { throw ctx.fail(.unknownModel) }
+            try ctx.requirePayable(spec.pricePer1kTokens, maxSequence: record.spec.maxSequence)
         }
     }
 }
@@ -165,7 +174,7 @@ public struct JobMarketProgram: NativeProgram {
             let job = JobRecord(submitter: ctx.keys[0], spec: spec, submittedMs: ctx.clock.timestampMs)
             ctx.accounts[1].data = job.accountData
             book.queue.append(ctx.keys[1])
-            book.submitted += 1
+            book.submitted = try book.submitted.adding(1)
             ctx.accounts[2].data = book.accountData
             try ctx.keepRentExempt(2, payer: 0)
             ctx.logs.append("job \(ctx.keys[1]) queued")
@@ -195,13 +204,13 @@ public struct JobMarketProgram: NativeProgram {
             guard job.status == .pending else { throw ctx.fail(.jobNotPending) }
             guard ctx.keys[2] == Market.bookAddress, var book = MarketBook.decode(ctx.accounts[2]) else { throw .invalidArgument }
             book.queue.removeAll { $0 == ctx.keys[1] }
-            book.cancelled += 1
+            book.cancelled = try book.cancelled.adding(1)
             ctx.accounts[2].data = book.accountData
             job.status = .cancelled
             job.closedMs = ctx.clock.timestampMs
             ctx.accounts[1].data = job.accountData
-            ctx.accounts[1].lamports -= job.maxFee
-            ctx.accounts[0].lamports += job.maxFee
+            ctx.accounts[1].lamports = try ctx.accounts[1].lamports.subtracting(job.maxFee)
+            ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(job.maxFee)
             ctx.logs.append("job \(ctx.keys[1]) cancelled; \(job.maxFee) lamports refunded")
         }
     }

@@ -19,8 +19,10 @@ public struct ModelRecord: Sendable, Equatable, BorshCodable {
     /// The model's content hash (see `ModelManifest`).
     public var id: Hash { spec.id }
 
-    /// The least fee a job may offer: the price of a full-length input.
-    public var minimumFee: UInt64 { (spec.pricePer1kTokens * UInt64(spec.maxSequence) + 999) / 1000 }
+    /// The least fee a job may offer: the price of a full-length input. `UInt64.max` when that
+    /// does not fit in 64 bits — a price the registry refuses to set, so only a record written
+    /// before that rule can hold one, and it still reads without a trap.
+    public var minimumFee: UInt64 { Market.fee(pricePer1kTokens: spec.pricePer1kTokens, tokens: spec.maxSequence) ?? .max }
 
     public func borshEncode(to w: inout ByteWriter) {
         spec.borshEncode(to: &w)
@@ -129,7 +131,8 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
 
     /// Whether the market may give it a job now.
     public func isMatchable(now: Int64, params: MarketParams) -> Bool {
-        status == .active && stake >= params.minStake && now - lastHeartbeatMs <= params.heartbeatTimeoutMs && active < capacity
+        status == .active && stake >= params.minStake && now.saturatingSubtracting(lastHeartbeatMs) <= params.heartbeatTimeoutMs
+            && active < capacity
     }
 }
 
@@ -226,8 +229,7 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
 
     /// The fee for `tokens` at the assigned price, never above the escrow.
     public func fee(tokens: UInt32) -> UInt64 {
-        let (product, overflow) = price.multipliedReportingOverflow(by: UInt64(tokens))
-        return overflow ? maxFee : min(maxFee, (product + 999) / 1000)
+        min(maxFee, Market.fee(pricePer1kTokens: price, tokens: tokens) ?? maxFee)
     }
 
     public func borshEncode(to w: inout ByteWriter) {

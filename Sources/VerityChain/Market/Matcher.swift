@@ -61,8 +61,8 @@ public enum Matcher {
     /// Whether `c` may take `request` if it had room.
     public static func qualifies(_ c: MatchCandidate, for request: MatchRequest) -> Bool {
         guard c.models.contains(request.model), !request.excluded.contains(c.key) else { return false }
-        let (cost, overflow) = c.pricePer1kTokens.multipliedReportingOverflow(by: UInt64(request.maxTokens))
-        return !overflow && (cost + 999) / 1000 <= request.maxFee
+        guard let cost = Market.fee(pricePer1kTokens: c.pricePer1kTokens, tokens: request.maxTokens) else { return false }
+        return cost <= request.maxFee
     }
 
     static func better(_ a: MatchCandidate, than b: MatchCandidate) -> Bool {

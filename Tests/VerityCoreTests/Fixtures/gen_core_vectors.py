@@ -27,6 +27,7 @@ regenerates into a temporary file and checks it equals the committed one)
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import string
@@ -649,6 +650,205 @@ def gen_on_curve(rng: Rng) -> list:
 
 
 # --------------------------------------------------------------------------
+# Ed25519 acceptance. Solana checks transaction signatures with ed25519-dalek's
+# verify_strict (solders' Signature.verify is that call): S below the group order L, R
+# and A decodable, neither R nor A of small order, and the encoding of [S]B - [k]A equal
+# to R byte for byte. The cases below probe each rule with points this script computes
+# with its own arithmetic (affine Edwards formulas, slow and plain); every verdict
+# written comes from solders.
+
+ED_P = 2**255 - 19
+ED_L = 2**252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+ED_IDENTITY = (0, 1)
+
+
+def ed_decode(b: bytes):
+    """The point an encoding names, read as curve25519-dalek reads it (y may be p or
+    more; a sign bit set on x = 0 is ignored), or None when no x fits."""
+    v = int.from_bytes(b, "little")
+    sign = v >> 255
+    y = (v & ((1 << 255) - 1)) % ED_P
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P) % ED_P
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P:
+        x = x * ED_SQRT_M1 % ED_P
+    if (x * x - x2) % ED_P:
+        return None
+    if x & 1 != sign:
+        x = -x % ED_P
+    return (x, y)
+
+
+def ed_add(a, b):
+    (x1, y1), (x2, y2) = a, b
+    t = ED_D * x1 * x2 * y1 * y2 % ED_P
+    return ((x1 * y2 + x2 * y1) * pow(1 + t, ED_P - 2, ED_P) % ED_P,
+            (y1 * y2 + x1 * x2) * pow(1 - t, ED_P - 2, ED_P) % ED_P)
+
+
+def ed_mul(k: int, point):
+    acc = ED_IDENTITY
+    while k:
+        if k & 1:
+            acc = ed_add(acc, point)
+        point = ed_add(point, point)
+        k >>= 1
+    return acc
+
+
+def ed_encode(point) -> bytes:
+    x, y = point
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+ED_B = ed_decode((4 * pow(5, ED_P - 2, ED_P) % ED_P).to_bytes(32, "little"))
+assert ed_encode(ED_B).hex() == "58" + "66" * 31
+
+
+def ed_torsion() -> list:
+    """The eight points of order dividing 8: multiples of [L]P for a point P whose
+    torsion part has order 8."""
+    y = 2
+    while True:
+        point = ed_decode(y.to_bytes(32, "little"))
+        if point is not None:
+            t = ed_mul(ED_L, point)
+            if ed_mul(4, t) != ED_IDENTITY:
+                return [ed_mul(i, t) for i in range(8)]
+        y += 1
+
+
+ED_TORSION = ed_torsion()
+
+
+def small_order_encodings() -> list:
+    """Every 32-byte string that decodes to a point of small order: each torsion point's
+    y and, where it fits below 2^255, y + p, with either sign bit."""
+    out = []
+    for _, y in sorted(ED_TORSION, key=lambda pt: (pt[1], pt[0])):
+        for rep in (y, y + ED_P):
+            if rep >= 2**255:
+                continue
+            for sign in (0, 1):
+                b = (rep | sign << 255).to_bytes(32, "little")
+                if ed_decode(b) in ED_TORSION and b not in out:
+                    out.append(b)
+    assert len(out) == 14, len(out)
+    return out
+
+
+def challenge(r: bytes, a: bytes, msg: bytes) -> int:
+    return int.from_bytes(hashlib.sha512(r + a + msg).digest(), "little") % ED_L
+
+
+def point_order(point) -> int:
+    return next(n for n in (1, 2, 4, 8) if ed_mul(n, point) == ED_IDENTITY)
+
+
+def gen_signature_checks(rng: Rng) -> list:
+    out = []
+
+    def case(name: str, key: bytes, r: bytes, s: int, msg: bytes):
+        sig = r + s.to_bytes(32, "little")
+        accepts = Signature(sig).verify(Pubkey(key), msg)
+        out.append({"case": name, "pubkey_hex": hexs(key), "signature_hex": hexs(sig),
+                    "message_hex": hexs(msg), "solana_accepts": accepts})
+
+    small = small_order_encodings()
+    identity = ed_encode(ED_IDENTITY)
+    # Keys of small order. With S = 0 and R the identity, [S]B - [k]A = -[k]A is the
+    # identity whenever k is a multiple of A's order: a message is searched for that
+    # makes the plain RFC 8032 equation hold, a forgery under that key.
+    for enc in small:
+        a = ed_decode(enc)
+        order = point_order(a)
+        n = 0
+        while challenge(identity, enc, n.to_bytes(8, "little")) % order:
+            n += 1
+        case("small-order key, R identity, S 0, equation holds", enc, identity, 0, n.to_bytes(8, "little"))
+        case("small-order key, R the key, S 0", enc, enc, 0, rng.bytes(rng.int(0, 40)))
+    # An honest key signing with R of small order: S = k*a makes [S]B - [k]A the
+    # identity, so with R the identity the equation holds; other R values never do.
+    secret = rng.int(1, ED_L - 1)
+    key = ed_encode(ed_mul(secret, ED_B))
+    for enc in small:
+        msg = rng.bytes(rng.int(0, 40))
+        case("honest key, R of small order, S = k*a", key, enc, challenge(enc, key, msg) * secret % ED_L, msg)
+    # Keys with a torsion component (A = aB + T, not of small order): a signature made
+    # with the secret a holds when k is a multiple of T's order; with S = k*a,
+    # [S]B - [k]A = -[k]T, a small-order R that holds the equation.
+    for t in ED_TORSION[1:]:
+        order = point_order(t)
+        secret = rng.int(1, ED_L - 1)
+        key = ed_encode(ed_add(ed_mul(secret, ED_B), t))
+        for want_holds in (True, False):
+            while True:
+                nonce = rng.int(1, ED_L - 1)
+                r = ed_encode(ed_mul(nonce, ED_B))
+                msg = rng.bytes(rng.int(0, 40))
+                k = challenge(r, key, msg)
+                if (k % order == 0) == want_holds:
+                    break
+            case(f"mixed-order key (torsion order {order}), honest signature, "
+                 + ("kT = 0" if want_holds else "kT != 0"), key, r, (nonce + k * secret) % ED_L, msg)
+        while True:
+            msg = rng.bytes(rng.int(0, 40))
+            for enc in small:
+                k = challenge(enc, key, msg)
+                if ed_encode(ed_mul(ED_L - k % ED_L, t)) == enc:
+                    break
+            else:
+                continue
+            break
+        case(f"mixed-order key (torsion order {order}), R = -kT of small order, S = k*a",
+             key, enc, k * secret % ED_L, msg)
+    # R with a torsion component: only a cofactored check would accept these.
+    for t in ED_TORSION[1:5]:
+        secret, nonce = rng.int(1, ED_L - 1), rng.int(1, ED_L - 1)
+        key = ed_encode(ed_mul(secret, ED_B))
+        r = ed_encode(ed_add(ed_mul(nonce, ED_B), t))
+        msg = rng.bytes(rng.int(0, 40))
+        case("R with a torsion component", key, r, (nonce + challenge(r, key, msg) * secret) % ED_L, msg)
+    # Honest signatures from solders, then S + L, S + 2^253 (bit flips above L), S = L, a
+    # flipped bit anywhere, and keys or R that are not points.
+    for i in range(12):
+        kp = rng.keypair()
+        msg = rng.bytes(rng.int(0, 120))
+        sig = bytes(kp.sign_message(msg))
+        key, r, s = bytes(kp.pubkey()), sig[:32], int.from_bytes(sig[32:], "little")
+        case("honest signature", key, r, s, msg)
+        if i < 3:
+            case("honest signature, S + L", key, r, s + ED_L, msg)
+            case("honest signature, S + 2^253", key, r, s + 2**253, msg)
+            case("honest key, S = L", key, r, ED_L, msg)
+        bit = rng.int(0, 511)
+        flipped = bytearray(sig)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        case("honest signature, one bit flipped", key, bytes(flipped[:32]), int.from_bytes(flipped[32:], "little"), msg)
+        if i < 2:
+            other = bytearray(key)
+            other[rng.int(0, 31)] ^= 1 << rng.int(0, 7)
+            case("honest signature, key with one bit flipped", bytes(other), r, s, msg)
+    while True:
+        off = rng.bytes(32)
+        if ed_decode(off) is None:
+            break
+    kp = rng.keypair()
+    msg = rng.bytes(16)
+    sig = bytes(kp.sign_message(msg))
+    case("key not on the curve", off, sig[:32], int.from_bytes(sig[32:], "little"), msg)
+    case("R not on the curve", bytes(kp.pubkey()), off, int.from_bytes(sig[32:], "little"), msg)
+    # Non-canonical encodings (y = p + c) of points that are not of small order.
+    for c in range(2, 19):
+        enc = (ED_P + c).to_bytes(32, "little")
+        if ed_decode(enc) is not None and ed_decode(enc) not in ED_TORSION:
+            case("non-canonical key of large order, arbitrary signature", enc, identity, 1, rng.bytes(8))
+    return out
+
+
+# --------------------------------------------------------------------------
 
 
 def dump(doc: dict) -> str:
@@ -687,6 +887,8 @@ def main() -> int:
         "create_program_address": gen_create_program_address(Rng(4)),
         "create_with_seed": gen_create_with_seed(Rng(5)),
         "on_curve": gen_on_curve(Rng(6)),
+        "small_order_encodings": [hexs(b) for b in small_order_encodings()],
+        "signature_checks": gen_signature_checks(Rng(7)),
     }
     text = dump(doc)
     json.loads(text)  # must round-trip

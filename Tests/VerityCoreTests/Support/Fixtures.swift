@@ -31,6 +31,13 @@ struct SoldersVectors: Decodable {
     struct CreatePDACase: Decodable { let seeds_hex: [String]; let program_id: String; let address: String? }
     struct SeedCase: Decodable { let base: String; let seed: String; let owner: String; let address: String }
     struct CurveCase: Decodable { let bytes_hex: String; let on_curve: Bool }
+    struct SignatureCase: Decodable {
+        let `case`: String
+        let pubkey_hex: String
+        let signature_hex: String
+        let message_hex: String
+        let solana_accepts: Bool
+    }
 
     let solders_version: String
     let base58: [Base58Case]
@@ -43,6 +50,8 @@ struct SoldersVectors: Decodable {
     let create_program_address: [CreatePDACase]
     let create_with_seed: [SeedCase]
     let on_curve: [CurveCase]
+    let small_order_encodings: [String]
+    let signature_checks: [SignatureCase]
 
     /// Loaded once for all tests.
     static let shared: SoldersVectors = {
