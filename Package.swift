@@ -108,6 +108,7 @@ let package = Package(
                 "VerityClient",
                 "VerityWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
         ),
@@ -126,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "VerityTensorTests",
             dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore", "VerityTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(
