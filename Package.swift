@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VerityCore", targets: ["VerityCore"]),
         .library(name: "VerityTensor", targets: ["VerityTensor"]),
         .library(name: "VerityModels", targets: ["VerityModels"]),
+        .library(name: "VerityVerify", targets: ["VerityVerify"]),
         .library(name: "VerityChain", targets: ["VerityChain"]),
     ],
     dependencies: [
@@ -56,6 +57,13 @@ let package = Package(
         .target(
             name: "VerityModels",
             dependencies: ["VerityCore", "VerityTensor", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
+        // Audit checks: Freivalds for GEMMs, attention, recomputed element-wise steps, custody,
+        // the one-step check a referee runs. Pure: no I/O, no clock, randomness passed in.
+        .target(
+            name: "VerityVerify",
+            dependencies: ["VerityCore", "VerityTensor", "VerityModels"],
             swiftSettings: strictSwift
         ),
         // The deterministic state machine: accounts, System program, executor, blocks, state root.
@@ -103,6 +111,7 @@ let package = Package(
                 "VerityCore",
                 "VerityTensor",
                 "VerityModels",
+                "VerityVerify",
                 "VerityChain",
                 "VerityNode",
                 "VerityClient",
@@ -134,6 +143,11 @@ let package = Package(
             name: "VerityModelsTests",
             dependencies: ["VerityModels", "VerityTensor"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityVerifyTests",
+            dependencies: ["VerityVerify", "VerityModels", "VerityTensor", "VerityCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(
