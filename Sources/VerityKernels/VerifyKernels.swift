@@ -67,21 +67,65 @@ public enum VerifyKernel {
     @inlinable @inline(__always)
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
         let raw = UnsafeMutableRawPointer(x)
-        var sums = SIMD8<Double>()
+        var sums = SIMD8<Float>()
         var j = 0
         let shift = SIMD8<Float>(repeating: max)
         while j + 8 <= count {
             let e = vexp(raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - shift, fused: false)
             raw.storeBytes(of: e, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            for l in 0..<8 { sums[l] += Double(e[l]) }
+            sums += e
             j += 8
         }
         if j < count {
             var tail = SIMD8<Float>(repeating: -.infinity)
             for l in 0..<(count - j) { tail[l] = x[j + l] }
             let e = vexp(tail - shift, fused: false)
-            for l in 0..<(count - j) { x[j + l] = e[l]; sums[l] += Double(e[l]) }
+            for l in 0..<(count - j) { x[j + l] = e[l] }
+            sums += e
         }
-        return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+        return lanes(sums)
+    }
+
+    /// The eight lanes summed in f64, pairwise in a fixed order.
+    @inlinable @inline(__always)
+    static func lanes(_ v: SIMD8<Float>) -> Double {
+        ((Double(v[0]) + Double(v[1])) + (Double(v[2]) + Double(v[3]))) + ((Double(v[4]) + Double(v[5])) + (Double(v[6]) + Double(v[7])))
+    }
+
+    /// For a row p of `count` floats: Σⱼ pⱼ·w[v·ld + j] for the four vectors v (rows of `w`,
+    /// stride `ld`) and Σⱼ pⱼ²·q[j], in f32 with eight partial sums per result (lane l takes j
+    /// ≡ l mod 8), each reduced with `lanes`. Float32 accumulation is enough where the check's
+    /// own error scale is already n·u (attention's P·(V·r)).
+    @inlinable @inline(__always)
+    public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
+        let pr = UnsafeRawPointer(p), wr = UnsafeRawPointer(w), qr = UnsafeRawPointer(q)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>(), sq = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= count {
+            let x = pr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            a0 += x * wr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            a1 += x * wr.loadUnaligned(fromByteOffset: 4 * (ld + j), as: SIMD8<Float>.self)
+            a2 += x * wr.loadUnaligned(fromByteOffset: 4 * (2 * ld + j), as: SIMD8<Float>.self)
+            a3 += x * wr.loadUnaligned(fromByteOffset: 4 * (3 * ld + j), as: SIMD8<Float>.self)
+            sq += x * x * qr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            j += 8
+        }
+        if j < count {
+            var x = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>(), qq = SIMD8<Float>()
+            for l in 0..<(count - j) {
+                x[l] = p[j + l]
+                b0[l] = w[j + l]
+                b1[l] = w[ld + j + l]
+                b2[l] = w[2 * ld + j + l]
+                b3[l] = w[3 * ld + j + l]
+                qq[l] = q[j + l]
+            }
+            a0 += x * b0
+            a1 += x * b1
+            a2 += x * b2
+            a3 += x * b3
+            sq += x * x * qq
+        }
+        return (SIMD4(lanes(a0), lanes(a1), lanes(a2), lanes(a3)), lanes(sq))
     }
 }

@@ -2,6 +2,10 @@ import VerityKernels
 
 /// The audit checks' inner loops for AVX2 (unfused: the same bits as the portable build).
 extension HaswellKernels {
+    public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
+        VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
+    }
+
     public static func rowDots4(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         VerifyKernel.rowDots4(x, count: count, s: s, q: q)
     }

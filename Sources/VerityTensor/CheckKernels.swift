@@ -15,6 +15,14 @@ public enum CheckKernels {
         }
     }
 
+    /// Four f32-accumulated weighted sums of a row and Σ p²·q; see `VerifyKernel.weightedSums4`.
+    public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
+        switch level {
+        case .haswell: HaswellKernels.weightedSums4(p, count: count, w: w, ld: ld, q: q)
+        case .portable: PortableKernels.weightedSums4(p, count: count, w: w, ld: ld, q: q)
+        }
+    }
+
     /// One query's attention scores against transposed keys; see `VerifyKernel.scores`.
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>

@@ -10,12 +10,15 @@ public struct BundleAudit: Sendable {
     public let weights: ModelWeights
     public let seed: Hash
     public let tolerances: Tolerances
+    /// Query rows the attention check samples per head (nil: every row; see `StepCheck`).
+    public let attentionRows: Int?
     let sketches: [String: WeightSketch]
 
     /// Prepares the audits of `config`'s traces for the vectors of `seed`.
     /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
-    public init(config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated) throws(VerifyError) {
+    public init(config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, attentionRows: Int? = nil) throws(VerifyError) {
         self.config = config
+        self.attentionRows = attentionRows
         self.weights = weights
         self.seed = seed
         self.tolerances = tolerances
@@ -58,10 +61,10 @@ public struct BundleAudit: Sendable {
                 throw VerifyError.custody(step: 0, "the positions are not 0..<\(tokens.count)")
             }
             guard let last = schedule.steps.last?.outputs.first, let output = trace.tensors[last.id],
-                  Hash.sha256(Self.littleEndianBytes(output)) == outputHash else {
+                  Self.outputHash(output.storage) == outputHash else {
                 throw VerifyError.custody(step: schedule.steps.count - 1, "the final output does not hash to the job's output hash")
             }
-            let verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances)
+            let verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
             for step in trace.steps {
                 do throws(VerifyError) {
                     outcomes.append(try verifier.verify(step, sketch: sketches[step.name]))
@@ -77,12 +80,13 @@ public struct BundleAudit: Sendable {
         return Report(failure: failure, outcomes: outcomes)
     }
 
-    /// The output bytes as the worker publishes them.
-    static func littleEndianBytes(_ tensor: Tensor) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(tensor.count * 4)
-        for value in tensor.storage { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        return out
+    /// A job's output hash: SHA-256 of the embedding's Float32 little-endian bytes, as the worker
+    /// publishes the output blob.
+    public static func outputHash(_ vector: [Float]) -> Hash {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        return Hash.sha256(bytes)
     }
 
     static func outcome(of error: VerifyError) -> StepOutcome {

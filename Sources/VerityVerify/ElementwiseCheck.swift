@@ -24,10 +24,12 @@ enum ElementwiseCheck {
         var v = [Double](repeating: 0, count: h), reference = [Double](repeating: 0, count: h)
         for i in 0..<rows {
             var mean = 0.0
-            for j in 0..<h {
-                v[j] = a[i * h + j] + (b.map { Double($0[i * h + j]) } ?? 0)
-                mean += v[j]
+            if let b {
+                for j in 0..<h { v[j] = a[i * h + j] + Double(b[i * h + j]) }
+            } else {
+                for j in 0..<h { v[j] = a[i * h + j] }
             }
+            for j in 0..<h { mean += v[j] }
             mean /= Double(h)
             var variance = 0.0
             for j in 0..<h { variance += (v[j] - mean) * (v[j] - mean) }
@@ -42,17 +44,24 @@ enum ElementwiseCheck {
         return outcome
     }
 
-    /// The mean of a sequence's rows.
+    /// The mean of a sequence's rows. A float32 running sum rounds at every partial sum Sₖ,
+    /// so here z is in units of the root-sum-square of those roundings, u·(√(Σₖ Sₖⱼ²) + |Sₙⱼ|)/n
+    /// (the last term for the scaling by 1/n), not of the row's largest value: the mean of many
+    /// rows can be much smaller than the sums it was computed from.
     static func meanPool(_ x: [Float], rows: Int, width h: Int, output: [Float]) -> StepOutcome {
-        var reference = [Double](repeating: 0, count: h)
-        for i in 0..<rows { for j in 0..<h { reference[j] += Double(x[i * h + j]) } }
-        var top = 0.0
-        for j in 0..<h {
-            reference[j] /= Double(rows)
-            top = max(top, abs(reference[j]))
+        var sums = [Double](repeating: 0, count: h), squares = [Double](repeating: 0, count: h)
+        for i in 0..<rows {
+            for j in 0..<h {
+                sums[j] += Double(x[i * h + j])
+                squares[j] += sums[j] * sums[j]
+            }
         }
         var outcome = StepOutcome()
-        compare(output, at: 0, reference, scale: top, row: 0, into: &outcome)
+        let n = Double(max(rows, 1))
+        for j in 0..<h {
+            let unit = max(Tolerances.unitRoundoff * (squares[j].squareRoot() + abs(sums[j])) / n, Double.leastNormalMagnitude)
+            outcome.record(abs(Double(output[j]) - sums[j] / n) / unit, row: 0, column: j)
+        }
         return outcome
     }
 
@@ -69,10 +78,24 @@ enum ElementwiseCheck {
         return outcome
     }
 
+    /// Records the row's largest z (the histogram counts one value per row: a row fails if its
+    /// worst element does).
     static func compare(_ output: [Float], at start: Int, _ reference: [Double], scale: Double, row: Int, into outcome: inout StepOutcome) {
         let unit = max(Tolerances.unitRoundoff * scale, Double.leastNormalMagnitude)
-        for j in 0..<reference.count {
-            outcome.record(abs(Double(output[start + j]) - reference[j]) / unit, row: row, column: j)
+        var worst = 0.0, column = 0
+        var finite = true
+        output.withUnsafeBufferPointer { out in
+            reference.withUnsafeBufferPointer { ref in
+                for j in 0..<ref.count {
+                    let difference = abs(Double(out[start + j]) - ref[j])
+                    finite = finite && difference.isFinite
+                    if difference > worst {
+                        worst = difference
+                        column = j
+                    }
+                }
+            }
         }
+        outcome.record(finite ? worst / unit : .infinity, row: row, column: column)
     }
 }

@@ -20,10 +20,12 @@ public enum StepCheck {
     /// GELU and embedding steps have no check of their own (their outputs are derived and
     /// checked through the step that reads them) and return a zero outcome.
     /// - Complexity: for a GEMM, the weight sketch (8·in·out f64 multiply-adds) unless `sketch`
-    ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops.
+    ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops
+    ///   (`attentionRows` samples that many query rows per head instead of all: cheaper, but a
+    ///   wrong row is then caught with probability rows/n).
     public static func check(
         step: TraceStep, producers: [TraceStep] = [], schedule: ModelSchedule, tensors: [Int: Tensor], weights: ModelWeights, seed: Hash,
-        tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil
+        tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, attentionRows: Int? = nil
     ) throws(VerifyError) -> StepOutcome {
         guard step.index >= 0, step.index < schedule.steps.count, ModelSchedule.Step(step) == schedule.steps[step.index] else {
             throw .custody(step: step.index, "step \(step.name) is not the scheduled step at index \(step.index)")
@@ -42,7 +44,7 @@ public enum StepCheck {
                 guard Blake3.hash(tensor) == ref.digest else { throw .digest(step: step.index, id: ref.id) }
             }
         }
-        let verifier = StepVerifier(schedule: schedule, tensors: tensors, weights: weights, seed: seed, tolerances: tolerances)
+        let verifier = StepVerifier(schedule: schedule, tensors: tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
         return try verifier.verify(step, sketch: sketch)
     }
 }
@@ -54,6 +56,8 @@ struct StepVerifier {
     let weights: ModelWeights
     let seed: Hash
     let tolerances: Tolerances
+    /// Query rows the attention check samples per head (nil: every row).
+    let attentionRows: Int?
 
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> Tensor {
         let expected = schedule.steps.lazy.flatMap { $0.inputs + $0.outputs }.first { $0.id == id }?.shape
@@ -106,7 +110,7 @@ struct StepVerifier {
             return outcome
         case .attention:
             let qkv = try tensor(step.inputs[0].id, step: step.index).storage, context = try tensor(step.outputs[0].id, step: step.index).storage
-            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name)
+            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows)
             guard outcome.maxZ <= tolerances.attention else {
                 throw .attention(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.attention)
             }

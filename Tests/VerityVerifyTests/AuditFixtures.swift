@@ -38,12 +38,7 @@ enum AuditFixtures {
         }
     }
 
-    /// The output hash a worker publishes for an embedding.
-    static func outputHash(_ vector: [Float]) -> Hash {
-        var bytes = [UInt8]()
-        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        return Hash.sha256(bytes)
-    }
+    static func outputHash(_ vector: [Float]) -> Hash { BundleAudit.outputHash(vector) }
 
     /// Runs `text` (optionally as `cheat`, on `embedder`) and audits the trace as the honest
     /// job of `text`.

@@ -106,6 +106,28 @@ import VerityTensor
         }
     }
 
+    @Test func sampledRowsAreDistinctSortedAndFollowTheSeed() {
+        let rows = FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "attention", count: 16, of: 200)
+        #expect(rows.count == 16 && Set(rows).count == 16 && rows == rows.sorted() && rows.allSatisfy { (0..<200).contains($0) })
+        #expect(rows == FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "attention", count: 16, of: 200))
+        #expect(rows != FreivaldsVectors.rows(seed: Blake3.hash([1]), label: "attention", count: 16, of: 200))
+        #expect(FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "a", count: 30, of: 12) == Array(0..<12))
+    }
+
+    @Test func aSampledAttentionCheckCatchesAWrongSampledRow() throws {
+        let fixture = try AuditFixtures.load()
+        let sampled = try BundleAudit(config: fixture.embedder.model.config, weights: fixture.weights, seed: AuditFixtures.seed, attentionRows: 4)
+        let text = Self.texts[1]
+        let tokens = fixture.embedder.tokenizer.encode(text, maxLength: 256)
+        let step = "encoder.layer.1.attention.self"
+        let row = FreivaldsVectors.rows(seed: AuditFixtures.seed, label: step, count: 4, of: tokens.count)[2]
+        let (embedding, trace) = try fixture.embedder.traced(text, modelId: AuditFixtures.modelId, mode: .bundle,
+                                                             intervention: Cheat.perturb(step: step, row: row, column: 40, relative: 1e-3).intervention())
+        let report = sampled.audit(trace, modelId: AuditFixtures.modelId, tokens: embedding.tokens, outputHash: AuditFixtures.outputHash(embedding.vector))
+        guard case let .attention(index, _, failedRow, _, _, _) = report.failure else { Issue.record("\(String(describing: report.failure))"); return }
+        #expect(trace.steps[index].name == step && failedRow == row)
+    }
+
     @Test func vectorsAreExactOddMultiplesOfOneOver128AndFollowTheSeed() {
         let a = FreivaldsVectors.vectors(seed: AuditFixtures.seed, label: "w", length: 1000)
         #expect(a == FreivaldsVectors.vectors(seed: AuditFixtures.seed, label: "w", length: 1000))
