@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run Verity's benchmarks and print their figures (build with -c release).",
-        subcommands: [CoreBench.self, HashBench.self, GemmBench.self, EmbedBench.self, ChainBench.self, TPSBench.self, JobBench.self, MarketBench.self]
+        subcommands: [CoreBench.self, HashBench.self, VerifyBench.self, GemmBench.self, EmbedBench.self, ChainBench.self, TPSBench.self, JobBench.self, MarketBench.self]
     )
 }
 
