@@ -21,25 +21,44 @@ enum ElementwiseCheck {
     static func layerNorm(_ a: [Double], plus b: [Float]?, output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
-        var v = [Double](repeating: 0, count: h), reference = [Double](repeating: 0, count: h)
-        for i in 0..<rows {
-            var mean = 0.0
-            if let b {
-                for j in 0..<h { v[j] = a[i * h + j] + Double(b[i * h + j]) }
-            } else {
-                for j in 0..<h { v[j] = a[i * h + j] }
+        var v = [Double](repeating: 0, count: h)
+        let zeros = [Float](repeating: 0, count: b == nil ? a.count : 0)
+        a.withUnsafeBufferPointer { ap in
+            (b ?? zeros).withUnsafeBufferPointer { bp in
+                output.withUnsafeBufferPointer { out in
+                    gamma.withUnsafeBufferPointer { g in
+                        beta.withUnsafeBufferPointer { be in
+                            v.withUnsafeMutableBufferPointer { vp in
+                                for i in 0..<rows {
+                                    var mean = 0.0
+                                    for j in 0..<h {
+                                        vp[j] = ap[i * h + j] + Double(bp[i * h + j])
+                                        mean += vp[j]
+                                    }
+                                    mean /= Double(h)
+                                    var variance = 0.0
+                                    for j in 0..<h { variance += (vp[j] - mean) * (vp[j] - mean) }
+                                    let inv = 1 / (variance / Double(h) + epsilon).squareRoot()
+                                    var top = 0.0, worst = 0.0, column = 0
+                                    var finite = true
+                                    for j in 0..<h {
+                                        let reference = (vp[j] - mean) * inv * Double(g[j]) + Double(be[j])
+                                        top = max(top, abs(reference))
+                                        let difference = abs(Double(out[i * h + j]) - reference)
+                                        finite = finite && difference.isFinite
+                                        if difference > worst {
+                                            worst = difference
+                                            column = j
+                                        }
+                                    }
+                                    let unit = max(Tolerances.unitRoundoff * top, Double.leastNormalMagnitude)
+                                    outcome.record(finite ? worst / unit : .infinity, row: i, column: column)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            for j in 0..<h { mean += v[j] }
-            mean /= Double(h)
-            var variance = 0.0
-            for j in 0..<h { variance += (v[j] - mean) * (v[j] - mean) }
-            let inv = 1 / (variance / Double(h) + epsilon).squareRoot()
-            var top = 0.0
-            for j in 0..<h {
-                reference[j] = (v[j] - mean) * inv * Double(gamma[j]) + Double(beta[j])
-                top = max(top, abs(reference[j]))
-            }
-            compare(output, at: i * h, reference, scale: top, row: i, into: &outcome)
         }
         return outcome
     }
