@@ -61,6 +61,13 @@ let package = Package(
             dependencies: ["VerityCore", "VerityTensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
+        // Audit checks: Freivalds for GEMMs, attention, recomputed element-wise steps, custody,
+        // the one-step check a referee runs. Pure: no I/O, no clock, randomness passed in.
+        .target(
+            name: "VerityVerify",
+            dependencies: ["VerityCore", "VerityTensor", "VerityModels"],
+            swiftSettings: strictSwift
+        ),
         // The deterministic state machine: accounts, System program, executor, blocks, state root.
         .target(
             name: "VerityChain",
@@ -116,12 +123,14 @@ let package = Package(
                 "VerityCore",
                 "VerityTensor",
                 "VerityModels",
+                "VerityVerify",
                 "VerityChain",
                 "VerityNode",
                 "VerityClient",
                 "VerityWorker",
                 "VerityBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
         ),
@@ -140,12 +149,18 @@ let package = Package(
         .testTarget(
             name: "VerityTensorTests",
             dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore", "VerityTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "VerityModelsTests",
             dependencies: ["VerityModels", "VerityTensor", "VerityTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VerityVerifyTests",
+            dependencies: ["VerityVerify", "VerityModels", "VerityTensor", "VerityCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

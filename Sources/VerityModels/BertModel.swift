@@ -98,62 +98,67 @@ public struct BertModel: Sendable {
         var x = try Ops.gather(wordEmbeddings, ids)
         try Ops.add(&x, try Ops.gather(positionEmbeddings, positions))
         try Ops.addBias(&x, tokenTypeEmbedding)
+        // The gathered sum is derived (auditors recompute it from the ids and the weights).
         var xRef: TensorRef?
         if let recorder {
             let idRef = recorder.add(try Tensor(shape: [ids.count], storage: ids.map(Float.init)))
             let posRef = recorder.add(try Tensor(shape: [positions.count], storage: positions.map(Float.init)))
-            xRef = recorder.step("embeddings", kind: .embedding, inputs: [idRef, posRef], outputs: [x],
-                                 weights: ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]"])[0]
+            xRef = record(recorder, "embeddings", kind: .embedding, inputs: [idRef, posRef], output: &x, committed: false,
+                          weights: ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]"])
         }
         try Ops.layerNorm(&x, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: eps)
-        xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], outputs: [x],
+        xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], output: &x,
                       weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
 
         for layer in layers {
             let p = "encoder.layer.\(layer.index)."
-            let qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias)
-            let qkvRef = record(recorder, "\(p)attention.qkv", kind: .gemm, inputs: [xRef], outputs: [qkv], weights: [
+            var qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias)
+            let qkvRef = record(recorder, "\(p)attention.qkv", kind: .gemm, inputs: [xRef], output: &qkv, weights: [
                 "\(p)attention.self.query.weight", "\(p)attention.self.key.weight", "\(p)attention.self.value.weight",
                 "\(p)attention.self.query.bias", "\(p)attention.self.key.bias", "\(p)attention.self.value.bias",
             ], attributes: ["parts": "3"])
 
-            let context = try Ops.attention(qkv: qkv, layout: layout, heads: config.heads)
-            let contextRef = record(recorder, "\(p)attention.self", kind: .attention, inputs: [qkvRef], outputs: [context],
+            var context = try Ops.attention(qkv: qkv, layout: layout, heads: config.heads)
+            let contextRef = record(recorder, "\(p)attention.self", kind: .attention, inputs: [qkvRef], output: &context,
                                             attributes: ["heads": "\(config.heads)", "lengths": lengthsText])
 
             var attended = try Gemm.linear(context, layer.attentionOut, bias: layer.attentionOutBias)
-            let attendedRef = record(recorder, "\(p)attention.output.dense", kind: .gemm, inputs: [contextRef], outputs: [attended],
+            let attendedRef = record(recorder, "\(p)attention.output.dense", kind: .gemm, inputs: [contextRef], output: &attended,
                                              weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"])
             try Ops.add(&attended, x)
             try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps)
-            let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], outputs: [attended],
+            let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], output: &attended,
                                          weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"],
                                          attributes: ["epsilon": "\(eps)"])
 
             var inner = try Gemm.linear(attended, layer.intermediate, bias: layer.intermediateBias)
-            let innerRef = record(recorder, "\(p)intermediate.dense", kind: .gemm, inputs: [normRef], outputs: [inner],
+            let innerRef = record(recorder, "\(p)intermediate.dense", kind: .gemm, inputs: [normRef], output: &inner,
                                           weights: ["\(p)intermediate.dense.weight", "\(p)intermediate.dense.bias"])
             Ops.gelu(&inner)
-            let geluRef = record(recorder, "\(p)intermediate.gelu", kind: .gelu, inputs: [innerRef], outputs: [inner])
+            // GELU's output is derived: auditors recompute it from the committed GEMM output.
+            let geluRef = record(recorder, "\(p)intermediate.gelu", kind: .gelu, inputs: [innerRef], output: &inner, committed: false)
 
             var out = try Gemm.linear(inner, layer.output, bias: layer.outputBias)
-            let outRef = record(recorder, "\(p)output.dense", kind: .gemm, inputs: [geluRef], outputs: [out],
+            let outRef = record(recorder, "\(p)output.dense", kind: .gemm, inputs: [geluRef], output: &out,
                                         weights: ["\(p)output.dense.weight", "\(p)output.dense.bias"])
             try Ops.add(&out, attended)
             try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps)
-            xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], outputs: [out],
+            xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], output: &out,
                                   weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
             x = out
         }
         return (x, layout)
     }
 
-    /// Records a one-output step when tracing; does nothing (and costs nothing) otherwise.
+    /// Records a one-output step when tracing (after the recorder's intervention, if any, which
+    /// the model then goes on with); does nothing (and costs nothing) otherwise.
     private func record(
-        _ recorder: TraceRecorder?, _ name: String, kind: StepKind, inputs: [TensorRef?], outputs: [Tensor],
+        _ recorder: TraceRecorder?, _ name: String, kind: StepKind, inputs: [TensorRef?], output: inout Tensor, committed: Bool = true,
         weights: [String] = [], attributes: [String: String] = [:]
     ) -> TensorRef? {
         guard let recorder else { return nil }
-        return recorder.step(name, kind: kind, inputs: inputs.compactMap { $0 }, outputs: outputs, weights: weights, attributes: attributes).first
+        recorder.intervene(name, &output)
+        return recorder.step(name, kind: kind, inputs: inputs.compactMap { $0 }, outputs: [output], committed: committed,
+                             weights: weights, attributes: attributes).first
     }
 }

@@ -54,9 +54,11 @@ public struct SentenceEmbedder: Sendable {
         var pooled: Tensor
         do { pooled = try Ops.meanPool(hidden, layout: layout) } catch { throw .weights(error) }
         if let recorder, let last = recorder.steps.last?.outputs.first {
+            recorder.intervene("pooling.mean", &pooled)
             let ref = recorder.step("pooling.mean", kind: .meanPool, inputs: [last], outputs: [pooled],
                                     attributes: ["lengths": layout.lengths.map(String.init).joined(separator: ",")])
             Ops.l2Normalize(&pooled)
+            recorder.intervene("normalize", &pooled)
             recorder.step("normalize", kind: .l2Normalize, inputs: ref, outputs: [pooled])
         } else {
             Ops.l2Normalize(&pooled)

@@ -1,9 +1,7 @@
-import Crypto
-import Foundation
 import VerityCore
 
 /// What a trace step computed.
-public enum StepKind: String, Sendable, Codable, CaseIterable {
+public enum StepKind: String, Sendable, CaseIterable {
     /// Rows of weight tables summed (token + position + type embeddings).
     case embedding
     /// `Y = X · W + b`, W (and b) named by model-weight reference.
@@ -20,16 +18,34 @@ public enum StepKind: String, Sendable, Codable, CaseIterable {
     case l2Normalize = "l2_normalize"
 }
 
-/// A tensor as a trace step names it: its id in the trace, shape, and SHA-256 of its bytes.
-public struct TensorRef: Sendable, Equatable, Codable {
+/// A tensor as a trace step names it: its id in the trace, its shape, and — for a committed
+/// tensor — the BLAKE3 digest of its Float32 little-endian bytes.
+///
+/// Derived tensors (an embedding gather's sum, GELU's output) carry no digest: they are cheap
+/// to recompute from committed tensors, so they are neither hashed nor published, and an
+/// auditor recomputes them.
+public struct TensorRef: Sendable, Equatable, Hashable {
     public let id: Int
     public let shape: [Int]
-    public let sha256: String
+    /// BLAKE3 of the tensor's bytes; nil for a derived tensor.
+    public let digest: Hash?
+
+    public init(id: Int, shape: [Int], digest: Hash?) {
+        self.id = id
+        self.shape = shape
+        self.digest = digest
+    }
+
+    /// Whether the trace commits to the tensor's bytes.
+    public var isCommitted: Bool { digest != nil }
+
+    /// The element count (the product of the shape).
+    public var elementCount: Int { shape.reduce(1, *) }
 }
 
 /// One recorded step: enough for an auditor to recompute or check it from its inputs and the
 /// named model weights.
-public struct TraceStep: Sendable, Equatable, Codable {
+public struct TraceStep: Sendable, Equatable {
     public let index: Int
     public let name: String
     public let kind: StepKind
@@ -41,9 +57,30 @@ public struct TraceStep: Sendable, Equatable, Codable {
     /// Scalar parameters (epsilon, heads, sequence lengths…), as text.
     public let attributes: [String: String]
 
-    /// The step's canonical bytes, the leaf of the trace's Merkle tree.
+    public init(index: Int, name: String, kind: StepKind, inputs: [TensorRef], outputs: [TensorRef], weights: [String], attributes: [String: String]) {
+        self.index = index
+        self.name = name
+        self.kind = kind
+        self.inputs = inputs
+        self.outputs = outputs
+        self.weights = weights
+        self.attributes = attributes
+    }
+
+    /// The leaf format's version: the first byte of every leaf.
+    public static let leafVersion: UInt8 = 2
+
+    /// Bounds a leaf reader enforces before allocating.
+    public static let maxRank = 8
+    public static let maxDimension = 1 << 31
+
+    /// The step's canonical bytes, the leaf of the trace's Merkle tree: the version byte (2),
+    /// then Borsh: u32 index, name, kind, inputs and outputs (each a u32 count of refs: u32 id,
+    /// u64 shape vector, u8 committed flag and the 32 raw digest bytes when committed), weight
+    /// names, attributes sorted by key.
     public var leafBytes: [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: 256)
+        w.writeU8(Self.leafVersion)
         UInt32(index).borshEncode(to: &w)
         name.borshEncode(to: &w)
         kind.rawValue.borshEncode(to: &w)
@@ -52,7 +89,12 @@ public struct TraceStep: Sendable, Equatable, Codable {
             for ref in list {
                 UInt32(ref.id).borshEncode(to: &w)
                 ref.shape.map { UInt64($0) }.borshEncode(to: &w)
-                ref.sha256.borshEncode(to: &w)
+                if let digest = ref.digest {
+                    w.writeU8(1)
+                    w.writeHash(digest)
+                } else {
+                    w.writeU8(0)
+                }
             }
         }
         weights.borshEncode(to: &w)
@@ -64,41 +106,62 @@ public struct TraceStep: Sendable, Equatable, Codable {
         }
         return w.bytes
     }
-}
 
-/// Records the steps of one inference, in order, with every tensor they read and wrote.
-///
-/// Pass one to a model's forward pass to trace it; pass none and the model does no hashing or
-/// copying at all. Not thread-safe: one recorder per inference.
-public final class TraceRecorder {
-    public private(set) var steps: [TraceStep] = []
-    public private(set) var tensors: [Tensor] = []
-    private var refs: [TensorRef] = []
-
-    public init() {}
-
-    /// Adds a tensor (an input the trace starts from, or a step's output) and returns its ref.
-    @discardableResult
-    public func add(_ tensor: Tensor) -> TensorRef {
-        let digest = tensor.storage.withUnsafeBytes { SHA256.hash(data: $0) }
-        let ref = TensorRef(id: tensors.count, shape: tensor.shape, sha256: Hex.encode(Array(digest)))
-        tensors.append(tensor)
-        refs.append(ref)
-        return ref
-    }
-
-    /// Records a step that read `inputs` (refs from earlier `add`s) and produced `outputs`.
-    @discardableResult
-    public func step(
-        _ name: String, kind: StepKind, inputs: [TensorRef], outputs: [Tensor], weights: [String] = [], attributes: [String: String] = [:]
-    ) -> [TensorRef] {
-        let outputRefs = outputs.map { add($0) }
-        steps.append(TraceStep(index: steps.count, name: name, kind: kind, inputs: inputs, outputs: outputRefs, weights: weights, attributes: attributes))
-        return outputRefs
-    }
-
-    /// The finished trace.
-    public func trace(modelId: String) -> Trace {
-        Trace(modelId: modelId, steps: steps, tensors: tensors)
+    /// Reads a leaf, refusing any other version, unknown kinds, ranks above `maxRank`,
+    /// dimensions of 2³¹ or more, attributes out of order, and trailing bytes. Reading
+    /// `leafBytes` back gives the same step.
+    public init(leafBytes bytes: [UInt8]) throws(TensorError) {
+        var r = ByteReader(bytes)
+        do {
+            let version = try r.readU8("leaf version")
+            guard version == Self.leafVersion else { throw TensorError.invalidTrace("leaf version \(version) is not \(Self.leafVersion)") }
+            index = Int(try UInt32(borsh: &r))
+            name = try String(borsh: &r)
+            let kindText = try String(borsh: &r)
+            guard let kind = StepKind(rawValue: kindText) else { throw TensorError.invalidTrace("unknown step kind \(kindText)") }
+            self.kind = kind
+            var lists = [[TensorRef]]()
+            for _ in 0..<2 {
+                let count = try r.readBorshLength("tensor refs", minimumElementSize: 9)
+                var refs = [TensorRef]()
+                for _ in 0..<count {
+                    let id = Int(try UInt32(borsh: &r))
+                    let rank = try r.readBorshLength("shape", minimumElementSize: 8)
+                    guard rank <= Self.maxRank else { throw TensorError.invalidTrace("rank \(rank) above \(Self.maxRank)") }
+                    var shape = [Int]()
+                    for _ in 0..<rank {
+                        let d = try UInt64(borsh: &r)
+                        guard d < UInt64(Self.maxDimension) else { throw TensorError.invalidTrace("dimension \(d) out of range") }
+                        shape.append(Int(d))
+                    }
+                    let digest: Hash?
+                    switch try r.readU8("committed flag") {
+                    case 0: digest = nil
+                    case 1: digest = try r.readHash("tensor digest")
+                    case let other: throw TensorError.invalidTrace("committed flag \(other) is not 0 or 1")
+                    }
+                    refs.append(TensorRef(id: id, shape: shape, digest: digest))
+                }
+                lists.append(refs)
+            }
+            inputs = lists[0]
+            outputs = lists[1]
+            weights = try [String](borsh: &r)
+            let count = try r.readBorshLength("attributes", minimumElementSize: 8)
+            var attributes = [String: String]()
+            var previous: String?
+            for _ in 0..<count {
+                let key = try String(borsh: &r)
+                guard previous.map({ $0 < key }) ?? true else { throw TensorError.invalidTrace("attributes are not in key order") }
+                previous = key
+                attributes[key] = try String(borsh: &r)
+            }
+            self.attributes = attributes
+            try r.expectEnd("trace leaf")
+        } catch let error as TensorError {
+            throw error
+        } catch {
+            throw .invalidTrace("malformed leaf: \(error)")
+        }
     }
 }

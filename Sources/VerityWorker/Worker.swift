@@ -230,7 +230,7 @@ public actor Worker {
             }
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
-            let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName)
+            let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName, mode: config.traces == .full ? .bundle : .receipt)
             let outputHash = try await blobs.put(EmbeddingOutput.encode(vector))
             let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
             // The result goes out first; the slot frees once it is in a block, whether or not
@@ -252,7 +252,7 @@ public actor Worker {
             case .full:
                 let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
                 traceQueue.async {
-                    do { try Data(try trace.serialize()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+                    do { try Data(try trace.serializeBundle()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
                 }
             }
         } catch {
@@ -262,11 +262,11 @@ public actor Worker {
 
     /// Runs the model with the trace recorder on the worker's one inference thread: a worker
     /// uses one core however many jobs it holds (its capacity hides chain latency, not compute).
-    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String) async throws -> ([Float], Int, Trace) {
+    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, mode: TraceRecorder.Mode) async throws -> ([Float], Int, Trace) {
         let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
             inferenceQueue.async {
                 do {
-                    let (embedding, trace) = try embedder.traced(text, modelId: modelId)
+                    let (embedding, trace) = try embedder.traced(text, modelId: modelId, mode: mode)
                     continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, trace)))
                 } catch {
                     continuation.resume(returning: .failure(error))

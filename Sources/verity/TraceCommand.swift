@@ -8,13 +8,13 @@ import VerityTensor
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Inspect a trace (.vtrace) or trace receipt (.vreceipt), or rebuild a receipt's full trace.",
+        abstract: "Inspect an audit bundle (.vtrace) or trace receipt (.vreceipt), or rebuild a receipt's audit bundle.",
         subcommands: [Show.self, Rebuild.self]
     )
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a .vtrace or .vreceipt file and print its model, root and steps as one JSON object.")
+            abstract: "Check a .vtrace audit bundle (every tensor against its digest) or a .vreceipt file and print its model, root and steps as one JSON object.")
 
         @Argument(help: "The file.")
         var file: String
@@ -30,19 +30,20 @@ struct TraceCommand: ParsableCommand {
                 return
             }
             let trace: Trace
-            do { trace = try Trace(serialized: bytes) } catch {
-                throw CLIError("\(file) is neither a trace receipt nor a trace: \(error)")
+            do { trace = try Trace(bundle: bytes) } catch {
+                throw CLIError("\(file) is neither a trace receipt nor an audit bundle: \(error)")
             }
             print(JSONValue.object([
-                ("kind", .string("trace")), ("model", .string(trace.modelId)), ("root", .string(trace.merkleTree.root.hex)),
-                ("steps", .int(Int64(trace.steps.count))), ("tensors", .int(Int64(trace.tensors.count))),
+                ("kind", .string("trace")), ("model", .string(trace.modelId)), ("kernels", .string(trace.kernels)),
+                ("root", .string(trace.merkleTree.root.hex)), ("steps", .int(Int64(trace.steps.count))),
+                ("tensors", .int(Int64(trace.tensors.count))),
             ]).text)
         }
     }
 
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the full trace a receipt commits to, check every step against it, and write it as a .vtrace file.")
+            abstract: "Recompute the trace a receipt commits to, check every step against it, and write its audit bundle (.vtrace).")
 
         @Argument(help: "The .vreceipt file.")
         var receipt: String
@@ -50,7 +51,7 @@ struct TraceCommand: ParsableCommand {
         @Option(help: "A model name (minilm) or a model folder: the model the receipt's job ran.")
         var model: String = "minilm"
 
-        @Option(help: "Where to write the full trace (default: the receipt's path with .vtrace).")
+        @Option(help: "Where to write the audit bundle (default: the receipt's path with .vtrace).")
         var out: String?
 
         func run() throws {
@@ -66,7 +67,7 @@ struct TraceCommand: ParsableCommand {
             let trace: Trace
             do { trace = try embedder.rebuild(receipt) } catch { throw CLIError("\(self.receipt): \(error)") }
             let elapsed = ContinuousClock.now - start
-            let bytes = try trace.serialize()
+            let bytes = try trace.serializeBundle()
             let path = out ?? (self.receipt.hasSuffix(".vreceipt") ? String(self.receipt.dropLast(".vreceipt".count)) : self.receipt) + ".vtrace"
             do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch { throw CLIError("cannot write \(path): \(error)") }
             print(JSONValue.object([

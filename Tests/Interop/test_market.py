@@ -163,7 +163,7 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     local = json.loads(cli("embed", "--model", "minilm", text).stdout.splitlines()[0])
     vector = local["embedding"]
     assert sum(a * b for a, b in zip(vector, embedding)) > 0.99999
-    # The worker kept a trace receipt; the full trace rebuilt from it has the root committed
+    # The worker kept a trace receipt; the audit bundle rebuilt from it has the root committed
     # on chain, with every step checked against the receipt.
     receipt = None
     deadline = time.time() + 10
@@ -177,6 +177,14 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     assert rebuilt["root"] == job["traceRoot"] and rebuilt["bytes"] > 20 * receipt.stat().st_size
     full = json.loads(cli("trace", "show", str(net.data / "rebuilt.vtrace")).stdout)
     assert full["kind"] == "trace" and full["root"] == job["traceRoot"] and full["steps"] == shown["steps"]
+    # An auditor's checks pass the bundle as the job of this text ending in the on-chain output,
+    # and refuse it as the job of another text or output.
+    audited = json.loads(cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", job["output"]).stdout)
+    assert audited["passed"] and audited["root"] == job["traceRoot"]
+    other = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text + " (edited)", "--output-hash", job["output"], check=False)
+    assert other.returncode == 1 and json.loads(other.stdout)["reason"].startswith("step 0: custody")
+    forged = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", "00" * 32, check=False)
+    assert forged.returncode == 1 and "output hash" in json.loads(forged.stdout)["reason"]
     # A damaged receipt is refused with a message, not a crash.
     broken = net.data / "broken.vreceipt"
     broken.write_bytes(receipt.read_bytes()[:-7])

@@ -22,10 +22,11 @@ import Testing
         preconditionFailure("cannot find the verity binary near \(candidates); set VERITY_BIN")
     }()
 
-    func run(_ arguments: [String]) throws -> Result {
+    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

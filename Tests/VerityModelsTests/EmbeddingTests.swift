@@ -51,7 +51,7 @@ import VerityTestSupport
         let embedder = try ModelFixtures.loadEmbedder()
         let texts = ["trace me", "and me too, please"]
         let plain = try embedder.embed(texts)
-        let recorder = TraceRecorder()
+        let recorder = TraceRecorder(mode: .bundle)
         let traced = try embedder.embed(texts, recorder: recorder)
         #expect(plain == traced)
         let trace = recorder.trace(modelId: "minilm")
@@ -60,12 +60,19 @@ import VerityTestSupport
         #expect(trace.steps.filter { $0.kind == .gemm }.count == 4 * 6)
         #expect(trace.steps.last?.kind == .l2Normalize)
         let finalRef = try #require(trace.steps.last?.outputs.first)
-        #expect(trace.tensors[finalRef.id].storage == traced.flatMap(\.vector))
+        #expect(trace.tensors[finalRef.id]?.storage == traced.flatMap(\.vector))
+        // Only the embedding gather's sum and GELU's outputs are derived (no digest, not kept).
+        let derived = trace.steps.filter { $0.outputs.contains { !$0.isCommitted } }.map(\.kind)
+        #expect(derived == [.embedding] + Array(repeating: .gelu, count: 6))
         // A GEMM step holds what an auditor needs: X, the named weights, Y = X·Wᵀ + b.
         let step = try #require(trace.steps.first { $0.name == "encoder.layer.2.output.dense" })
         let weights = try Safetensors(source: try ByteSource(mapping: ModelFixtures.directory.appendingPathComponent("model.safetensors").path))
         let w = try weights.tensor(step.weights[0]), b = try weights.tensor(step.weights[1])
-        let x = trace.tensors[step.inputs[0].id], y = trace.tensors[step.outputs[0].id]
+        // X is GELU's derived output: recompute it from the committed intermediate.dense output.
+        let innerStep = try #require(trace.steps.first { $0.name == "encoder.layer.2.intermediate.dense" })
+        var x = try #require(trace.tensors[innerStep.outputs[0].id])
+        Ops.gelu(&x)
+        let y = try #require(trace.tensors[step.outputs[0].id])
         let (n, k) = (w.shape[0], w.shape[1])
         let rows = 3
         var wt = [Float](repeating: 0, count: k * n)
@@ -73,8 +80,8 @@ import VerityTestSupport
         let expected = Reference.gemm(m: rows, k: k, n: n, a: Array(x.storage.prefix(rows * k)), b: wt, bias: b.storage)
         let worst = zip(expected, y.storage.prefix(rows * n)).map { abs($0 - $1) }.max() ?? 1
         #expect(worst < 1e-3, "GEMM step off by \(worst)")
-        // The trace survives its file format with the same root.
-        let reread = try Trace(serialized: try trace.serialize())
+        // The trace survives the audit bundle format with the same root.
+        let reread = try Trace(bundle: try trace.serializeBundle())
         #expect(reread.root == trace.root)
     }
 

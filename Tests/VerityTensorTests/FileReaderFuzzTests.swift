@@ -4,7 +4,7 @@ import VerityCore
 import VerityTestSupport
 @testable import VerityTensor
 
-/// The readers of files users hand over — safetensors weights, `.vtrace` traces, `.vreceipt`
+/// The readers of files users hand over — safetensors weights, `.vtrace` audit bundles, `.vreceipt`
 /// receipts — each get 100,000 seeded inputs: mutations of a valid file, of its JSON header
 /// alone (with the length field kept right, so the checks behind it are reached), edge numbers
 /// spliced into that header, and random bytes. Each must return a value or throw a
@@ -65,7 +65,7 @@ import VerityTestSupport
     }
 
     @Test func traces() throws {
-        let file = try TraceTests().sampleTrace().serialize()
+        let file = try TraceTests().sampleTrace().serializeBundle()
         func headerLength(_ bytes: [UInt8]) -> Int { Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24 }
         let accepted = Self.fuzz(
             seed: 32, file: file, header: { Array($0[12..<(12 + headerLength($0))]) },
@@ -74,9 +74,9 @@ import VerityTestSupport
                     + Array(original[(12 + headerLength(original))...])
             }
         ) { input in
-            guard let trace = try? Trace(serialized: input) else { return false }
-            #expect(trace.steps.allSatisfy { step in (step.inputs + step.outputs).allSatisfy { trace.tensors.indices.contains($0.id) } })
-            _ = trace.root
+            guard let trace = try? Trace(bundle: input) else { return false }
+            #expect(trace.steps.allSatisfy { step in (step.inputs + step.outputs).allSatisfy { !$0.isCommitted || trace.tensors[$0.id] != nil } })
+            #expect((try? trace.serializeBundle()) == input, "a bundle that reads is canonical")
             return true
         }
         #expect(accepted > 100, "the run must reach files that parse (\(accepted))")

@@ -1,0 +1,282 @@
+/// BLAKE3 (the unkeyed hash, 32-byte output), written once and compiled per kernel level like
+/// the GEMM: the bodies are `@inlinable @inline(__always)` and generic over the SIMD vector
+/// whose lanes carry independent chunks (or parent nodes) of one input, so a wrapper that
+/// instantiates them with `SIMD8<UInt32>` under `-target-cpu haswell` hashes eight 1 KiB chunks
+/// per AVX2 compression. Integer arithmetic only: every level gives the same digest.
+///
+/// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
+/// empty chunk), sixteen 64-byte blocks per chunk chained from the IV with the chunk index as
+/// counter, and parent nodes over pairs of chaining values level by level, an odd last node
+/// carried up unchanged (which is the specification's "left subtree takes the largest power of
+/// two chunks" rule). The last compression carries the ROOT flag.
+public enum Blake3Kernel {
+    public static let chunkBytes = 1024
+    public static let blockBytes = 64
+
+    @usableFromInline static let chunkStart: UInt32 = 1
+    @usableFromInline static let chunkEnd: UInt32 = 2
+    @usableFromInline static let parent: UInt32 = 4
+    @usableFromInline static let root: UInt32 = 8
+
+    @usableFromInline static let iv: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A, 0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19)
+
+    /// Hashes `count` bytes at `bytes` into 32 bytes at `out`, `V.scalarCount` chunks at a time.
+    @inlinable @inline(__always)
+    public static func hash<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer, lanes: V.Type)
+    {
+        let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
+        guard chunks > 1, let bytes else {
+                storeLane0(lastChunk(bytes, length: count, index: 0, isRoot: true, lanes: V.self), into: out)
+            return
+        }
+        // Chaining values, 8 words per node, overwritten level by level from the front.
+        let cvs = UnsafeMutablePointer<UInt32>.allocate(capacity: chunks * 8)
+        defer { cvs.deallocate() }
+        let full = chunks - 1
+        var first = 0
+        while first < full {
+            let active = min(V.scalarCount, full - first)
+            fullChunks(bytes, first: first, active: active, cvs: cvs, lanes: V.self)
+            first += active
+        }
+        let tail = lastChunk(bytes + full * chunkBytes, length: count - full * chunkBytes, index: full, isRoot: false, lanes: V.self)
+        for i in 0..<8 { cvs[full * 8 + i] = tail[i][0] }
+
+        var nodes = chunks
+        while nodes > 2 {
+            let pairs = nodes / 2
+            var p = 0
+            while p < pairs {
+                let active = min(V.scalarCount, pairs - p)
+                parents(cvs, first: p, active: active, lanes: V.self)
+                p += active
+            }
+            if nodes % 2 == 1 {
+                for i in 0..<8 { cvs[pairs * 8 + i] = cvs[(nodes - 1) * 8 + i] }
+            }
+            nodes = pairs + nodes % 2
+        }
+        let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
+            for i in 0..<16 { m[i] = V(repeating: cvs[i]) }
+            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: 64, flags: parent | root)
+        }
+        storeLane0(h, into: out)
+    }
+
+    @inlinable @inline(__always)
+    static func storeLane0<V: Blake3Lanes>(_ h: Blake3Words<V>, into out: UnsafeMutableRawPointer) {
+        for i in 0..<8 { out.storeBytes(of: h[i][0].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+    }
+
+    /// Chaining values of full chunks `first ..< first + active` (one per lane), into `cvs`.
+    @inlinable @inline(__always)
+    static func fullChunks<V: Blake3Lanes>(_ bytes: UnsafeRawPointer, first: Int, active: Int, cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type)
+    {
+        var counter = V(), high = V()
+        for lane in 0..<V.scalarCount {
+            let index = UInt64(first + min(lane, active - 1))
+            counter[lane] = UInt32(truncatingIfNeeded: index)
+            high[lane] = UInt32(truncatingIfNeeded: index >> 32)
+        }
+        var h = Blake3Words(iv: V.self)
+        withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
+            let msg = m.baseAddress!
+            for block in 0..<(chunkBytes / blockBytes) {
+                if active == V.scalarCount {
+                    let base = bytes + first * chunkBytes + block * blockBytes
+                    for word in 0..<16 { msg[word] = V.gather(base + 4 * word, stride: chunkBytes) }
+                } else {
+                    for word in 0..<16 {
+                        var v = V()
+                        for lane in 0..<V.scalarCount {
+                            let chunk = first + min(lane, active - 1)
+                            v[lane] = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: chunk * chunkBytes + block * blockBytes + 4 * word, as: UInt32.self))
+                        }
+                        msg[word] = v
+                    }
+                }
+                let flags = (block == 0 ? chunkStart : 0) | (block == chunkBytes / blockBytes - 1 ? chunkEnd : 0)
+                h = compress(chainingValue: h, message: msg, counter: counter, high: high, blockLength: 64, flags: flags)
+            }
+        }
+        for lane in 0..<active {
+            for i in 0..<8 { cvs[(first + lane) * 8 + i] = h[i][lane] }
+        }
+    }
+
+    /// Parents of node pairs `(2p, 2p+1)` for p in `first ..< first + active`, written at p.
+    @inlinable @inline(__always)
+    static func parents<V: Blake3Lanes>(_ cvs: UnsafeMutablePointer<UInt32>, first: Int, active: Int, lanes: V.Type) {
+        let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
+            let msg = m.baseAddress!
+            for word in 0..<16 {
+                var v = V()
+                for lane in 0..<V.scalarCount { v[lane] = cvs[2 * (first + min(lane, active - 1)) * 8 + word] }
+                msg[word] = v
+            }
+            return compress(chainingValue: nil, message: msg, counter: V(), blockLength: 64, flags: parent)
+        }
+        for lane in 0..<active {
+            for i in 0..<8 { cvs[(first + lane) * 8 + i] = h[i][lane] }
+        }
+    }
+
+    /// The chaining value (or, with `isRoot`, the digest words) of one chunk of `length` ≤ 1,024
+    /// bytes, computed in lane 0.
+    @inlinable @inline(__always)
+    static func lastChunk<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, length: Int, index: Int, isRoot: Bool, lanes: V.Type) -> Blake3Words<V>
+    {
+        let blocks = max(1, (length + blockBytes - 1) / blockBytes)
+        let counter = V(repeating: UInt32(truncatingIfNeeded: index))
+        let high = V(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        var h = Blake3Words(iv: V.self)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockBytes) { buffer in
+            withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
+                let msg = m.baseAddress!
+                for block in 0..<blocks {
+                    let start = block * blockBytes
+                    let take = min(blockBytes, length - start)
+                    buffer.initialize(repeating: 0)
+                    if take > 0, let bytes { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: bytes + start, byteCount: take) }
+                    let raw = UnsafeRawPointer(buffer.baseAddress!)
+                    for word in 0..<16 { msg[word] = V(repeating: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * word, as: UInt32.self))) }
+                    let last = block == blocks - 1
+                    let flags = (block == 0 ? chunkStart : 0) | (last ? chunkEnd : 0) | (last && isRoot ? root : 0)
+                    h = compress(chainingValue: h, message: msg, counter: counter, high: high, blockLength: UInt32(take), flags: flags)
+                }
+            }
+        }
+        return h
+    }
+
+    /// One compression per lane: the first eight output words (the new chaining value, or the
+    /// first 32 bytes of a root output). `chainingValue` nil means the IV.
+    @inlinable @inline(__always)
+    static func compress<V: Blake3Lanes>(
+        chainingValue: Blake3Words<V>?, message m: UnsafePointer<V>, counter: V, high: V = V(), blockLength: UInt32, flags: UInt32
+    ) -> Blake3Words<V> {
+        let h = chainingValue ?? Blake3Words(iv: V.self)
+        var s = Blake3State(
+            h.w0, h.w1, h.w2, h.w3, h.w4, h.w5, h.w6, h.w7,
+            V(repeating: iv.0), V(repeating: iv.1), V(repeating: iv.2), V(repeating: iv.3),
+            counter, high, V(repeating: blockLength), V(repeating: flags))
+        // Round r reads the message words in the order of the specification's permutation
+        // applied r times.
+        round(&s, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12], m[13], m[14], m[15])
+        round(&s, m[2], m[6], m[3], m[10], m[7], m[0], m[4], m[13], m[1], m[11], m[12], m[5], m[9], m[14], m[15], m[8])
+        round(&s, m[3], m[4], m[10], m[12], m[13], m[2], m[7], m[14], m[6], m[5], m[9], m[0], m[11], m[15], m[8], m[1])
+        round(&s, m[10], m[7], m[12], m[9], m[14], m[3], m[13], m[15], m[4], m[0], m[11], m[2], m[5], m[8], m[1], m[6])
+        round(&s, m[12], m[13], m[9], m[11], m[15], m[10], m[14], m[8], m[7], m[2], m[5], m[3], m[0], m[1], m[6], m[4])
+        round(&s, m[9], m[14], m[11], m[5], m[8], m[12], m[15], m[1], m[13], m[3], m[0], m[10], m[2], m[6], m[4], m[7])
+        round(&s, m[11], m[15], m[5], m[0], m[1], m[9], m[8], m[6], m[14], m[10], m[2], m[12], m[3], m[4], m[7], m[13])
+        return Blake3Words(V.xor(s.v0, s.v8), V.xor(s.v1, s.v9), V.xor(s.v2, s.v10), V.xor(s.v3, s.v11),
+                           V.xor(s.v4, s.v12), V.xor(s.v5, s.v13), V.xor(s.v6, s.v14), V.xor(s.v7, s.v15))
+    }
+
+    /// Columns, then diagonals.
+    @inlinable @inline(__always)
+    static func round<V: Blake3Lanes>(
+        _ s: inout Blake3State<V>, _ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V, _ m6: V, _ m7: V,
+        _ m8: V, _ m9: V, _ m10: V, _ m11: V, _ m12: V, _ m13: V, _ m14: V, _ m15: V
+    ) {
+        mix(&s.v0, &s.v4, &s.v8, &s.v12, m0, m1)
+        mix(&s.v1, &s.v5, &s.v9, &s.v13, m2, m3)
+        mix(&s.v2, &s.v6, &s.v10, &s.v14, m4, m5)
+        mix(&s.v3, &s.v7, &s.v11, &s.v15, m6, m7)
+        mix(&s.v0, &s.v5, &s.v10, &s.v15, m8, m9)
+        mix(&s.v1, &s.v6, &s.v11, &s.v12, m10, m11)
+        mix(&s.v2, &s.v7, &s.v8, &s.v13, m12, m13)
+        mix(&s.v3, &s.v4, &s.v9, &s.v14, m14, m15)
+    }
+
+    /// The G function on one column or diagonal of the state.
+    @inlinable @inline(__always)
+    static func mix<V: Blake3Lanes>(_ a: inout V, _ b: inout V, _ c: inout V, _ d: inout V, _ x: V, _ y: V) {
+        a = V.add3(a, b, x)
+        d = V.rotateRight(V.xor(d, a), 16)
+        c = V.add(c, d)
+        b = V.rotateRight(V.xor(b, c), 12)
+        a = V.add3(a, b, y)
+        d = V.rotateRight(V.xor(d, a), 8)
+        c = V.add(c, d)
+        b = V.rotateRight(V.xor(b, c), 7)
+    }
+}
+
+/// Eight words per lane: a chaining value.
+public struct Blake3Words<V: Blake3Lanes> {
+    public var w0, w1, w2, w3, w4, w5, w6, w7: V
+
+    @inlinable @inline(__always)
+    init(_ w0: V, _ w1: V, _ w2: V, _ w3: V, _ w4: V, _ w5: V, _ w6: V, _ w7: V) {
+        (self.w0, self.w1, self.w2, self.w3, self.w4, self.w5, self.w6, self.w7) = (w0, w1, w2, w3, w4, w5, w6, w7)
+    }
+
+    @inlinable @inline(__always)
+    init(iv: V.Type) {
+        let v = Blake3Kernel.iv
+        self.init(V(repeating: v.0), V(repeating: v.1), V(repeating: v.2), V(repeating: v.3),
+                  V(repeating: v.4), V(repeating: v.5), V(repeating: v.6), V(repeating: v.7))
+    }
+
+    @inlinable @inline(__always)
+    subscript(_ i: Int) -> V {
+        switch i {
+        case 0: w0
+        case 1: w1
+        case 2: w2
+        case 3: w3
+        case 4: w4
+        case 5: w5
+        case 6: w6
+        default: w7
+        }
+    }
+}
+
+/// The sixteen-word compression state, one compression per lane.
+public struct Blake3State<V: Blake3Lanes> {
+    public var v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15: V
+
+    @inlinable @inline(__always)
+    init(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ v4: V, _ v5: V, _ v6: V, _ v7: V,
+         _ v8: V, _ v9: V, _ v10: V, _ v11: V, _ v12: V, _ v13: V, _ v14: V, _ v15: V) {
+        (self.v0, self.v1, self.v2, self.v3, self.v4, self.v5, self.v6, self.v7) = (v0, v1, v2, v3, v4, v5, v6, v7)
+        (self.v8, self.v9, self.v10, self.v11, self.v12, self.v13, self.v14, self.v15) = (v8, v9, v10, v11, v12, v13, v14, v15)
+    }
+}
+
+/// The vector operations the BLAKE3 bodies use, implemented on each concrete vector type so
+/// that the compiler emits whole-vector instructions (the generic `SIMD` operators compile to
+/// per-lane loops that the optimizer does not re-vectorize in code this large).
+public protocol Blake3Lanes: SIMD where Scalar == UInt32 {
+    static func add(_ a: Self, _ b: Self) -> Self
+    static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self
+    static func xor(_ a: Self, _ b: Self) -> Self
+    static func rotateRight(_ x: Self, _ n: UInt32) -> Self
+    /// Lane l loaded (little-endian) from `base + l·stride`.
+    static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self
+}
+
+extension SIMD8: Blake3Lanes where Scalar == UInt32 {
+    @inlinable @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a &+ b }
+    @inlinable @inline(__always) public static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self { a &+ b &+ c }
+    @inlinable @inline(__always) public static func xor(_ a: Self, _ b: Self) -> Self { a ^ b }
+    @inlinable @inline(__always) public static func rotateRight(_ x: Self, _ n: UInt32) -> Self { (x &>> n) | (x &<< (32 - n)) }
+    @inlinable @inline(__always) public static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self {
+        func at(_ l: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: l * stride, as: UInt32.self)) }
+        return Self(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
+    }
+}
+
+extension SIMD16: Blake3Lanes where Scalar == UInt32 {
+    @inlinable @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a &+ b }
+    @inlinable @inline(__always) public static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self { a &+ b &+ c }
+    @inlinable @inline(__always) public static func xor(_ a: Self, _ b: Self) -> Self { a ^ b }
+    @inlinable @inline(__always) public static func rotateRight(_ x: Self, _ n: UInt32) -> Self { (x &>> n) | (x &<< (32 - n)) }
+    @inlinable @inline(__always) public static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self {
+        func at(_ l: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: l * stride, as: UInt32.self)) }
+        return Self(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(11), at(12), at(13), at(14), at(15))
+    }
+}

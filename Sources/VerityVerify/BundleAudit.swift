@@ -1,0 +1,99 @@
+import VerityCore
+import VerityModels
+import VerityTensor
+
+/// The whole-trace audit an auditor runs on a published bundle: custody, then every step's
+/// check in order. Built once per model and vector set (the weight sketches, W·R, are computed
+/// here and shared by every audit that uses the same seed).
+public struct BundleAudit: Sendable {
+    public let config: BertConfig
+    public let weights: ModelWeights
+    public let seed: Hash
+    public let tolerances: Tolerances
+    /// Query rows the attention check samples per head (nil: every row; see `StepCheck`).
+    public let attentionRows: Int?
+    let sketches: [String: WeightSketch]
+
+    /// Prepares the audits of `config`'s traces for the vectors of `seed`.
+    /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
+    public init(config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, attentionRows: Int? = nil) throws(VerifyError) {
+        self.config = config
+        self.attentionRows = attentionRows
+        self.weights = weights
+        self.seed = seed
+        self.tolerances = tolerances
+        var sketches = [String: WeightSketch]()
+        for step in try ModelSchedule(config: config, tokens: 1).steps where step.kind == .gemm {
+            sketches[step.name] = try WeightSketch(step: step.weights, weights: weights, seed: seed)
+        }
+        self.sketches = sketches
+    }
+
+    /// What an audit found.
+    public struct Report: Sendable {
+        /// The first failure (custody or a step's check), or nil when the trace passed.
+        public let failure: VerifyError?
+        /// Each step's outcome, in step order (the steps checked before a failure, or all).
+        public let outcomes: [StepOutcome]
+        public var passed: Bool { failure == nil }
+    }
+
+    /// Audits `trace` as the computation of model `modelId` on `tokens` (the tokenized job
+    /// input) ending in the output whose SHA-256 (of its Float32 little-endian bytes) is
+    /// `outputHash`. Returns pass, or the first failing step with the reason.
+    ///
+    /// The tensors are not re-hashed: bytes that pass these checks are a valid computation
+    /// whatever their origin, provided the seed was unknown to whoever fixed them. With
+    /// `continueAfterFailure` every step is checked and the first failure still reported (for
+    /// calibration).
+    public func audit(_ trace: Trace, modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool = false) -> Report {
+        var outcomes = [StepOutcome]()
+        var failure: VerifyError?
+        do throws(VerifyError) {
+            let schedule = try ModelSchedule(config: config, tokens: tokens.count)
+            guard trace.modelId == modelId else { throw VerifyError.custody(step: 0, "the trace is of model \(trace.modelId), the job's \(modelId)") }
+            try schedule.checkOrder(trace.steps)
+            let first = schedule.steps[0]
+            guard trace.tensors[first.inputs[0].id]?.storage == tokens.map(Float.init) else {
+                throw VerifyError.custody(step: 0, "the trace's token ids are not the job input's")
+            }
+            guard trace.tensors[first.inputs[1].id]?.storage == (0..<tokens.count).map(Float.init) else {
+                throw VerifyError.custody(step: 0, "the positions are not 0..<\(tokens.count)")
+            }
+            guard let last = schedule.steps.last?.outputs.first, let output = trace.tensors[last.id],
+                  Self.outputHash(output.storage) == outputHash else {
+                throw VerifyError.custody(step: schedule.steps.count - 1, "the final output does not hash to the job's output hash")
+            }
+            let verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+            for step in trace.steps {
+                do throws(VerifyError) {
+                    outcomes.append(try verifier.verify(step, sketch: sketches[step.name]))
+                } catch {
+                    if failure == nil { failure = error }
+                    guard continueAfterFailure else { break }
+                    outcomes.append(Self.outcome(of: error))
+                }
+            }
+        } catch {
+            failure = error
+        }
+        return Report(failure: failure, outcomes: outcomes)
+    }
+
+    /// A job's output hash: SHA-256 of the embedding's Float32 little-endian bytes, as the worker
+    /// publishes the output blob.
+    public static func outputHash(_ vector: [Float]) -> Hash {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        return Hash.sha256(bytes)
+    }
+
+    static func outcome(of error: VerifyError) -> StepOutcome {
+        switch error {
+        case let .gemm(_, _, row, vector, z, _), let .attention(_, _, row, vector, z, _): StepOutcome(maxZ: z, row: row, column: vector)
+        case let .recompute(_, _, row, column, z, _): StepOutcome(maxZ: z, row: row, column: column)
+        default: StepOutcome(maxZ: .infinity)
+        }
+    }
+}

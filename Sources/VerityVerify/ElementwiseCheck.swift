@@ -1,0 +1,120 @@
+import VerityTensor
+
+/// Recomputation checks of the cheap steps, in f64 from committed inputs. z is the difference
+/// in units of u·max|recomputed row| (see `Tolerances`).
+enum ElementwiseCheck {
+    /// The embedding sum (word[id] + position[p] + type row), which the trace derives.
+    static func embeddings(ids: [Float], positions: [Float], word: Tensor, position: Tensor, type: [Float], step: Int) throws(VerifyError) -> [Double] {
+        let h = type.count
+        var out = [Double](repeating: 0, count: ids.count * h)
+        for (t, (idValue, positionValue)) in zip(ids, positions).enumerated() {
+            guard let id = Int(exactly: idValue), id >= 0, id < word.shape[0] else { throw .custody(step: step, "token id \(idValue) is not in the vocabulary") }
+            guard let p = Int(exactly: positionValue), p >= 0, p < position.shape[0] else { throw .custody(step: step, "position \(positionValue) out of range") }
+            for j in 0..<h {
+                out[t * h + j] = Double(word.storage[id * h + j]) + Double(position.storage[p * h + j]) + Double(type[j])
+            }
+        }
+        return out
+    }
+
+    /// LayerNorm(a (+ b)) with γ, β, ε, recomputed in f64, against the committed `output`.
+    static func layerNorm(_ a: [Double], plus b: [Float]?, output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
+        let h = gamma.count
+        var outcome = StepOutcome()
+        var v = [Double](repeating: 0, count: h)
+        let zeros = [Float](repeating: 0, count: b == nil ? a.count : 0)
+        a.withUnsafeBufferPointer { ap in
+            (b ?? zeros).withUnsafeBufferPointer { bp in
+                output.withUnsafeBufferPointer { out in
+                    gamma.withUnsafeBufferPointer { g in
+                        beta.withUnsafeBufferPointer { be in
+                            v.withUnsafeMutableBufferPointer { vp in
+                                for i in 0..<rows {
+                                    var mean = 0.0
+                                    for j in 0..<h {
+                                        vp[j] = ap[i * h + j] + Double(bp[i * h + j])
+                                        mean += vp[j]
+                                    }
+                                    mean /= Double(h)
+                                    var variance = 0.0
+                                    for j in 0..<h { variance += (vp[j] - mean) * (vp[j] - mean) }
+                                    let inv = 1 / (variance / Double(h) + epsilon).squareRoot()
+                                    var top = 0.0, worst = 0.0, column = 0
+                                    var finite = true
+                                    for j in 0..<h {
+                                        let reference = (vp[j] - mean) * inv * Double(g[j]) + Double(be[j])
+                                        top = max(top, abs(reference))
+                                        let difference = abs(Double(out[i * h + j]) - reference)
+                                        finite = finite && difference.isFinite
+                                        if difference > worst {
+                                            worst = difference
+                                            column = j
+                                        }
+                                    }
+                                    let unit = max(Tolerances.unitRoundoff * top, Double.leastNormalMagnitude)
+                                    outcome.record(finite ? worst / unit : .infinity, row: i, column: column)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// The mean of a sequence's rows. A float32 running sum rounds at every partial sum Sₖ,
+    /// so here z is in units of the root-sum-square of those roundings, u·(√(Σₖ Sₖⱼ²) + |Sₙⱼ|)/n
+    /// (the last term for the scaling by 1/n), not of the row's largest value: the mean of many
+    /// rows can be much smaller than the sums it was computed from.
+    static func meanPool(_ x: [Float], rows: Int, width h: Int, output: [Float]) -> StepOutcome {
+        var sums = [Double](repeating: 0, count: h), squares = [Double](repeating: 0, count: h)
+        for i in 0..<rows {
+            for j in 0..<h {
+                sums[j] += Double(x[i * h + j])
+                squares[j] += sums[j] * sums[j]
+            }
+        }
+        var outcome = StepOutcome()
+        let n = Double(max(rows, 1))
+        for j in 0..<h {
+            let unit = max(Tolerances.unitRoundoff * (squares[j].squareRoot() + abs(sums[j])) / n, Double.leastNormalMagnitude)
+            outcome.record(abs(Double(output[j]) - sums[j] / n) / unit, row: 0, column: j)
+        }
+        return outcome
+    }
+
+    /// Each row divided by its L2 norm (at least 1e-12).
+    static func normalize(_ x: [Float], width h: Int, output: [Float]) -> StepOutcome {
+        var outcome = StepOutcome()
+        for i in 0..<(x.count / max(h, 1)) {
+            var sum = 0.0
+            for j in 0..<h { sum += Double(x[i * h + j]) * Double(x[i * h + j]) }
+            let inv = 1 / max(sum.squareRoot(), 1e-12)
+            let reference = (0..<h).map { Double(x[i * h + $0]) * inv }
+            compare(output, at: i * h, reference, scale: reference.map(abs).max() ?? 0, row: i, into: &outcome)
+        }
+        return outcome
+    }
+
+    /// Records the row's largest z (the histogram counts one value per row: a row fails if its
+    /// worst element does).
+    static func compare(_ output: [Float], at start: Int, _ reference: [Double], scale: Double, row: Int, into outcome: inout StepOutcome) {
+        let unit = max(Tolerances.unitRoundoff * scale, Double.leastNormalMagnitude)
+        var worst = 0.0, column = 0
+        var finite = true
+        output.withUnsafeBufferPointer { out in
+            reference.withUnsafeBufferPointer { ref in
+                for j in 0..<ref.count {
+                    let difference = abs(Double(out[start + j]) - ref[j])
+                    finite = finite && difference.isFinite
+                    if difference > worst {
+                        worst = difference
+                        column = j
+                    }
+                }
+            }
+        }
+        outcome.record(finite ? worst / unit : .infinity, row: row, column: column)
+    }
+}

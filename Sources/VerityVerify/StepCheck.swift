@@ -1,0 +1,154 @@
+import VerityCore
+import VerityTensor
+
+/// The check of one trace step: what the chain's referee runs on a challenge, and what the
+/// whole-trace audit runs for each step.
+///
+/// Deterministic (no FMA, fixed summation orders, vectors from the seed, no libm in the
+/// verdict) and bounded: the step must be the one the model's schedule puts at its index, so
+/// every shape, and with it the work and memory, is fixed by the model config and the token
+/// count before anything is computed.
+public enum StepCheck {
+    /// Checks `step` of a trace of `schedule`, from `tensors`: the step's committed inputs and
+    /// outputs, plus — for a step whose input is derived (the embedding sum, GELU's output) — the
+    /// committed inputs of the step that derives it, whose leaf is passed in `producers`. With
+    /// `verifyDigests` each tensor used must hash to the digest the step (or its producer)
+    /// commits to: a referee must, since it decides who lied about the committed trace (it
+    /// checks the leaves against the trace root itself).
+    ///
+    /// Returns the step's outcome (largest z) when it passes; throws the failure otherwise.
+    /// GELU and embedding steps have no check of their own (their outputs are derived and
+    /// checked through the step that reads them) and return a zero outcome.
+    /// - Complexity: for a GEMM, the weight sketch (8·in·out f64 multiply-adds) unless `sketch`
+    ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops
+    ///   (`attentionRows` samples that many query rows per head instead of all: cheaper, but a
+    ///   wrong row is then caught with probability rows/n).
+    public static func check(
+        step: TraceStep, producers: [TraceStep] = [], schedule: ModelSchedule, tensors: [Int: Tensor], weights: ModelWeights, seed: Hash,
+        tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, attentionRows: Int? = nil
+    ) throws(VerifyError) -> StepOutcome {
+        guard step.index >= 0, step.index < schedule.steps.count, ModelSchedule.Step(step) == schedule.steps[step.index] else {
+            throw .custody(step: step.index, "step \(step.name) is not the scheduled step at index \(step.index)")
+        }
+        if verifyDigests {
+            var refs = step.inputs + step.outputs
+            for input in step.inputs where !input.isCommitted {
+                guard let index = schedule.producer(of: input.id), let producer = producers.first(where: { $0.index == index }),
+                      ModelSchedule.Step(producer) == schedule.steps[index] else {
+                    throw .custody(step: step.index, "the step that derives tensor \(input.id) was not supplied")
+                }
+                refs += producer.inputs
+            }
+            for ref in refs where ref.isCommitted {
+                guard let tensor = tensors[ref.id], tensor.shape == ref.shape else { throw .missingTensor(step: step.index, id: ref.id) }
+                guard Blake3.hash(tensor) == ref.digest else { throw .digest(step: step.index, id: ref.id) }
+            }
+        }
+        let verifier = StepVerifier(schedule: schedule, tensors: tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+        return try verifier.verify(step, sketch: sketch)
+    }
+}
+
+/// The per-kind checks, shared by `StepCheck` and `BundleAudit`.
+struct StepVerifier {
+    let schedule: ModelSchedule
+    let tensors: [Int: Tensor]
+    let weights: ModelWeights
+    let seed: Hash
+    let tolerances: Tolerances
+    /// Query rows the attention check samples per head (nil: every row).
+    let attentionRows: Int?
+
+    func tensor(_ id: Int, step: Int) throws(VerifyError) -> Tensor {
+        let expected = schedule.steps.lazy.flatMap { $0.inputs + $0.outputs }.first { $0.id == id }?.shape
+        guard let tensor = tensors[id], tensor.shape == expected else { throw .missingTensor(step: step, id: id) }
+        return tensor
+    }
+
+    func verify(_ step: TraceStep, sketch given: WeightSketch?) throws(VerifyError) -> StepOutcome {
+        let n = schedule.tokens, h = schedule.config.hiddenSize
+        switch step.kind {
+        case .embedding, .gelu:
+            return StepOutcome()
+        case .addLayerNorm:
+            let gamma = try weights.tensor(step.weights[0]).storage, beta = try weights.tensor(step.weights[1]).storage
+            guard gamma.count == h, beta.count == h, let epsilon = Double(step.attributes["epsilon"] ?? "") else {
+                throw .weight("\(step.name): γ, β or ε do not fit")
+            }
+            let output = try tensor(step.outputs[0].id, step: step.index).storage
+            let outcome: StepOutcome
+            let threshold: Double
+            if step.inputs[0].isCommitted {
+                let a = try tensor(step.inputs[0].id, step: step.index).storage.map(Double.init)
+                let b = try tensor(step.inputs[1].id, step: step.index).storage
+                outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
+                threshold = tolerances.layerNorm
+            } else {
+                let sum = try embeddingSum(step: step.index)
+                outcome = ElementwiseCheck.layerNorm(sum, plus: nil, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
+                threshold = tolerances.embeddingNorm
+            }
+            guard outcome.maxZ <= threshold else {
+                throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: threshold)
+            }
+            return outcome
+        case .gemm:
+            let sketch: WeightSketch
+            if let given { sketch = given } else { sketch = try WeightSketch(step: step.weights, weights: weights, seed: seed) }
+            let y = try tensor(step.outputs[0].id, step: step.index).storage
+            let x: [Float]
+            if step.inputs[0].isCommitted {
+                x = try tensor(step.inputs[0].id, step: step.index).storage
+            } else {
+                x = try geluOutput(of: step.inputs[0].id, step: step.index)
+            }
+            guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
+            let outcome = GemmCheck.check(x: x, y: y, rows: n, sketch: sketch)
+            guard outcome.maxZ <= tolerances.gemm else {
+                throw .gemm(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.gemm)
+            }
+            return outcome
+        case .attention:
+            let qkv = try tensor(step.inputs[0].id, step: step.index).storage, context = try tensor(step.outputs[0].id, step: step.index).storage
+            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows)
+            guard outcome.maxZ <= tolerances.attention else {
+                throw .attention(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.attention)
+            }
+            return outcome
+        case .meanPool:
+            let x = try tensor(step.inputs[0].id, step: step.index).storage, output = try tensor(step.outputs[0].id, step: step.index).storage
+            let outcome = ElementwiseCheck.meanPool(x, rows: n, width: h, output: output)
+            guard outcome.maxZ <= tolerances.meanPool else {
+                throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.meanPool)
+            }
+            return outcome
+        case .l2Normalize:
+            let x = try tensor(step.inputs[0].id, step: step.index).storage, output = try tensor(step.outputs[0].id, step: step.index).storage
+            let outcome = ElementwiseCheck.normalize(x, width: h, output: output)
+            guard outcome.maxZ <= tolerances.normalize else {
+                throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.normalize)
+            }
+            return outcome
+        }
+    }
+
+    /// The derived embedding sum, from the committed ids and positions and the weights.
+    func embeddingSum(step: Int) throws(VerifyError) -> [Double] {
+        let first = schedule.steps[0]
+        let ids = try tensor(first.inputs[0].id, step: step).storage, positions = try tensor(first.inputs[1].id, step: step).storage
+        let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
+        guard word.rank == 2, position.rank == 2, word.shape[1] == type.count, position.shape[1] == type.count, type.count == schedule.config.hiddenSize else {
+            throw .weight("embedding tables do not fit the hidden size")
+        }
+        return try ElementwiseCheck.embeddings(ids: ids, positions: positions, word: word, position: position, type: type, step: step)
+    }
+
+    /// The derived GELU output `id`, recomputed from its producer's committed input (f32, no
+    /// FMA: the portable build's bits on every CPU).
+    func geluOutput(of id: Int, step: Int) throws(VerifyError) -> [Float] {
+        guard let producer = schedule.producer(of: id), schedule.steps[producer].kind == .gelu else { throw .custody(step: step, "tensor \(id) is not a GELU output") }
+        var x = try tensor(schedule.steps[producer].inputs[0].id, step: step).storage
+        x.withUnsafeMutableBufferPointer { CheckKernels.gelu($0.baseAddress!, count: $0.count) }
+        return x
+    }
+}

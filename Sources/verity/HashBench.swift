@@ -1,0 +1,47 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import VerityTensor
+
+/// BLAKE3 (Verity's, per kernel level) beside swift-crypto's SHA-256, one thread, same buffers.
+struct HashBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "BLAKE3 tensor digests (each kernel level) against SHA-256 (swift-crypto), one thread, in GB/s."
+    )
+
+    @Option(help: "Seconds per measurement.")
+    var seconds: Double = 1
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
+        #endif
+        let levels: [KernelLevel] = KernelLevel.detected == .haswell ? [.haswell, .portable] : [.portable]
+        // A short row, a 16-token activation, a 128-token intermediate (128 × 1536 floats), 4 MiB.
+        for size in [1536, 16 * 384 * 4, 128 * 1536 * 4, 4 << 20] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+            var line = "\(size) bytes:"
+            for level in levels {
+                let rate = bytes.withUnsafeBytes { raw in throughput(size) { _ = Blake3.hash(raw, level: level) } }
+                line += String(format: " BLAKE3 %@ %.2f GB/s;", level.rawValue, rate)
+            }
+            let sha = bytes.withUnsafeBytes { raw in throughput(size) { _ = SHA256.hash(data: raw) } }
+            line += String(format: " SHA-256 (swift-crypto) %.2f GB/s", sha)
+            print(line)
+        }
+    }
+
+    /// Bytes per second (in GB/s) of `body` hashing `size` bytes, best of several batches.
+    private func throughput(_ size: Int, _ body: () -> Void) -> Double {
+        let batch = max(1, (8 << 20) / size)
+        var best = Double.infinity
+        let limit = ContinuousClock.now.advanced(by: .milliseconds(Int(seconds * 1000)))
+        repeat {
+            let start = ContinuousClock.now
+            for _ in 0..<batch { body() }
+            best = min(best, (ContinuousClock.now - start).inSeconds / Double(batch))
+        } while ContinuousClock.now < limit
+        return Double(size) / best / 1e9
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import VerityCore
+import VerityModels
+import VerityTensor
+import VerityVerify
+
+/// What committing to a trace and auditing one cost, beside untraced inference, in one run.
+struct VerifyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Commitment cost (traced vs untraced inference) and audit cost (checks vs re-execution) at 16, 128 and 256 tokens (run with VERITY_THREADS=1 for one thread).")
+
+    @Option(help: "A model name (minilm) or a model folder.")
+    var model: String = "minilm"
+
+    @Option(help: "Timed repetitions per case (the median is reported).")
+    var runs: Int = 15
+
+    @Option(parsing: .upToNextOption, help: "Token counts.")
+    var tokens: [Int] = [16, 128, 256]
+
+    @Option(help: "Query rows per head for the sampled-attention audit figure.")
+    var sampledRows: Int = 16
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
+        #endif
+        let setup = try AuditSetup(model: model, seed: Blake3.hash(Array("verity bench".utf8)).hex)
+        let config = setup.embedder.model.config
+        let sketches = median(runs: 3) { _ = try? BundleAudit(config: config, weights: setup.weights, seed: setup.seed) }
+        print(String(format: "kernels: %@, threads: %d; W·R sketches of all 24 GEMMs (one-off per vector set): %.0f ms", KernelLevel.current.rawValue, Gemm.threads, sketches))
+        let sampled = try BundleAudit(config: config, weights: setup.weights, seed: setup.seed, attentionRows: sampledRows)
+        var inputs = CalibrationInputs(tokenizer: setup.embedder.tokenizer, seed: 7)
+        for count in tokens {
+            let text = try textOf(tokens: count, setup.embedder, &inputs)
+            let n = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens).count
+            let embedder = setup.embedder
+            _ = try embedder.embed([text])
+            let untraced = median(runs: runs) { _ = try? embedder.embed([text]) }
+            let receipt = median(runs: runs) { _ = try? embedder.traced(text, modelId: "bench", mode: .receipt) }
+            // Trace v1, emulated on top of receipt mode: SHA-256 of every step output (derived
+            // ones too) and a copy of each kept, as the v1 recorder did.
+            let legacy = median(runs: runs) {
+                var kept = [Tensor]()
+                _ = try? embedder.traced(text, modelId: "bench", mode: .receipt) { _, output in
+                    _ = output.storage.withUnsafeBytes { SHA256.hash(data: $0) }
+                    kept.append(output)
+                }
+                _ = kept.count
+            }
+            let v1 = legacy - receipt + untraced
+            print(String(format: "%d tokens: untraced %.2f ms; receipt mode (BLAKE3, hash and drop) %.2f ms = +%.1f%%; v1 recorder (SHA-256, copies kept) ≈ %.2f ms = +%.1f%%",
+                         n, untraced, receipt, 100 * (receipt / untraced - 1), v1, 100 * (v1 / untraced - 1)))
+            let (embedding, trace) = try embedder.traced(text, modelId: "bench", mode: .bundle)
+            let hash = AuditSetup.outputHash(embedding.vector)
+            let report = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash)
+            guard report.passed else { throw CLIError("the honest bench trace failed its audit: \(String(describing: report.failure))") }
+            let audit = median(runs: runs) { _ = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash) }
+            let auditSampled = median(runs: runs) { _ = sampled.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash) }
+            let bundle = try trace.serializeBundle()
+            let readAndHash = median(runs: runs) { _ = try? Trace(bundle: bundle) }
+            let reexecute = median(runs: runs) { _ = try? embedder.traced(text, modelId: "bench", mode: .bundle) }
+            let kinds = stepCosts(setup, trace, embedding.tokens, hash)
+            print(String(format: "    audit checks %.2f ms = %.1f%% of untraced inference (%@); re-execution %.2f ms = %.0f%%; reading the %.1f MB bundle with digests %.2f ms",
+                         audit, 100 * audit / untraced, kinds, reexecute, 100 * reexecute / untraced, Double(bundle.count) / 1e6, readAndHash))
+            print(String(format: "    audit with attention sampled to %d query rows per head: %.2f ms = %.1f%%", sampledRows, auditSampled, 100 * auditSampled / untraced))
+        }
+    }
+
+    /// Milliseconds per step kind of one audit's checks.
+    func stepCosts(_ setup: AuditSetup, _ trace: Trace, _ tokens: [Int], _ hash: Hash) -> String {
+        guard let schedule = try? ModelSchedule(config: setup.embedder.model.config, tokens: tokens.count) else { return "" }
+        var byKind = [String: Double]()
+        for step in trace.steps where step.kind != .gelu && step.kind != .embedding {
+            let sketch = step.kind == .gemm ? try? WeightSketch(step: step.weights, weights: setup.weights, seed: setup.seed) : nil
+            let ms = median(runs: 3) {
+                _ = try? StepCheck.check(step: step, producers: trace.steps, schedule: schedule, tensors: trace.tensors, weights: setup.weights,
+                                         seed: setup.seed, verifyDigests: false, sketch: sketch)
+            }
+            byKind[step.kind.rawValue, default: 0] += ms
+        }
+        return byKind.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+    }
+
+    /// A generated text of about `tokens` tokens.
+    func textOf(tokens target: Int, _ embedder: SentenceEmbedder, _ inputs: inout CalibrationInputs) throws -> String {
+        var words = max(1, target - 2)
+        while true {
+            let text = inputs.text(words: words)
+            let n = embedder.tokenizer.encode(text, maxLength: embedder.maxTokens).count
+            if n >= target || n >= embedder.maxTokens || words > 4 * target { return text }
+            words += max(1, (target - n) / 2)
+        }
+    }
+
+    /// Median milliseconds of `body` over `runs` runs.
+    func median(runs: Int, _ body: () -> Void) -> Double {
+        var samples = [Double]()
+        for _ in 0..<max(1, runs) {
+            let start = ContinuousClock.now
+            body()
+            samples.append((ContinuousClock.now - start).inMilliseconds)
+        }
+        return samples.sorted()[samples.count / 2]
+    }
+}

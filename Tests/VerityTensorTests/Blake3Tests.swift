@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import VerityCore
+@testable import VerityTensor
+
+/// Verity's BLAKE3 against the BLAKE3 team's implementation (`Fixtures/blake3_vectors.json`,
+/// made by `gen_blake3_vectors.py` with the `blake3` package), on every kernel level this CPU
+/// runs.
+@Suite struct Blake3Tests {
+    struct Vector: Decodable {
+        let length: Int
+        let hash: String
+    }
+
+    struct File: Decodable {
+        let vectors: [Vector]
+    }
+
+    static let vectors: [Vector] = {
+        guard let url = Bundle.module.url(forResource: "blake3_vectors", withExtension: "json", subdirectory: "Fixtures"),
+              let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data) else { return [] }
+        return file.vectors
+    }()
+
+    static var levels: [KernelLevel] { KernelLevel.detected == .haswell ? [.portable, .haswell] : [.portable] }
+
+    static func input(_ count: Int) -> [UInt8] { (0..<count).map { UInt8($0 % 251) } }
+
+    @Test(arguments: levels)
+    func knownAnswers(level: KernelLevel) throws {
+        #expect(Self.vectors.count >= 50, "fixture loaded")
+        for vector in Self.vectors {
+            let digest = Blake3.hash(Self.input(vector.length), level: level)
+            #expect(digest.hex == vector.hash, "length \(vector.length) on \(level.rawValue)")
+        }
+    }
+
+    @Test(arguments: levels)
+    func unalignedInputsHashTheSame(level: KernelLevel) {
+        // The kernels load words unaligned: the same bytes at every offset within a word.
+        let count = 9 * 1024 + 37
+        let expected = Blake3.hash(Self.input(count), level: level)
+        for offset in 1..<4 {
+            let padded = [UInt8](repeating: 0xEE, count: offset) + Self.input(count)
+            let digest = padded.withUnsafeBytes { Blake3.hash(UnsafeRawBufferPointer(rebasing: $0[offset...]), level: level) }
+            #expect(digest == expected, "offset \(offset)")
+        }
+    }
+
+    @Test func aTensorHashesAsItsLittleEndianBytes() throws {
+        let tensor = try Tensor(shape: [3, 700], storage: (0..<2100).map { Float($0) * 0.25 - 7 })
+        #expect(Blake3.hash(tensor) == Blake3.hash(tensor.bytes))
+        var changed = tensor
+        changed.storage[1999] = changed.storage[1999].nextUp
+        #expect(Blake3.hash(changed) != Blake3.hash(tensor))
+    }
+}
