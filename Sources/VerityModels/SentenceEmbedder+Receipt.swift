@@ -1,23 +1,27 @@
 import VerityTensor
 
 extension SentenceEmbedder {
-    /// Runs `text` with the trace recorder and returns the embedding with its trace, whose
-    /// steps are named for `modelId`.
-    public func traced(_ text: String, modelId: String) throws(ModelError) -> (embedding: Embedding, trace: Trace) {
+    /// Runs `text` with the trace recorder and `kernels`, and returns the embedding with its
+    /// trace, whose steps are named for `modelId`. A receipt for it must name the same level.
+    public func traced(_ text: String, modelId: String, kernels: KernelLevel = .current) throws(ModelError) -> (embedding: Embedding, trace: Trace) {
         let recorder = TraceRecorder()
-        guard let embedding = try embed([text], recorder: recorder).first else { throw .emptyInput }
+        guard let embedding = try embed([text], recorder: recorder, kernels: kernels).first else { throw .emptyInput }
         return (embedding, recorder.trace(modelId: modelId))
     }
 
-    /// Recomputes the full trace a receipt commits to, from its input, and checks every step
-    /// against the receipt. Fails if this runtime's kernels are not the ones the receipt was made
-    /// with, or if any step differs (a provider whose receipt does not rebuild cannot answer an
-    /// audit of that job).
+    /// Recomputes the full trace a receipt commits to, from its input, with the kernel level the
+    /// receipt names (each level is deterministic, so an honest receipt rebuilds bit for bit),
+    /// and checks every step against the receipt. Fails if the receipt names no known level or
+    /// one this CPU cannot execute, or if any step differs (a provider whose receipt does not
+    /// rebuild cannot answer an audit of that job).
     public func rebuild(_ receipt: TraceReceipt) throws(ModelError) -> Trace {
-        guard receipt.kernels == KernelLevel.current.rawValue else {
-            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this process runs \(KernelLevel.current.rawValue) (set VERITY_KERNELS to match)"))
+        guard let level = KernelLevel(rawValue: receipt.kernels) else {
+            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels, which this runtime does not have"))
         }
-        let (_, trace) = try traced(String(decoding: receipt.input, as: UTF8.self), modelId: receipt.modelId)
+        guard level <= KernelLevel.detected else {
+            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this CPU runs at most \(KernelLevel.detected.rawValue)"))
+        }
+        let (_, trace) = try traced(String(decoding: receipt.input, as: UTF8.self), modelId: receipt.modelId, kernels: level)
         do { try receipt.check(trace) } catch { throw .trace(error) }
         return trace
     }
