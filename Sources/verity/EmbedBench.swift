@@ -18,6 +18,11 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Timed runs per case (the median is reported).")
     var runs: Int = 30
 
+    @Option(help: "Rounds; each runs every level once, so levels alternate.")
+    var rounds: Int = 1
+
+    @OptionGroup var kernels: KernelLevelsOption
+
     struct Inputs: Decodable {
         let short: String
         let long: String
@@ -39,23 +44,28 @@ struct EmbedBench: ParsableCommand {
         // Peak memory for the model plus one 256-token request, before anything else runs.
         _ = try embedder.embed([String(repeating: "memory ", count: 300)])
         let peakMB = Double(peakResidentBytes()) / 1_048_576
-        print("kernels: \(KernelLevel.current.rawValue), threads: \(Gemm.threads)")
+        let levels = try kernels.levels()
+        print("kernels: \(levels.map(\.rawValue).joined(separator: ", ")) (CPU runs up to \(KernelLevel.detected.rawValue)), threads: \(Gemm.threads)")
         print(String(format: "model load: %.0f ms; peak RSS after one 256-token request: %.1f MB", loadTime.inMilliseconds, peakMB))
 
-        for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
-            let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
-            for _ in 0..<3 { _ = try embedder.embed(texts) }
-            var samples = [Double]()
-            for _ in 0..<max(1, runs) {
-                let start = ContinuousClock.now
-                _ = try embedder.embed(texts)
-                samples.append((ContinuousClock.now - start).inMilliseconds)
+        for round in 1...max(1, rounds) {
+            for level in levels {
+                for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
+                    let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
+                    for _ in 0..<3 { _ = try embedder.embed(texts, kernels: level) }
+                    var samples = [Double]()
+                    for _ in 0..<max(1, runs) {
+                        let start = ContinuousClock.now
+                        _ = try embedder.embed(texts, kernels: level)
+                        samples.append((ContinuousClock.now - start).inMilliseconds)
+                    }
+                    samples.sort()
+                    let median = samples[samples.count / 2]
+                    let flops = Double(tokens * embedder.model.config.denseFlopsPerToken)
+                    print(String(format: "round %d %@ %@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
+                                 round, level.rawValue, label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
+                }
             }
-            samples.sort()
-            let median = samples[samples.count / 2]
-            let flops = Double(tokens * embedder.model.config.denseFlopsPerToken)
-            print(String(format: "%@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
-                         label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
         }
     }
 

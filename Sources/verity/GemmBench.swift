@@ -5,40 +5,54 @@ import VerityTensor
 struct GemmBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "GEMM throughput on the MiniLM shapes (128 rows × 384/1536)."
+        abstract: "GEMM throughput on the MiniLM shapes (128 rows × 384/1536), per kernel level."
     )
 
-    @Option(help: "Seconds per shape.")
+    @Option(help: "Seconds per shape and level in each round.")
     var seconds: Double = 1
 
     @Option(help: "Rows of the left operand.")
     var rows: Int = 128
 
+    @Option(help: "Rounds; each runs every level once, so levels alternate.")
+    var rounds: Int = 1
+
     @Flag(help: "Run each GEMM on one thread.")
     var singleThread = false
 
+    @OptionGroup var kernels: KernelLevelsOption
+
     func run() throws {
         KernelNotice.printIfPortable()
-        print("kernels: \(KernelLevel.current.rawValue)")
-        for (k, n) in [(384, 384), (384, 1536), (1536, 384)] {
-            let a = (0..<(rows * k)).map { Float(($0 % 17) - 8) / 16 }
-            let w = (0..<(k * n)).map { Float(($0 % 13) - 6) / 16 }
-            let packed = try PackedMatrix(k: k, n: n, rowMajor: w)
-            var c = [Float](repeating: 0, count: rows * n)
-            var count = 0
-            let start = ContinuousClock.now
-            let limit = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-            repeat {
-                a.withUnsafeBufferPointer { pa in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        Gemm.multiply(m: rows, a: pa.baseAddress!, lda: k, b: packed, bias: nil, c: pc.baseAddress!, ldc: n, parallel: !singleThread)
-                    }
+        let levels = try kernels.levels()
+        print("kernels: \(levels.map(\.rawValue).joined(separator: ", ")) (CPU runs up to \(KernelLevel.detected.rawValue)); threads: \(singleThread ? 1 : Gemm.threads); AMX: \(AMXState.probe())")
+        let shapes = try [(384, 384), (384, 1536), (1536, 384)].map { (k, n) in
+            (k: k, n: n, a: (0..<(rows * k)).map { Float(($0 % 17) - 8) / 16 },
+             packed: try PackedMatrix(k: k, n: n, rowMajor: (0..<(k * n)).map { Float(($0 % 13) - 6) / 16 }))
+        }
+        for round in 1...max(1, rounds) {
+            for level in levels {
+                for shape in shapes {
+                    let (k, n) = (shape.k, shape.n)
+                    var c = [Float](repeating: 0, count: rows * n)
+                    var count = 0
+                    let start = ContinuousClock.now
+                    let limit = start.advanced(by: .milliseconds(Int(seconds * 1000)))
+                    repeat {
+                        shape.a.withUnsafeBufferPointer { pa in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                Gemm.multiply(m: rows, a: pa.baseAddress!, lda: k, b: shape.packed, bias: nil, c: pc.baseAddress!, ldc: n,
+                                              parallel: !singleThread, level: level)
+                            }
+                        }
+                        count += 1
+                    } while ContinuousClock.now < limit
+                    let secondsTaken = (ContinuousClock.now - start).inSeconds
+                    let gflops = 2.0 * Double(rows * k * n) * Double(count) / secondsTaken / 1e9
+                    print(String(format: "round %d %@ gemm %dx%dx%d: %.1f GFLOP/s (%.1f us per call)",
+                                 round, level.rawValue, rows, k, n, gflops, secondsTaken / Double(count) * 1e6))
                 }
-                count += 1
-            } while ContinuousClock.now < limit
-            let secondsTaken = (ContinuousClock.now - start).inSeconds
-            let gflops = 2.0 * Double(rows * k * n) * Double(count) / secondsTaken / 1e9
-            print(String(format: "gemm %dx%dx%d: %.1f GFLOP/s (%.1f us per call)", rows, k, n, gflops, secondsTaken / Double(count) * 1e6))
+            }
         }
     }
 }
