@@ -10,16 +10,17 @@ extension SentenceEmbedder {
     }
 
     /// Recomputes the full trace a receipt commits to, from its input, with the kernel level the
-    /// receipt names (each level is deterministic, so an honest receipt rebuilds bit for bit),
-    /// and checks every step against the receipt. Fails if the receipt names no known level or
-    /// one this CPU cannot execute, or if any step differs (a provider whose receipt does not
+    /// receipt names or one that computes the same bits (each level is deterministic, so an
+    /// honest receipt rebuilds bit for bit; an AVX-512 receipt rebuilds on an AVX2 CPU), and
+    /// checks every step against the receipt. Fails if the receipt names no known level or one
+    /// this CPU cannot reproduce, or if any step differs (a provider whose receipt does not
     /// rebuild cannot answer an audit of that job).
     public func rebuild(_ receipt: TraceReceipt) throws(ModelError) -> Trace {
-        guard let level = KernelLevel(rawValue: receipt.kernels) else {
+        guard let named = KernelLevel(rawValue: receipt.kernels) else {
             throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels, which this runtime does not have"))
         }
-        guard level <= KernelLevel.detected else {
-            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this CPU runs at most \(KernelLevel.detected.rawValue)"))
+        guard let level = KernelLevel.reproducing(named) else {
+            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this CPU runs at most \(KernelLevel.detected.rawValue), which computes other bits"))
         }
         let (_, trace) = try traced(String(decoding: receipt.input, as: UTF8.self), modelId: receipt.modelId, kernels: level)
         do { try receipt.check(trace) } catch { throw .trace(error) }

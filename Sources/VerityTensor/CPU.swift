@@ -70,6 +70,20 @@ public enum KernelLevel: String, Sendable, CaseIterable, Comparable {
         return level <= detected ? .forced(level) : .unsupported(requested: level, running: detected)
     }
 
+    /// Whether `other` computes the same bits as this level. AVX2 and AVX-512 do: every GEMM
+    /// element is the same FMA chain with the same k block, and both run the 8-lane row kernels
+    /// (tests hold them to it). The portable level multiplies and adds apart, so it rounds
+    /// differently.
+    public func computesSameBits(as other: KernelLevel) -> Bool { (self == .portable) == (other == .portable) }
+
+    /// The level that reproduces `level`'s results bit for bit on a CPU that runs up to
+    /// `detected`: `level` itself when the CPU runs it, else the best runnable level that
+    /// computes the same bits, else nil.
+    public static func reproducing(_ level: KernelLevel, detected: KernelLevel = detected) -> KernelLevel? {
+        if level <= detected { return level }
+        return allCases.filter { $0 <= detected && $0.computesSameBits(as: level) }.max()
+    }
+
     /// How the worker advertises this level's hardware class on chain.
     public var hardwareClass: String {
         switch self {

@@ -40,6 +40,18 @@ import VerityKernelsHaswell
         #expect(Self.same(Kernels.build(for: .portable, detected: .avx512), PortableKernels.self))
     }
 
+    /// A receipt's level is rebuilt by itself, or on a CPU without it by a level that computes
+    /// the same bits (AVX2 for AVX-512), never by one that rounds differently.
+    @Test func reproducingLevels() {
+        #expect(KernelLevel.reproducing(.avx512, detected: .avx512) == .avx512)
+        #expect(KernelLevel.reproducing(.avx512, detected: .haswell) == .haswell)
+        #expect(KernelLevel.reproducing(.haswell, detected: .avx512) == .haswell)
+        #expect(KernelLevel.reproducing(.portable, detected: .avx512) == .portable)
+        #expect(KernelLevel.reproducing(.avx512, detected: .portable) == nil)
+        #expect(KernelLevel.reproducing(.haswell, detected: .portable) == nil)
+        #expect(KernelLevel.haswell.computesSameBits(as: .avx512) && !KernelLevel.portable.computesSameBits(as: .haswell))
+    }
+
     static func same(_ a: any KernelBuild.Type, _ b: any KernelBuild.Type) -> Bool { ObjectIdentifier(a) == ObjectIdentifier(b) }
 
     /// AMX is used only when the OS grants tile state; a refusal (or a CPU without AMX) leaves
