@@ -32,20 +32,38 @@ public enum KernelCall {
 @_transparent
 public func runKernel(_ call: KernelCall, kc: Int, fused: Bool, wide: Bool) {
     switch call {
-    case let .gemm(m, n, k, packedA, packedB, bias, c, ldc, tiles, panels):
-        gemmBlock(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, tiles: tiles, panels: panels,
-                  kc: kc, fused: fused, wide: wide)
-    case let .gelu(x, count):
-        RowKernels.gelu(x, count: count, fused: fused)
-    case let .softmax(x, rows, width, valid):
-        RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: fused)
+    case .gemm: runGemm(call, kc: kc, fused: fused, wide: wide)
+    case .gelu, .softmax, .layerNorm, .exp: runRowKernel(call, fused: fused)
+    case .attend: runAttend(call, fused: fused)
+    }
+}
+
+/// The GEMM case of `runKernel`; other calls do nothing.
+@_transparent
+public func runGemm(_ call: KernelCall, kc: Int, fused: Bool, wide: Bool) {
+    guard case let .gemm(m, n, k, packedA, packedB, bias, c, ldc, tiles, panels) = call else { return }
+    gemmBlock(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, tiles: tiles, panels: panels,
+              kc: kc, fused: fused, wide: wide)
+}
+
+/// The row-kernel cases of `runKernel`; other calls do nothing.
+@_transparent
+public func runRowKernel(_ call: KernelCall, fused: Bool) {
+    switch call {
+    case let .gelu(x, count): RowKernels.gelu(x, count: count, fused: fused)
+    case let .softmax(x, rows, width, valid): RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: fused)
     case let .layerNorm(x, rows, width, gamma, beta, epsilon):
         RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: fused)
-    case let .exp(x, count):
-        expInPlace(x, count: count, fused: fused)
-    case let .attend(q, k, v, stride, d, length, scale, scores, out, outStride):
-        attendDirect(q: q, k: k, v: v, stride: stride, d: d, length: length, scale: scale, scores: scores, out: out, outStride: outStride, fused: fused)
+    case let .exp(x, count): expInPlace(x, count: count, fused: fused)
+    case .gemm, .attend: return
     }
+}
+
+/// The attention case of `runKernel`; other calls do nothing.
+@_transparent
+public func runAttend(_ call: KernelCall, fused: Bool) {
+    guard case let .attend(q, k, v, stride, d, length, scale, scores, out, outStride) = call else { return }
+    attendDirect(q: q, k: k, v: v, stride: stride, d: d, length: length, scale: scale, scores: scores, out: out, outStride: outStride, fused: fused)
 }
 
 extension KernelBuild {
@@ -84,5 +102,35 @@ extension KernelBuild {
 public enum PortableKernels: KernelBuild {
     public static let gemmKC = 256
 
-    public static func run(_ call: KernelCall) { runKernel(call, kc: gemmKC, fused: false, wide: false) }
+    /// Each kind of kernel in its own function: compiled at the baseline, one function holding
+    /// them all (as `runKernel` makes for the other levels) leaves the standard library's
+    /// unaligned vector loads as calls, which made a portable inference 30% slower.
+    public static func run(_ call: KernelCall) {
+        switch call {
+        case .gemm: gemm(call)
+        case .attend: attend(call)
+        case let .gelu(x, count): geluBody(x, count)
+        case let .softmax(x, rows, width, valid): softmaxBody(x, rows, width, valid)
+        case let .layerNorm(x, rows, width, gamma, beta, epsilon): layerNormBody(x, rows, width, gamma, beta, epsilon)
+        case let .exp(x, count): expBody(x, count)
+        }
+    }
+
+    @inline(never) static func gemm(_ call: KernelCall) { runGemm(call, kc: gemmKC, fused: false, wide: false) }
+
+    @inline(never) static func attend(_ call: KernelCall) { runAttend(call, fused: false) }
+
+    @inline(never) static func geluBody(_ x: UnsafeMutablePointer<Float>, _ count: Int) { RowKernels.gelu(x, count: count, fused: false) }
+
+    @inline(never) static func softmaxBody(_ x: UnsafeMutablePointer<Float>, _ rows: Int, _ width: Int, _ valid: Int) {
+        RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: false)
+    }
+
+    @inline(never) static func layerNormBody(
+        _ x: UnsafeMutablePointer<Float>, _ rows: Int, _ width: Int, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>, _ epsilon: Float
+    ) {
+        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: false)
+    }
+
+    @inline(never) static func expBody(_ x: UnsafeMutablePointer<Float>, _ count: Int) { expInPlace(x, count: count, fused: false) }
 }
