@@ -35,24 +35,26 @@ struct GemmBench: ParsableCommand {
                 for shape in shapes {
                     let (k, n) = (shape.k, shape.n)
                     var c = [Float](repeating: 0, count: rows * n)
-                    var count = 0
+                    var samples = [Double]()
                     let cpuStart = processCPUSeconds()
                     let start = ContinuousClock.now
                     let limit = start.advanced(by: .milliseconds(Int(seconds * 1000)))
                     repeat {
+                        let callStart = ContinuousClock.now
                         shape.a.withUnsafeBufferPointer { pa in
                             c.withUnsafeMutableBufferPointer { pc in
                                 Gemm.multiply(m: rows, a: pa.baseAddress!, lda: k, b: shape.packed, bias: nil, c: pc.baseAddress!, ldc: n,
                                               parallel: !singleThread, level: level)
                             }
                         }
-                        count += 1
+                        samples.append((ContinuousClock.now - callStart).inSeconds)
                     } while ContinuousClock.now < limit
-                    let secondsTaken = (ContinuousClock.now - start).inSeconds
-                    let flops = 2.0 * Double(rows * k * n) * Double(count)
-                    let perCPUSecond = flops / (processCPUSeconds() - cpuStart) / 1e9
-                    print(String(format: "round %d %@ gemm %dx%dx%d: %.1f GFLOP/s (%.1f us per call; %.1f GFLOP per CPU-second)",
-                                 round, level.rawValue, rows, k, n, flops / secondsTaken / 1e9, secondsTaken / Double(count) * 1e6, perCPUSecond))
+                    let flops = 2.0 * Double(rows * k * n)
+                    let perCPUSecond = flops * Double(samples.count) / (processCPUSeconds() - cpuStart) / 1e9
+                    samples.sort()
+                    let median = samples[samples.count / 2]
+                    print(String(format: "round %d %@ gemm %dx%dx%d: %.1f GFLOP/s (median of %d calls, %.1f us; best %.1f GFLOP/s; %.1f GFLOP per CPU-second)",
+                                 round, level.rawValue, rows, k, n, flops / median / 1e9, samples.count, median * 1e6, flops / samples[0] / 1e9, perCPUSecond))
                 }
             }
         }
