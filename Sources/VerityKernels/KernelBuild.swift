@@ -104,7 +104,7 @@ public enum PortableKernels: KernelBuild {
 
     /// Each kind of kernel in its own function: compiled at the baseline, one function holding
     /// them all (as `runKernel` makes for the other levels) leaves the standard library's
-    /// unaligned vector loads as calls, which made a portable inference 30% slower.
+    /// unaligned vector loads as calls, which costs a portable inference 30% more CPU time.
     public static func run(_ call: KernelCall) {
         switch call {
         case .gemm: gemm(call)
