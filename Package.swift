@@ -35,7 +35,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
-        // CPU feature detection (AVX2, FMA) for choosing kernels at run time.
+        // CPU feature detection (AVX2+FMA, AVX-512, AMX permission) for choosing kernels at run time.
         .target(name: "CVerityCPU"),
         // Kernel bodies (GEMM micro-kernel, packing, vector math), @inlinable so each kernel
         // target below compiles them for its own CPU level.
@@ -46,11 +46,18 @@ let package = Package(
             dependencies: ["VerityKernels"],
             swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
+        // The same kernels compiled for AVX-512 (skylake-avx512: F, CD, BW, DQ, VL; the importer
+        // refuses x86-64-v4); used only when the CPU has them and the OS saves the zmm registers.
+        .target(
+            name: "VerityKernelsAVX512",
+            dependencies: ["VerityKernels"],
+            swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]
+        ),
         // Tensors, ops with CPU dispatch, safetensors, the trace recorder.
         .target(
             name: "VerityTensor",
             dependencies: [
-                "VerityCore", "VerityKernels", "VerityKernelsHaswell", "CVerityCPU",
+                "VerityCore", "VerityKernels", "VerityKernelsHaswell", "VerityKernelsAVX512", "CVerityCPU",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
@@ -148,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityTensorTests",
-            dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityCore", "VerityTestSupport"],
+            dependencies: ["VerityTensor", "VerityKernels", "VerityKernelsHaswell", "VerityKernelsAVX512", "VerityCore", "VerityTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -13,12 +13,18 @@ public struct EmbedBench: Sendable {
     public var inputs: String
     /// Timed runs per case (the median is reported).
     public var runs: Int
+    /// Rounds; each runs every level once, so levels alternate.
+    public var rounds: Int
+    /// The kernel levels to compare, side by side in this one process.
+    public var levels: [KernelLevel]
 
-    public init(folder: URL, model: String, inputs: String, runs: Int) {
+    public init(folder: URL, model: String, inputs: String, runs: Int, rounds: Int = 1, levels: [KernelLevel] = [.current]) {
         self.folder = folder
         self.model = model
         self.inputs = inputs
         self.runs = runs
+        self.rounds = rounds
+        self.levels = levels
     }
 
     struct Inputs: Decodable {
@@ -40,23 +46,27 @@ public struct EmbedBench: Sendable {
         // Peak memory for the model plus one 256-token request, before anything else runs.
         _ = try embedder.embed([String(repeating: "memory ", count: 300)])
         let peakMB = Double(peakResidentBytes()) / 1_048_576
-        print("kernels: \(KernelLevel.current.rawValue), threads: \(Gemm.threads)")
+        print("kernels: \(levels.map(\.rawValue).joined(separator: ", ")) (CPU runs up to \(KernelLevel.detected.rawValue)), threads: \(Gemm.threads)")
         print(String(format: "model load: %.0f ms; peak RSS after one 256-token request: %.1f MB", loadTime.inMilliseconds, peakMB))
 
-        for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
-            let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
-            for _ in 0..<3 { _ = try embedder.embed(texts) }
-            var samples = [Double]()
-            for _ in 0..<max(1, runs) {
-                let start = ContinuousClock.now
-                _ = try embedder.embed(texts)
-                samples.append((ContinuousClock.now - start).inMilliseconds)
+        for round in 1...max(1, rounds) {
+            for level in levels {
+                for (label, texts) in [("short", [cases.short]), ("long", [cases.long]), ("batch32", cases.batch)] {
+                    let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxTokens).count }
+                    for _ in 0..<3 { _ = try embedder.embed(texts, kernels: level) }
+                    var samples = [Double]()
+                    for _ in 0..<max(1, runs) {
+                        let start = ContinuousClock.now
+                        _ = try embedder.embed(texts, kernels: level)
+                        samples.append((ContinuousClock.now - start).inMilliseconds)
+                    }
+                    samples.sort()
+                    let median = samples[samples.count / 2]
+                    let flops = Double(tokens * embedder.model.config.denseFlopsPerToken)
+                    print(String(format: "round %d %@ %@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
+                                 round, level.rawValue, label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
+                }
             }
-            samples.sort()
-            let median = samples[samples.count / 2]
-            let flops = Double(tokens * embedder.model.config.denseFlopsPerToken)
-            print(String(format: "%@ (%d texts, %d tokens): median %.2f ms, best %.2f ms, %.1f GFLOP/s dense",
-                         label, texts.count, tokens, median, samples[0], flops / (median / 1000) / 1e9))
         }
     }
 

@@ -6,21 +6,23 @@ public enum GemmPacking {
     /// Floats needed for packed B of a k×n matrix (columns padded to a multiple of 16).
     public static func packedBCount(k: Int, n: Int) -> Int { ((n + gemmNR - 1) / gemmNR) * gemmNR * k }
 
-    /// Packs row-major A (m×k, row stride `lda`): for each k block of `gemmKC`, for each 6-row
-    /// tile, 6 floats per k step; rows past m are zero.
+    /// Packs row-major A (m×k, row stride `lda`): for each k block of `kc`, for each 6-row
+    /// tile, 6 floats per k step; rows past m are zero. The kernels must use the same `kc`.
     @inlinable
-    public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>) {
-        packA(m: m, k: k, a: a, lda: lda, into: out, tiles: 0..<((m + gemmMR - 1) / gemmMR))
+    public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>, kc: Int) {
+        packA(m: m, k: k, a: a, lda: lda, into: out, kc: kc, tiles: 0..<((m + gemmMR - 1) / gemmMR))
     }
 
     /// Packs only the 6-row tiles in `tiles` (each tile's place in `out` is fixed, so disjoint
     /// tile ranges can be packed concurrently).
     @inlinable
-    public static func packA(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>, tiles: Range<Int>) {
+    public static func packA(
+        m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>, kc kcLimit: Int, tiles: Range<Int>
+    ) {
         let allTiles = (m + gemmMR - 1) / gemmMR
         var k0 = 0
         while k0 < k {
-            let kc = min(gemmKC, k - k0)
+            let kc = min(kcLimit, k - k0)
             let block = out + k0 * allTiles * gemmMR
             for tile in tiles {
                 let o = block + tile * gemmMR * kc
@@ -74,33 +76,5 @@ public enum GemmPacking {
                 }
             }
         }
-    }
-}
-
-/// The kernels compiled at the portable baseline (SSE2 on x86-64), for CPUs without AVX2+FMA.
-public enum PortableKernels {
-    public static func gemmPanels(
-        m: Int, n: Int, k: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        c: UnsafeMutablePointer<Float>, ldc: Int, panelRange: Range<Int>
-    ) {
-        VerityKernels.gemmPanels(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, panelRange: panelRange, fused: false)
-    }
-
-    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        RowKernels.gelu(x, count: count, fused: false)
-    }
-
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, valid: Int) {
-        RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: false)
-    }
-
-    public static func layerNorm(
-        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
-    ) {
-        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: false)
-    }
-
-    public static func exp(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        VerityKernels.expInPlace(x, count: count, fused: false)
     }
 }

@@ -4,7 +4,7 @@
 /// e^x for eight lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial
 /// (error below 2⁻²³ relative), 2ⁿ built in the exponent bits. Inputs are clamped to
 /// [−87.3, 88.7], so the result is never infinite or subnormal-garbage.
-@inlinable @inline(__always)
+@_transparent
 public func vexp(_ x: SIMD8<Float>, fused: Bool) -> SIMD8<Float> {
     let clamped = vclamp(x, -87.3, 88.3)
     // Round x·log2(e) to an integer with the 1.5·2²³ trick: adding it leaves the rounded value
@@ -51,7 +51,7 @@ public func mulAdd(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ fu
 /// erf(x) for eight lanes by a rational minimax approximation x·P(x²)/Q(x²) on [−4, 4]
 /// (maximum absolute error about 7·10⁻⁸). Beyond |x| = 3.92, where erf(x) rounds to ±1 in
 /// Float32, the result is exactly ±1, so GELU of a large negative input is exactly 0.
-@inlinable @inline(__always)
+@_transparent
 public func verf(_ x: SIMD8<Float>, fused: Bool) -> SIMD8<Float> {
     let v = vclamp(x, -4, 4)
     let v2 = v * v
@@ -92,7 +92,7 @@ public func hmax(_ v: SIMD8<Float>) -> Float {
 /// Row kernels over raw buffers.
 public enum RowKernels {
     /// In place: x = GELU(x) = x/2 · (1 + erf(x/√2)), the exact (erf) form BERT uses.
-    @inlinable @inline(__always)
+    @_transparent
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, fused: Bool) {
         var i = 0
         let raw = UnsafeMutableRawPointer(x)
@@ -112,7 +112,7 @@ public enum RowKernels {
 
     /// In place over `rows` rows of `width`: each row becomes softmax(row) over its first
     /// `valid` entries, and 0 beyond them (masked keys).
-    @inlinable @inline(__always)
+    @_transparent
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, valid: Int, fused: Bool) {
         for r in 0..<rows {
             let row = x + r * width
@@ -155,7 +155,7 @@ public enum RowKernels {
     }
 
     /// In place over `rows` rows of `width`: y = (x − mean) / √(var + eps) · γ + β.
-    @inlinable @inline(__always)
+    @_transparent
     public static func layerNorm(
         _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, fused: Bool
@@ -196,7 +196,7 @@ public enum RowKernels {
 }
 
 /// In place: x = eˣ over `count` floats.
-@inlinable @inline(__always)
+@_transparent
 public func expInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, fused: Bool) {
     let raw = UnsafeMutableRawPointer(x)
     var i = 0

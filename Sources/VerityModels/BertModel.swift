@@ -70,10 +70,13 @@ public struct BertModel: Sendable {
     }
 
     /// The final hidden states (tokens × hidden) of `sequences` (token ids, each at most
-    /// `maxPositions` long), laid out back to back as `layout` says.
-    public func forward(_ sequences: [[Int]], recorder: TraceRecorder? = nil) throws(ModelError) -> (hidden: Tensor, layout: SequenceLayout) {
+    /// `maxPositions` long), laid out back to back as `layout` says, computed with `kernels`
+    /// (a level above what the CPU runs runs as `KernelLevel.detected`).
+    public func forward(
+        _ sequences: [[Int]], recorder: TraceRecorder? = nil, kernels: KernelLevel = .current
+    ) throws(ModelError) -> (hidden: Tensor, layout: SequenceLayout) {
         do {
-            return try run(sequences, recorder: recorder)
+            return try run(sequences, recorder: recorder, level: kernels)
         } catch let error as ModelError {
             throw error
         } catch let error as TensorError {
@@ -83,7 +86,7 @@ public struct BertModel: Sendable {
         }
     }
 
-    private func run(_ sequences: [[Int]], recorder: TraceRecorder?) throws -> (hidden: Tensor, layout: SequenceLayout) {
+    private func run(_ sequences: [[Int]], recorder: TraceRecorder?, level: KernelLevel) throws -> (hidden: Tensor, layout: SequenceLayout) {
         guard !sequences.isEmpty else { throw ModelError.emptyInput }
         for s in sequences where s.count > config.maxPositions {
             throw ModelError.invalidConfig("a sequence of \(s.count) tokens exceeds the model's \(config.maxPositions) positions")
@@ -106,43 +109,43 @@ public struct BertModel: Sendable {
             xRef = record(recorder, "embeddings", kind: .embedding, inputs: [idRef, posRef], output: &x, committed: false,
                           weights: ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]"])
         }
-        try Ops.layerNorm(&x, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: eps)
+        try Ops.layerNorm(&x, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: eps, level: level)
         xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], output: &x,
                       weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
 
         for layer in layers {
             let p = "encoder.layer.\(layer.index)."
-            var qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias)
+            var qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias, level: level)
             let qkvRef = record(recorder, "\(p)attention.qkv", kind: .gemm, inputs: [xRef], output: &qkv, weights: [
                 "\(p)attention.self.query.weight", "\(p)attention.self.key.weight", "\(p)attention.self.value.weight",
                 "\(p)attention.self.query.bias", "\(p)attention.self.key.bias", "\(p)attention.self.value.bias",
             ], attributes: ["parts": "3"])
 
-            var context = try Ops.attention(qkv: qkv, layout: layout, heads: config.heads)
+            var context = try Ops.attention(qkv: qkv, layout: layout, heads: config.heads, level: level)
             let contextRef = record(recorder, "\(p)attention.self", kind: .attention, inputs: [qkvRef], output: &context,
                                             attributes: ["heads": "\(config.heads)", "lengths": lengthsText])
 
-            var attended = try Gemm.linear(context, layer.attentionOut, bias: layer.attentionOutBias)
+            var attended = try Gemm.linear(context, layer.attentionOut, bias: layer.attentionOutBias, level: level)
             let attendedRef = record(recorder, "\(p)attention.output.dense", kind: .gemm, inputs: [contextRef], output: &attended,
                                              weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"])
             try Ops.add(&attended, x)
-            try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps)
+            try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps, level: level)
             let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], output: &attended,
                                          weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"],
                                          attributes: ["epsilon": "\(eps)"])
 
-            var inner = try Gemm.linear(attended, layer.intermediate, bias: layer.intermediateBias)
+            var inner = try Gemm.linear(attended, layer.intermediate, bias: layer.intermediateBias, level: level)
             let innerRef = record(recorder, "\(p)intermediate.dense", kind: .gemm, inputs: [normRef], output: &inner,
                                           weights: ["\(p)intermediate.dense.weight", "\(p)intermediate.dense.bias"])
-            Ops.gelu(&inner)
+            Ops.gelu(&inner, level: level)
             // GELU's output is derived: auditors recompute it from the committed GEMM output.
             let geluRef = record(recorder, "\(p)intermediate.gelu", kind: .gelu, inputs: [innerRef], output: &inner, committed: false)
 
-            var out = try Gemm.linear(inner, layer.output, bias: layer.outputBias)
+            var out = try Gemm.linear(inner, layer.output, bias: layer.outputBias, level: level)
             let outRef = record(recorder, "\(p)output.dense", kind: .gemm, inputs: [geluRef], output: &out,
                                         weights: ["\(p)output.dense.weight", "\(p)output.dense.bias"])
             try Ops.add(&out, attended)
-            try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps)
+            try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps, level: level)
             xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], output: &out,
                                   weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
             x = out

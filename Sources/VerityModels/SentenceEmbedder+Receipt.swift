@@ -1,27 +1,34 @@
 import VerityTensor
 
 extension SentenceEmbedder {
-    /// Runs `text` with the trace recorder and returns the embedding with its trace, whose
-    /// steps are named for `modelId`. `.receipt` keeps no tensors (what a provider needs to
-    /// commit); `.bundle` keeps the committed ones (to publish an audit bundle).
+    /// Runs `text` with the trace recorder and `kernels`, and returns the embedding with its
+    /// trace, whose steps are named for `modelId` (a receipt for it must name the same level).
+    /// `.receipt` keeps no tensors (what a provider needs to commit); `.bundle` keeps the
+    /// committed ones (to publish an audit bundle).
     public func traced(
-        _ text: String, modelId: String, mode: TraceRecorder.Mode = .receipt, intervention: TraceRecorder.Intervention? = nil
+        _ text: String, modelId: String, mode: TraceRecorder.Mode = .receipt, intervention: TraceRecorder.Intervention? = nil,
+        kernels: KernelLevel = .current
     ) throws(ModelError) -> (embedding: Embedding, trace: Trace) {
         let recorder = TraceRecorder(mode: mode)
         recorder.intervention = intervention
-        guard let embedding = try embed([text], recorder: recorder).first else { throw .emptyInput }
+        guard let embedding = try embed([text], recorder: recorder, kernels: kernels).first else { throw .emptyInput }
         return (embedding, recorder.trace(modelId: modelId))
     }
 
     /// Recomputes the full trace (every committed tensor) a receipt commits to, from its input,
-    /// and checks every step against the receipt. Fails if this runtime's kernels are not the ones the receipt was made
-    /// with, or if any step differs (a provider whose receipt does not rebuild cannot answer an
-    /// audit of that job).
+    /// with the kernel level the receipt names or one that computes the same bits (each level is
+    /// deterministic, so an honest receipt rebuilds bit for bit; an AVX-512 receipt rebuilds on
+    /// an AVX2 CPU), and checks every step against the receipt. Fails if the receipt names no
+    /// known level or one this CPU cannot reproduce, or if any step differs (a provider whose
+    /// receipt does not rebuild cannot answer an audit of that job).
     public func rebuild(_ receipt: TraceReceipt) throws(ModelError) -> Trace {
-        guard receipt.kernels == KernelLevel.current.rawValue else {
-            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this process runs \(KernelLevel.current.rawValue) (set VERITY_KERNELS to match)"))
+        guard let named = KernelLevel(rawValue: receipt.kernels) else {
+            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels, which this runtime does not have"))
         }
-        let (_, trace) = try traced(String(decoding: receipt.input, as: UTF8.self), modelId: receipt.modelId, mode: .bundle)
+        guard let level = KernelLevel.reproducing(named) else {
+            throw .trace(.invalidTrace("the receipt was made with \(receipt.kernels) kernels; this CPU runs at most \(KernelLevel.detected.rawValue), which computes other bits"))
+        }
+        let (_, trace) = try traced(String(decoding: receipt.input, as: UTF8.self), modelId: receipt.modelId, mode: .bundle, kernels: level)
         do { try receipt.check(trace) } catch { throw .trace(error) }
         return trace
     }

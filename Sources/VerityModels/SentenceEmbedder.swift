@@ -46,11 +46,11 @@ public struct SentenceEmbedder: Sendable {
         self.init(tokenizer: tokenizer, model: try BertModel(config: config, weights: weights), maxTokens: maxTokens)
     }
 
-    /// Embeds `texts` as one ragged batch; `recorder` traces the whole computation.
-    public func embed(_ texts: [String], recorder: TraceRecorder? = nil) throws(ModelError) -> [Embedding] {
+    /// Embeds `texts` as one ragged batch with `kernels`; `recorder` traces the whole computation.
+    public func embed(_ texts: [String], recorder: TraceRecorder? = nil, kernels: KernelLevel = .current) throws(ModelError) -> [Embedding] {
         guard !texts.isEmpty else { throw .emptyInput }
         let tokens = texts.map { tokenizer.encode($0, maxLength: maxTokens) }
-        let (hidden, layout) = try model.forward(tokens, recorder: recorder)
+        let (hidden, layout) = try model.forward(tokens, recorder: recorder, kernels: kernels)
         var pooled: Tensor
         do { pooled = try Ops.meanPool(hidden, layout: layout) } catch { throw .weights(error) }
         if let recorder, let last = recorder.steps.last?.outputs.first {

@@ -1,5 +1,6 @@
 import VerityCore
 import VerityKernels
+import VerityKernelsAVX512
 import VerityKernelsHaswell
 
 /// BLAKE3 digests of tensor bytes, on the kernels this CPU runs (`KernelLevel.current`).
@@ -12,6 +13,7 @@ public enum Blake3 {
         var out = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &out) { digest in
             switch level {
+            case .avx512: AVX512Kernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
             case .haswell: HaswellKernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
             case .portable: PortableKernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
             }

@@ -51,24 +51,24 @@ public enum Ops {
         }
     }
 
-    /// GELU (erf form), in place.
-    public static func gelu(_ x: inout Tensor) {
+    /// GELU (erf form), in place, with `level`'s kernels.
+    public static func gelu(_ x: inout Tensor, level: KernelLevel = .current) {
         x.storage.withUnsafeMutableBufferPointer { a in
             guard let p = a.baseAddress else { return }
-            Kernels.gelu(p, count: a.count)
+            Kernels.build(for: level).gelu(p, count: a.count)
         }
     }
 
     /// Softmax over the last dimension, in place.
-    public static func softmax(_ x: inout Tensor) {
+    public static func softmax(_ x: inout Tensor, level: KernelLevel = .current) {
         guard let width = x.shape.last, width > 0, x.count > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { a in
-            Kernels.softmax(a.baseAddress!, rows: a.count / width, width: width, valid: width)
+            Kernels.build(for: level).softmax(a.baseAddress!, rows: a.count / width, width: width, valid: width)
         }
     }
 
     /// Layer norm over the last dimension, in place.
-    public static func layerNorm(_ x: inout Tensor, gamma: [Float], beta: [Float], epsilon: Float) throws(TensorError) {
+    public static func layerNorm(_ x: inout Tensor, gamma: [Float], beta: [Float], epsilon: Float, level: KernelLevel = .current) throws(TensorError) {
         guard let width = x.shape.last, width == gamma.count, width == beta.count else {
             throw .shapeMismatch("layer norm: \(x.shape) with γ \(gamma.count), β \(beta.count)")
         }
@@ -76,7 +76,7 @@ public enum Ops {
         x.storage.withUnsafeMutableBufferPointer { a in
             gamma.withUnsafeBufferPointer { g in
                 beta.withUnsafeBufferPointer { b in
-                    Kernels.layerNorm(a.baseAddress!, rows: a.count / width, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, epsilon: epsilon)
+                    Kernels.build(for: level).layerNorm(a.baseAddress!, rows: a.count / width, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, epsilon: epsilon)
                 }
             }
         }
@@ -86,8 +86,9 @@ public enum Ops {
     ///
     /// `qkv` is (tokens × 3·hidden): each row holds the token's query, key and value, each split
     /// into `heads` heads of hidden/heads. A token attends to every token of its own sequence:
-    /// softmax(q·kᵀ/√d)·v. Returns (tokens × hidden), heads side by side.
-    public static func attention(qkv: Tensor, layout: SequenceLayout, heads: Int) throws(TensorError) -> Tensor {
+    /// softmax(q·kᵀ/√d)·v. Returns (tokens × hidden), heads side by side. How a head is computed
+    /// depends only on its sequence's length, so a sequence's result does not depend on the batch.
+    public static func attention(qkv: Tensor, layout: SequenceLayout, heads: Int, level: KernelLevel = .current) throws(TensorError) -> Tensor {
         guard qkv.rank == 2, qkv.shape[0] == layout.tokenCount, heads > 0, qkv.shape[1] % (3 * heads) == 0 else {
             throw .shapeMismatch("attention: qkv \(qkv.shape) for \(layout.tokenCount) tokens and \(heads) heads")
         }
@@ -97,6 +98,7 @@ public enum Ops {
         let scale = 1 / Float(d).squareRoot()
         var out = Tensor(zeros: [layout.tokenCount, hidden])
         let jobs = layout.count * heads
+        let build = Kernels.build(for: level)
         qkv.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
                 // Each job writes its own sequence's rows and head's columns.
@@ -105,14 +107,16 @@ public enum Ops {
                     let sequence = job / heads, head = job % heads
                     let start = layout.offsets[sequence], length = layout.lengths[sequence]
                     attendOne(s + start * 3 * hidden, stride: 3 * hidden, hidden: hidden, head: head, d: d, length: length, scale: scale,
-                              out: o + start * hidden + head * d, outStride: hidden)
+                              out: o + start * hidden + head * d, outStride: hidden, build: build)
                 }
                 let flops = layout.lengths.reduce(0) { $0 + $1 * $1 } * hidden * 4
                 if flops < 1 << 20 || Gemm.threads == 1 {
                     for job in 0..<jobs { work(job) }
                 } else {
-                    WorkerPool.shared.run(parts: Gemm.threads) { part in
-                        for job in stride(from: part, to: jobs, by: Gemm.threads) { work(job) }
+                    // Contiguous runs of jobs, several per thread (see `WorkerPool`).
+                    let chunks = min(jobs, 4 * Gemm.threads)
+                    WorkerPool.shared.run(parts: chunks) { chunk in
+                        for job in (jobs * chunk / chunks)..<(jobs * (chunk + 1) / chunks) { work(job) }
                     }
                 }
             }
@@ -120,23 +124,33 @@ public enum Ops {
         return out
     }
 
+    /// Sequences up to this length attend directly from the q, k, v rows; longer ones through
+    /// two packed GEMMs, which win once the score matrix is large.
+    static let directAttentionLength = 64
+
     /// One head of one sequence: scores = q·kᵀ·scale, softmax, context = p·v.
     private static func attendOne(
         _ rows: UnsafePointer<Float>, stride: Int, hidden: Int, head: Int, d: Int, length: Int, scale: Float,
-        out: UnsafeMutablePointer<Float>, outStride: Int
+        out: UnsafeMutablePointer<Float>, outStride: Int, build: any KernelBuild.Type
     ) {
         let q = rows + head * d, k = rows + hidden + head * d, v = rows + 2 * hidden + head * d
+        if length <= directAttentionLength && d % 8 == 0 {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: length * length) { scores in
+                build.attend(q: q, k: k, v: v, stride: stride, d: d, length: length, scale: scale, scores: scores.baseAddress!, out: out, outStride: outStride)
+            }
+            return
+        }
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: length * length)
         defer { scores.deallocate() }
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(GemmPacking.packedBCount(k: d, n: length), GemmPacking.packedBCount(k: length, n: d)))
         defer { packed.deallocate() }
         // Kᵀ as B: k×n = d×length, from K rows (length × d, row stride `stride`).
         GemmPacking.packBTransposed(k: d, n: length, w: k, ldw: stride, into: packed)
-        Gemm.multiply(m: length, a: q, lda: stride, packedB: packed, k: d, n: length, bias: nil, c: scores, ldc: length, parallel: false)
+        Gemm.multiply(m: length, a: q, lda: stride, packedB: packed, k: d, n: length, bias: nil, c: scores, ldc: length, parallel: false, build: build)
         for i in 0..<(length * length) { scores[i] *= scale }
-        Kernels.softmax(scores, rows: length, width: length, valid: length)
+        build.softmax(scores, rows: length, width: length, valid: length)
         GemmPacking.packB(k: length, n: d, b: v, ldb: stride, into: packed)
-        Gemm.multiply(m: length, a: scores, lda: length, packedB: packed, k: length, n: d, bias: nil, c: out, ldc: outStride, parallel: false)
+        Gemm.multiply(m: length, a: scores, lda: length, packedB: packed, k: length, n: d, bias: nil, c: out, ldc: outStride, parallel: false, build: build)
     }
 
     /// The mean of each sequence's rows → (sequences × width).

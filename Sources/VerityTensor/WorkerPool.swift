@@ -7,29 +7,38 @@ import Synchronization
 ///
 /// A model's forward pass hands out dozens of short parallel jobs in a row; waking a parked
 /// Dispatch worker for each costs tens of microseconds (about 12% of a 12-token inference when
-/// measured). Here each worker spins on a generation counter for about 100 µs after a job, so the
-/// next job starts at once, and parks on a semaphore only when work stops.
+/// measured). Here each worker spins on the job word for about 100 µs after a job, so the next
+/// job starts at once, and parks on a semaphore only when work stops.
+///
+/// A job is `parts` chunks that every thread, the caller included, claims one at a time from a
+/// shared counter. On a shared machine a worker may not get a core for a while; the caller then
+/// runs the chunks itself instead of waiting for it, and waits only for chunks already claimed.
+/// Chunks write disjoint outputs, so which thread runs which never changes a result.
 ///
 /// One job runs at a time; a caller that finds the pool busy (another thread's inference) gets
 /// `DispatchQueue.concurrentPerform` instead.
 final class WorkerPool: @unchecked Sendable {
-    // @unchecked: `job` and `parts` are written only by the caller holding `busy`, before the
-    // sequentially consistent increment of `generation` that publishes them, and read by
-    // workers only after observing that increment; they are cleared only after every worker
-    // has decremented `remaining`.
+    // @unchecked: `job` is written only by the caller holding `busy`, before the sequentially
+    // consistent store of the job word that publishes it, and read by a worker only after it
+    // claimed a chunk of that job with a compare-and-exchange on the same word; it is cleared
+    // only after every chunk has completed, so no worker can hold a claim on it then.
     static let shared = WorkerPool(workers: Gemm.threads - 1)
 
     private let workers: Int
-    private let generation = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
+    /// The job word: generation (high 24 bits) | chunk count (20 bits) | next unclaimed chunk
+    /// (low 20 bits). A claim is a compare-and-exchange that checks all three at once, so a
+    /// worker that woke late can never claim a chunk of a job other than the one it saw.
+    private let word = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
     private let sleeping = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let semaphores: [DispatchSemaphore]
     private var job: (@Sendable (Int) -> Void)?
-    private var parts = 0
 
     /// Spin iterations before a worker parks (roughly 100 µs).
     private static let spinLimit = 100_000
+    /// Chunks per job at most (the job word's 20-bit fields).
+    static let maxParts = (1 << 20) - 1
 
     init(workers: Int) {
         self.workers = max(0, min(workers, 62))
@@ -41,8 +50,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(0..<parts)` across the calling thread and the workers; returns when all are done.
+    /// Runs `body(0..<parts)` across the calling thread and the workers, each chunk once, in
+    /// no fixed order; returns when all are done.
     func run(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        precondition(parts <= Self.maxParts, "WorkerPool.run: \(parts) chunks")
         if parts <= 1 || workers == 0 {
             for part in 0..<parts { body(part) }
             return
@@ -52,45 +63,55 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         job = body
-        self.parts = parts
-        remaining.store(workers, ordering: .relaxed)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        completed.store(0, ordering: .relaxed)
+        let generation = (Self.generation(of: word.load(ordering: .relaxed)) + 1) & 0xFF_FFFF
+        word.store(generation << 40 | parts << 20, ordering: .sequentiallyConsistent)
         let parked = sleeping.load(ordering: .sequentiallyConsistent)
         for index in 0..<workers where parked & (1 << index) != 0 { semaphores[index].signal() }
-        var part = 0
-        while part < parts {
-            body(part)
-            part += workers + 1
+        work(generation: generation, body: body)
+        var spins = 0
+        while completed.load(ordering: .acquiring) < parts {
+            spins += 1
+            // The chunks left are running on a worker: give it the core if it needs one.
+            if spins % 64 == 0 { sched_yield() }
         }
-        while remaining.load(ordering: .acquiring) > 0 {}
         job = nil
         busy.store(false, ordering: .releasing)
     }
 
+    /// Claims and runs chunks of job `generation` until none is left.
+    private func work(generation: Int, body: (@Sendable (Int) -> Void)?) {
+        var body = body
+        while true {
+            let current = word.load(ordering: .acquiring)
+            let next = current & Self.maxParts, parts = (current >> 20) & Self.maxParts
+            guard Self.generation(of: current) == generation, next < parts else { return }
+            guard word.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
+            if body == nil { body = job }
+            body?(next)
+            completed.add(1, ordering: .releasing)
+        }
+    }
+
+    private static func generation(of word: Int) -> Int { (word >> 40) & 0xFF_FFFF }
+
     private func workerLoop(_ index: Int) {
-        var seen = 0
+        var seen = Self.generation(of: word.load(ordering: .acquiring))
         while true {
             var spins = 0
-            var current = generation.load(ordering: .acquiring)
+            var current = Self.generation(of: word.load(ordering: .acquiring))
             while current == seen {
                 spins += 1
                 if spins >= Self.spinLimit {
                     sleeping.bitwiseOr(1 << index, ordering: .sequentiallyConsistent)
-                    if generation.load(ordering: .sequentiallyConsistent) == seen { semaphores[index].wait() }
+                    if Self.generation(of: word.load(ordering: .sequentiallyConsistent)) == seen { semaphores[index].wait() }
                     sleeping.bitwiseAnd(~(1 << index), ordering: .sequentiallyConsistent)
                     spins = 0
                 }
-                current = generation.load(ordering: .acquiring)
+                current = Self.generation(of: word.load(ordering: .acquiring))
             }
             seen = current
-            if let job {
-                var part = index + 1
-                while part < parts {
-                    job(part)
-                    part += workers + 1
-                }
-            }
-            remaining.subtract(1, ordering: .releasing)
+            work(generation: current, body: nil)
         }
     }
 }

@@ -25,21 +25,26 @@ struct BenchCommand: ParsableCommand {
     struct Gemm: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gemm",
-            abstract: "GEMM throughput on the MiniLM shapes (128 rows × 384/1536)."
+            abstract: "GEMM throughput on the MiniLM shapes (128 rows × 384/1536), per kernel level."
         )
 
-        @Option(help: "Seconds per shape.")
+        @Option(help: "Seconds per shape and level in each round.")
         var seconds: Double = 1
 
         @Option(help: "Rows of the left operand.")
         var rows: Int = 128
 
+        @Option(help: "Rounds; each runs every level once, so levels alternate.")
+        var rounds: Int = 1
+
         @Flag(help: "Run each GEMM on one thread.")
         var singleThread = false
 
+        @OptionGroup var kernels: KernelLevelsOption
+
         func run() throws {
             KernelNotice.printIfPortable()
-            try GemmBench(seconds: seconds, rows: rows, singleThread: singleThread).run()
+            try GemmBench(seconds: seconds, rows: rows, singleThread: singleThread, rounds: rounds, levels: try kernels.levels()).run()
         }
     }
 
@@ -58,9 +63,16 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Timed runs per case (the median is reported).")
         var runs: Int = 30
 
+        @Option(help: "Rounds; each runs every level once, so levels alternate.")
+        var rounds: Int = 1
+
+        @OptionGroup var kernels: KernelLevelsOption
+
         func run() throws {
             KernelNotice.printIfPortable()
-            try EmbedBench(folder: try ModelLocator.resolve(model), model: model, inputs: inputs, runs: runs).run()
+            try EmbedBench(
+                folder: try ModelLocator.resolve(model), model: model, inputs: inputs, runs: runs, rounds: rounds, levels: try kernels.levels()
+            ).run()
         }
     }
 

@@ -17,7 +17,7 @@ struct HashBench: ParsableCommand {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
-        let levels: [KernelLevel] = KernelLevel.detected == .haswell ? [.haswell, .portable] : [.portable]
+        let levels = KernelLevel.runnable.reversed()
         // A short row, a 16-token activation, a 128-token intermediate (128 × 1536 floats), 4 MiB.
         for size in [1536, 16 * 384 * 4, 128 * 1536 * 4, 4 << 20] {
             let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }

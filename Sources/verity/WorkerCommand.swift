@@ -55,7 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
             ?? ModelLocator.cacheRoot.deletingLastPathComponent().appendingPathComponent("traces/\(pair.publicKey.base58)")
         var config = WorkerConfig(
             rpc: url, keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
-            hardware: hardware ?? (KernelLevel.current == .haswell ? "cpu-avx2" : "cpu-portable"), traceDirectory: traceDirectory)
+            hardware: hardware ?? KernelLevel.current.hardwareClass, traceDirectory: traceDirectory)
         config.concurrency = concurrency
         config.pricePer1kTokens = price
         config.stake = stake

@@ -29,6 +29,20 @@ import VerityCore
         #expect(rebuilt.committedRefs.allSatisfy { ref in rebuilt.tensors[ref.id].map { Blake3.hash($0) } == ref.digest })
     }
 
+    /// A receipt names its kernel level and rebuilds with that level, on any CPU that runs it.
+    @Test(arguments: KernelLevel.allCases)
+    func receiptRebuildsWithItsOwnLevel(level: KernelLevel) throws {
+        guard level <= KernelLevel.detected else {
+            try Test.cancel("this CPU cannot execute \(level.rawValue) kernels; its receipts are not rebuilt here")
+        }
+        let embedder = try ModelFixtures.loadEmbedder()
+        let (_, trace) = try embedder.traced(Self.text, modelId: "minilm-test", kernels: level)
+        let receipt = TraceReceipt(trace: trace, input: Array(Self.text.utf8), kernels: level)
+        #expect(receipt.kernels == level.rawValue)
+        let rebuilt = try embedder.rebuild(try TraceReceipt(serialized: receipt.serialize()))
+        #expect(rebuilt.root == trace.root)
+    }
+
     @Test func aReceiptForOtherWorkDoesNotRebuild() throws {
         let embedder = try ModelFixtures.loadEmbedder()
         let (_, trace) = try embedder.traced(Self.text, modelId: "minilm-test")

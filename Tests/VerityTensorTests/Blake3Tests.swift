@@ -22,7 +22,7 @@ import VerityCore
         return file.vectors
     }()
 
-    static var levels: [KernelLevel] { KernelLevel.detected == .haswell ? [.portable, .haswell] : [.portable] }
+    static var levels: [KernelLevel] { KernelLevel.runnable }
 
     static func input(_ count: Int) -> [UInt8] { (0..<count).map { UInt8($0 % 251) } }
 

@@ -1,90 +1,103 @@
 import Testing
 import VerityKernels
-import VerityKernelsHaswell
 @testable import VerityTensor
 
+/// Every test runs against each compiled kernel build this CPU can execute; the others are
+/// cancelled with the reason.
 @Suite struct GemmTests {
     /// Random shapes, odd sizes included, against the naive Double-accumulating reference.
-    @Test func matchesReferenceOnRandomShapes() throws {
+    @Test(arguments: allKernelLevels)
+    func matchesReferenceOnRandomShapes(level: KernelLevel) throws {
+        try requireRunnable(level)
         var rng = SeededGenerator(seed: 11)
         for _ in 0..<60 {
             let m = Int.random(in: 1...40, using: &rng), k = Int.random(in: 1...300, using: &rng), n = Int.random(in: 1...50, using: &rng)
             let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
             let packed = try PackedMatrix(k: k, n: n, rowMajor: b)
-            let x = try Tensor(shape: [m, k], storage: a)
-            let y = try Gemm.linear(x, packed, bias: bias)
-            expectClose(y.storage, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 1e-4, "gemm \(m)x\(k)x\(n)")
+            let y = try Gemm.linear(try Tensor(shape: [m, k], storage: a), packed, bias: bias, level: level)
+            expectClose(y.storage, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 1e-4, "\(level) gemm \(m)x\(k)x\(n)")
         }
     }
 
-    @Test func largeParallelAndDeepShapes() throws {
+    /// Shapes that split by rows (m large) and by columns, several k blocks, more rows than one
+    /// cache block.
+    @Test(arguments: allKernelLevels)
+    func largeParallelAndDeepShapes(level: KernelLevel) throws {
+        try requireRunnable(level)
         var rng = SeededGenerator(seed: 12)
-        for (m, k, n) in [(130, 384, 200), (7, 1536, 48), (50, 600, 33)] {
+        for (m, k, n) in [(130, 384, 200), (7, 1536, 48), (50, 600, 33), (401, 300, 40)] {
             let a = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
             // A PyTorch-style weight (n × k), packed transposed.
             let packed = try PackedMatrix(transposing: w, outFeatures: n, inFeatures: k)
             var b = [Float](repeating: 0, count: k * n)
             for j in 0..<n { for p in 0..<k { b[p * n + j] = w[j * k + p] } }
-            let y = try Gemm.linear(try Tensor(shape: [m, k], storage: a), packed, bias: bias)
-            expectClose(y.storage, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 2e-4, "gemm \(m)x\(k)x\(n)")
+            let y = try Gemm.linear(try Tensor(shape: [m, k], storage: a), packed, bias: bias, level: level)
+            expectClose(y.storage, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 2e-4, "\(level) gemm \(m)x\(k)x\(n)")
         }
     }
 
     /// A GEMM split across threads gives the same bits as one on the calling thread: each
     /// output element is summed in the same order whatever the split. Trace receipts rely on it
     /// (a worker computing on one thread, an auditor rebuilding on all cores).
-    @Test func threadSplitDoesNotChangeABit() throws {
+    @Test(arguments: allKernelLevels)
+    func threadSplitDoesNotChangeABit(level: KernelLevel) throws {
+        try requireRunnable(level)
         var rng = SeededGenerator(seed: 13)
-        for (m, k, n) in [(215, 384, 1152), (12, 1536, 384), (33, 384, 1536), (1, 384, 384)] {
+        // Row split (215 and 371 rows), column split (12 and 33 rows), one row.
+        for (m, k, n) in [(215, 384, 1152), (371, 1536, 384), (12, 1536, 384), (33, 384, 1536), (1, 384, 384)] {
             let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
             let packed = try PackedMatrix(k: k, n: n, rowMajor: b)
             var serial = [Float](repeating: 0, count: m * n), split = serial
             a.withUnsafeBufferPointer { a in
                 bias.withUnsafeBufferPointer { bias in
                     serial.withUnsafeMutableBufferPointer { c in
-                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: false)
+                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: false, level: level)
                     }
                     split.withUnsafeMutableBufferPointer { c in
-                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: true)
+                        Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: bias.baseAddress, c: c.baseAddress!, ldc: n, parallel: true, level: level)
                     }
                 }
             }
-            #expect(serial.map(\.bitPattern) == split.map(\.bitPattern), "gemm \(m)x\(k)x\(n)")
+            #expect(serial.map(\.bitPattern) == split.map(\.bitPattern), "\(level) gemm \(m)x\(k)x\(n)")
         }
     }
 
-    /// Both compiled kernel builds agree with the reference (the AVX2 one only where the CPU has it).
-    @Test(arguments: [KernelLevel.portable, KernelLevel.haswell])
-    func eachKernelBuild(level: KernelLevel) throws {
-        if level == .haswell && !cpuHasHaswell() {
-            // The CPU cannot run AVX2 code: only the portable build is in use here.
-            #expect(KernelLevel.current == .portable, "without AVX2 the dispatcher must pick the portable kernels")
-            return
-        }
-        var rng = SeededGenerator(seed: 13)
-        let m = 13, k = 77, n = 35
+    /// The wide build's 12×32 tiles and its 6- and 16-wide edge tiles give the same bits: the
+    /// same GEMM run as one block, and as odd tile and panel ranges that force every edge shape.
+    @Test(arguments: allKernelLevels)
+    func tileShapesDoNotChangeABit(level: KernelLevel) throws {
+        let build = try runnableBuild(level)
+        var rng = SeededGenerator(seed: 14)
+        let m = 41, k = 300, n = 77
         let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
         var packedA = [Float](repeating: 0, count: GemmPacking.packedACount(m: m, k: k))
         var packedB = [Float](repeating: 0, count: GemmPacking.packedBCount(k: k, n: n))
-        var c = [Float](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in packedA.withUnsafeMutableBufferPointer { GemmPacking.packA(m: m, k: k, a: pa.baseAddress!, lda: k, into: $0.baseAddress!) } }
+        a.withUnsafeBufferPointer { pa in packedA.withUnsafeMutableBufferPointer { GemmPacking.packA(m: m, k: k, a: pa.baseAddress!, lda: k, into: $0.baseAddress!, kc: build.gemmKC) } }
         b.withUnsafeBufferPointer { pb in packedB.withUnsafeMutableBufferPointer { GemmPacking.packB(k: k, n: n, b: pb.baseAddress!, ldb: n, into: $0.baseAddress!) } }
-        packedA.withUnsafeBufferPointer { pa in
-            packedB.withUnsafeBufferPointer { pb in
-                bias.withUnsafeBufferPointer { pbias in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        let panels = (n + gemmNR - 1) / gemmNR
-                        switch level {
-                        case .portable:
-                            PortableKernels.gemmPanels(m: m, n: n, k: k, packedA: pa.baseAddress!, packedB: pb.baseAddress!, bias: pbias.baseAddress!, c: pc.baseAddress!, ldc: n, panelRange: 0..<panels)
-                        case .haswell:
-                            HaswellKernels.gemmPanels(m: m, n: n, k: k, packedA: pa.baseAddress!, packedB: pb.baseAddress!, bias: pbias.baseAddress!, c: pc.baseAddress!, ldc: n, panelRange: 0..<panels)
+        let tiles = (m + gemmMR - 1) / gemmMR, panels = (n + gemmNR - 1) / gemmNR
+        func run(tileCuts: [Int], panelCuts: [Int]) -> [UInt32] {
+            var c = [Float](repeating: 0, count: m * n)
+            packedA.withUnsafeBufferPointer { pa in
+                packedB.withUnsafeBufferPointer { pb in
+                    bias.withUnsafeBufferPointer { pbias in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            for (t0, t1) in zip([0] + tileCuts, tileCuts + [tiles]) {
+                                for (p0, p1) in zip([0] + panelCuts, panelCuts + [panels]) {
+                                    build.gemmBlock(m: m, n: n, k: k, packedA: pa.baseAddress!, packedB: pb.baseAddress!, bias: pbias.baseAddress!,
+                                                    c: pc.baseAddress!, ldc: n, tiles: t0..<t1, panels: p0..<p1)
+                                }
+                            }
                         }
                     }
                 }
             }
+            return c.map(\.bitPattern)
         }
-        expectClose(c, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 1e-4, "\(level) gemm")
+        let whole = run(tileCuts: [], panelCuts: [])
+        let reference = Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias)
+        expectClose(whole.map(Float.init(bitPattern:)), reference, rtol: 1e-4, atol: 1e-4, "\(level) gemm in one block")
+        #expect(run(tileCuts: [1, 4], panelCuts: [1]) == whole, "\(level): odd tile and panel ranges")
+        #expect(run(tileCuts: [3], panelCuts: [2, 3]) == whole, "\(level): single tiles and panels at the edges")
     }
 
     @Test func rejectsMismatchedShapes() throws {
@@ -94,5 +107,3 @@ import VerityKernelsHaswell
         #expect(throws: TensorError.self) { try PackedMatrix(k: 3, n: 3, rowMajor: [1, 2]) }
     }
 }
-
-func cpuHasHaswell() -> Bool { KernelLevel.detected == .haswell }

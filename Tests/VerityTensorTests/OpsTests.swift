@@ -1,71 +1,48 @@
 import Foundation
 import Testing
 import VerityKernels
-import VerityKernelsHaswell
 @testable import VerityTensor
 
-/// The row kernels of one compiled build.
-struct RowKernelSet: CustomStringConvertible, Sendable {
-    let description: String
-    let gelu: @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
-    let softmax: @Sendable (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
-    let layerNorm: @Sendable (UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float) -> Void
-    let exp: @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
-
-    static let portable = RowKernelSet(
-        description: "portable", gelu: { PortableKernels.gelu($0, count: $1) },
-        softmax: { PortableKernels.softmax($0, rows: $1, width: $2, valid: $3) },
-        layerNorm: { PortableKernels.layerNorm($0, rows: $1, width: $2, gamma: $3, beta: $4, epsilon: $5) },
-        exp: { PortableKernels.exp($0, count: $1) })
-    static let haswell = RowKernelSet(
-        description: "avx2+fma", gelu: { HaswellKernels.gelu($0, count: $1) },
-        softmax: { HaswellKernels.softmax($0, rows: $1, width: $2, valid: $3) },
-        layerNorm: { HaswellKernels.layerNorm($0, rows: $1, width: $2, gamma: $3, beta: $4, epsilon: $5) },
-        exp: { HaswellKernels.exp($0, count: $1) })
-
-    /// The builds this CPU can run.
-    static var available: [RowKernelSet] { cpuHasHaswell() ? [.portable, .haswell] : [.portable] }
-}
-
 @Suite struct OpsTests {
-    @Test(arguments: RowKernelSet.available)
-    func geluMatchesErfDefinition(kernels: RowKernelSet) {
+    /// GELU against its erf definition and exp against libm's, per build.
+    @Test(arguments: allKernelLevels)
+    func geluAndExpMatchTheirDefinitions(level: KernelLevel) throws {
+        let kernels = try runnableBuild(level)
         var x = stride(from: Float(-9), through: 9, by: 0.0137).map { $0 } + [0, -0, 1e-20, -1e-20, 40, -40]
-        let expected = Reference.gelu(x)
-        x.withUnsafeMutableBufferPointer { kernels.gelu($0.baseAddress!, $0.count) }
+        let gelu = Reference.gelu(x)
+        x.withUnsafeMutableBufferPointer { kernels.gelu($0.baseAddress!, count: $0.count) }
         // 1 + erf(x/√2) cancels for negative x: the Float32 rational erf is good to a few ulps of 1
         // (≤ 4e-7 absolute near |x/√2| ≈ 3.9), which GELU scales by |x|/2.
-        expectClose(x, expected, rtol: 2e-6, atol: 1.5e-6, "\(kernels) gelu")
+        expectClose(x, gelu, rtol: 2e-6, atol: 1.5e-6, "\(level) gelu")
+
+        var y = stride(from: Float(-87), through: 88, by: 0.173).map { $0 } + [0, -200, 200]
+        let exp = y.map { Float(Foundation.exp(Double(max(-87.3, min(88.3, $0))))) }
+        y.withUnsafeMutableBufferPointer { kernels.exp($0.baseAddress!, count: $0.count) }
+        expectClose(y, exp, rtol: 4e-7, atol: 1e-37, "\(level) exp")
     }
 
-    @Test(arguments: RowKernelSet.available)
-    func expIsAccurate(kernels: RowKernelSet) {
-        var x = stride(from: Float(-87), through: 88, by: 0.173).map { $0 } + [0, -200, 200]
-        let expected = x.map { Float(Foundation.exp(Double(max(-87.3, min(88.3, $0))))) }
-        x.withUnsafeMutableBufferPointer { kernels.exp($0.baseAddress!, $0.count) }
-        expectClose(x, expected, rtol: 4e-7, atol: 1e-37, "\(kernels) exp")
-    }
-
-    @Test(arguments: RowKernelSet.available)
-    func softmaxMatchesReference(kernels: RowKernelSet) {
+    @Test(arguments: allKernelLevels)
+    func softmaxMatchesReference(level: KernelLevel) throws {
+        let kernels = try runnableBuild(level)
         var rng = SeededGenerator(seed: 21)
         for width in [1, 3, 7, 8, 9, 17, 64, 203] {
             let rows = 5
             var x = rng.floats(rows * width, scale: 12)
             let expected = Reference.softmax(x, width: width)
-            x.withUnsafeMutableBufferPointer { kernels.softmax($0.baseAddress!, rows, width, width) }
-            expectClose(x, expected, rtol: 1e-5, atol: 1e-7, "\(kernels) softmax width \(width)")
+            x.withUnsafeMutableBufferPointer { kernels.softmax($0.baseAddress!, rows: rows, width: width, valid: width) }
+            expectClose(x, expected, rtol: 1e-5, atol: 1e-7, "\(level) softmax width \(width)")
         }
     }
 
     @Test func softmaxMasksBeyondValid() {
         var x: [Float] = [1, 2, 3, 100, 100]
-        x.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, rows: 1, width: 5, valid: 3) }
+        x.withUnsafeMutableBufferPointer { Kernels.build(for: .current).softmax($0.baseAddress!, rows: 1, width: 5, valid: 3) }
         expectClose(x, Reference.softmax([1, 2, 3], width: 3) + [0, 0], "masked softmax")
     }
 
-    @Test(arguments: RowKernelSet.available)
-    func layerNormMatchesReference(kernels: RowKernelSet) {
+    @Test(arguments: allKernelLevels)
+    func layerNormMatchesReference(level: KernelLevel) throws {
+        let kernels = try runnableBuild(level)
         var rng = SeededGenerator(seed: 22)
         for width in [1, 5, 8, 13, 384, 389] {
             let rows = 4
@@ -74,31 +51,40 @@ struct RowKernelSet: CustomStringConvertible, Sendable {
             let expected = Reference.layerNorm(x, width: width, gamma: gamma, beta: beta, epsilon: 1e-12)
             x.withUnsafeMutableBufferPointer { buffer in
                 gamma.withUnsafeBufferPointer { g in
-                    beta.withUnsafeBufferPointer { b in kernels.layerNorm(buffer.baseAddress!, rows, width, g.baseAddress!, b.baseAddress!, 1e-12) }
+                    beta.withUnsafeBufferPointer { b in kernels.layerNorm(buffer.baseAddress!, rows: rows, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, epsilon: 1e-12) }
                 }
             }
-            expectClose(x, expected, rtol: 1e-4, atol: 2e-5, "\(kernels) layer norm width \(width)")
+            expectClose(x, expected, rtol: 1e-4, atol: 2e-5, "\(level) layer norm width \(width)")
         }
     }
 
-    @Test func attentionMatchesReference() throws {
+    /// Short sequences (direct kernel), long ones (two GEMMs), head sizes that are not a
+    /// multiple of 8 (GEMMs at any length), ragged batches.
+    @Test(arguments: allKernelLevels)
+    func attentionMatchesReference(level: KernelLevel) throws {
+        try requireRunnable(level)
         var rng = SeededGenerator(seed: 23)
-        for (lengths, heads, hidden) in [([1], 1, 8), ([5, 1, 12], 2, 16), ([33, 7], 12, 384), ([70], 4, 64)] {
+        for (lengths, heads, hidden) in [([1], 1, 8), ([5, 1, 12], 2, 16), ([33, 7], 12, 384), ([70], 4, 64), ([64, 65], 2, 64), ([9, 3], 2, 12)] {
             let tokens = lengths.reduce(0, +)
             let qkv = rng.floats(tokens * 3 * hidden, scale: 2)
-            let out = try Ops.attention(qkv: try Tensor(shape: [tokens, 3 * hidden], storage: qkv), layout: try SequenceLayout(lengths: lengths), heads: heads)
-            expectClose(out.storage, Reference.attention(qkv: qkv, lengths: lengths, hidden: hidden, heads: heads), rtol: 1e-4, atol: 1e-5, "attention \(lengths)")
+            let out = try Ops.attention(qkv: try Tensor(shape: [tokens, 3 * hidden], storage: qkv), layout: try SequenceLayout(lengths: lengths), heads: heads, level: level)
+            expectClose(out.storage, Reference.attention(qkv: qkv, lengths: lengths, hidden: hidden, heads: heads), rtol: 1e-4, atol: 1e-5, "\(level) attention \(lengths)")
         }
     }
 
-    /// A sequence's attention output does not depend on what else is in the batch.
-    @Test func attentionIsBatchIndependent() throws {
+    /// A sequence's attention output does not depend on what else is in the batch, on either
+    /// side of the direct-kernel length.
+    @Test(arguments: allKernelLevels)
+    func attentionIsBatchIndependent(level: KernelLevel) throws {
+        try requireRunnable(level)
         var rng = SeededGenerator(seed: 24)
         let hidden = 32, heads = 4
-        let a = rng.floats(9 * 3 * hidden), b = rng.floats(4 * 3 * hidden)
-        let alone = try Ops.attention(qkv: try Tensor(shape: [9, 3 * hidden], storage: a), layout: try SequenceLayout(lengths: [9]), heads: heads)
-        let batched = try Ops.attention(qkv: try Tensor(shape: [13, 3 * hidden], storage: b + a), layout: try SequenceLayout(lengths: [4, 9]), heads: heads)
-        #expect(Array(batched.storage[(4 * hidden)...]) == alone.storage)
+        for length in [9, Ops.directAttentionLength + 3] {
+            let a = rng.floats(length * 3 * hidden), b = rng.floats(4 * 3 * hidden)
+            let alone = try Ops.attention(qkv: try Tensor(shape: [length, 3 * hidden], storage: a), layout: try SequenceLayout(lengths: [length]), heads: heads, level: level)
+            let batched = try Ops.attention(qkv: try Tensor(shape: [length + 4, 3 * hidden], storage: b + a), layout: try SequenceLayout(lengths: [4, length]), heads: heads, level: level)
+            #expect(Array(batched.storage[(4 * hidden)...]) == alone.storage, "\(level) length \(length)")
+        }
     }
 
     @Test func elementwiseOpsAndErrors() throws {

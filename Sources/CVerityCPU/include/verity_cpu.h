@@ -4,4 +4,18 @@
 /// Returns 1 when the CPU running this process executes AVX2 and FMA instructions, else 0.
 int verity_cpu_has_avx2_fma(void);
 
+/// Returns 1 when the CPU executes AVX-512 F, CD, BW, DQ and VL (what `-target-cpu
+/// skylake-avx512` may emit) and the OS saves the zmm and mask registers across context
+/// switches (XCR0), else 0.
+int verity_cpu_has_avx512(void);
+
+/// Returns 1 when CPUID lists AMX tiles (amx_tile), else 0. Listing is not permission: Linux
+/// grants tile state to a process only on request (`verity_cpu_request_amx`).
+int verity_cpu_lists_amx(void);
+
+/// Asks Linux for AMX tile-data state (arch_prctl ARCH_REQ_XCOMP_PERM). Returns 0 when granted,
+/// else the positive errno of the refusal (ENOSYS where the call does not exist). A process
+/// that has not been granted it traps on its first tile instruction.
+int verity_cpu_request_amx(void);
+
 #endif
