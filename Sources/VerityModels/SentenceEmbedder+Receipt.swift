@@ -9,7 +9,8 @@ extension SentenceEmbedder {
         _ text: String, modelId: String, mode: TraceRecorder.Mode = .receipt, intervention: TraceRecorder.Intervention? = nil,
         kernels: KernelLevel = .current
     ) throws(ModelError) -> (embedding: Embedding, trace: Trace) {
-        let recorder = TraceRecorder(mode: mode)
+        // The trace names the level that computed it (BLAKE3 gives the same digests on every level).
+        let recorder = TraceRecorder(mode: mode, level: kernels)
         recorder.intervention = intervention
         guard let embedding = try embed([text], recorder: recorder, kernels: kernels).first else { throw .emptyInput }
         return (embedding, recorder.trace(modelId: modelId))

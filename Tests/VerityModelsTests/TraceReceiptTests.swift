@@ -37,7 +37,7 @@ import VerityCore
         }
         let embedder = try ModelFixtures.loadEmbedder()
         let (_, trace) = try embedder.traced(Self.text, modelId: "minilm-test", kernels: level)
-        let receipt = TraceReceipt(trace: trace, input: Array(Self.text.utf8), kernels: level)
+        let receipt = TraceReceipt(trace: trace, input: Array(Self.text.utf8))
         #expect(receipt.kernels == level.rawValue)
         let rebuilt = try embedder.rebuild(try TraceReceipt(serialized: receipt.serialize()))
         #expect(rebuilt.root == trace.root)
