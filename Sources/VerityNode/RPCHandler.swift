@@ -12,6 +12,9 @@ public struct RPCHandler: Sendable {
 
     public init(sequencer: Sequencer) { self.sequencer = sequencer }
 
+    /// Where history is read.
+    var store: BlockStore { sequencer.store }
+
     /// Handles one HTTP request body and returns the response body.
     ///
     /// A batch's transactions are decoded and their signatures checked in parallel first (the
@@ -153,7 +156,7 @@ public struct RPCHandler: Sendable {
         case "getVersion":
             return .object([("solana-core", .string(Self.coreVersion)), ("feature-set", .uint(Self.featureSet))])
         case "getGenesisHash":
-            return .string(await sequencer.genesisHash.base58)
+            return .string(sequencer.genesisHash.base58)
         case "getIdentity":
             return .object([("identity", .string(sequencer.identity.base58))])
         case "getSlot", "getBlockHeight":
@@ -238,13 +241,19 @@ public struct RPCHandler: Sendable {
 
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {
         let list = try params.array(0, "signatures", maxCount: 256)
-        _ = try params.config(1)
+        let search = try params.config(1).bool("searchTransactionHistory", default: false)
         var signatures = [Signature]()
         for (i, item) in list.enumerated() {
             signatures.append(try RPCParams.signature(item, "a base58 transaction signature", at: "position 0, item \(i)"))
         }
-        // Every status stays in memory, so searchTransactionHistory changes nothing here.
-        let found = await sequencer.statuses(signatures)
+        // Recent statuses are in memory, as in Solana's status cache; older ones only with
+        // searchTransactionHistory, from the store.
+        var found = await sequencer.statuses(signatures)
+        let missing = found.indices.filter { found[$0] == nil }
+        if search && !missing.isEmpty {
+            let stored = try history { try store.statuses(missing.map { signatures[$0] }) }
+            for (index, status) in zip(missing, stored) { found[index] = status }
+        }
         let values: [JSONValue] = found.map { status in
             guard let status else { return .null }
             return .object([

@@ -71,9 +71,9 @@ struct NodeCommand: AsyncParsableCommand {
                 throw CLIError("cannot open the node's store in \(dataDir): \(error)")
             }
         } else {
-            FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in memory and lost when the node stops\n".utf8))
+            FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in a temporary folder and deleted when the node stops\n".utf8))
             let faucet = faucetLamports > 0 ? Keypair() : nil
-            sequencer = Sequencer(
+            sequencer = try Sequencer(
                 genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig,
                 limits: sequencerLimits)
         }
@@ -98,7 +98,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.limits.queuedBytesPerConnection = maxQueuedBytes
         config.limits.idleTimeoutMs = idleTimeoutMs
         try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in
-            let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
+            let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(sequencer.genesisHash)\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
     }

@@ -94,7 +94,7 @@ import VerityNode
         let payer = Keypair()
         var limits = Sequencer.Limits()
         limits.pendingTransactions = 1
-        let sequencer = Sequencer(
+        let sequencer = try Sequencer(
             genesisAccounts: [payer.publicKey: Account(lamports: 1_000_000_000)], faucet: nil, faucetLamports: 0, identity: Keypair().publicKey,
             now: NodeServer.nowMs(), limits: limits)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-busy-\(UUID().uuidString)")

@@ -1,0 +1,46 @@
+import GRDB
+
+extension BlockStore {
+    /// Every schema change, named and forward-only, in the order they apply.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-blocks") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .blob).notNull()
+            }
+            try db.create(table: "block") { t in
+                t.primaryKey("slot", .integer)
+                t.column("timestamp", .integer).notNull()
+                t.column("blockhash", .blob).notNull()
+                t.column("stateRoot", .blob).notNull()
+                t.column("transactions", .blob).notNull()
+            }
+        }
+        // History in the store rather than in the node's memory. Blocks stored before this have
+        // a NULL transactionCount until the replay on start writes their rows.
+        migrator.registerMigration("v2-history") { db in
+            try db.alter(table: "block") { t in
+                // Transactions in blocks up to and including this one.
+                t.add(column: "transactionCount", .integer)
+            }
+            try db.create(table: "tx", options: .withoutRowID) { t in
+                t.primaryKey("signature", .blob)
+                t.column("slot", .integer).notNull()
+                t.column("position", .integer).notNull()
+                // The TransactionError's Borsh bytes, NULL when it succeeded.
+                t.column("error", .blob)
+                // Fee, balances and logs (TransactionMeta's stored body).
+                t.column("meta", .blob).notNull()
+            }
+            try db.create(index: "tx_place", on: "tx", columns: ["slot", "position"], unique: true)
+            try db.create(table: "address_tx", options: .withoutRowID) { t in
+                t.column("address", .blob).notNull()
+                t.column("slot", .integer).notNull()
+                t.column("position", .integer).notNull()
+                t.primaryKey(["address", "slot", "position"])
+            }
+        }
+        return migrator
+    }
+}
