@@ -10,7 +10,18 @@ public struct RPCHandler: Sendable {
     public static let coreVersion = "2.2.0"
     public static let featureSet: UInt64 = 0
 
-    public init(sequencer: Sequencer) { self.sequencer = sequencer }
+    /// The ports the node's servers bound, for getClusterNodes (nil in a node without servers).
+    let ports: PortReadiness?
+
+    public init(sequencer: Sequencer) {
+        self.sequencer = sequencer
+        ports = nil
+    }
+
+    init(sequencer: Sequencer, ports: PortReadiness?) {
+        self.sequencer = sequencer
+        self.ports = ports
+    }
 
     /// Where history is read.
     var store: BlockStore { sequencer.store }
@@ -159,6 +170,8 @@ public struct RPCHandler: Sendable {
             return .string(sequencer.genesisHash.base58)
         case "getIdentity":
             return .object([("identity", .string(sequencer.identity.base58))])
+        case "getClusterNodes":
+            return .array([clusterNode()])
         case "getSlot", "getBlockHeight":
             return .uint(await sequencer.slot)
         case "getLatestBlockhash":
@@ -191,6 +204,19 @@ public struct RPCHandler: Sendable {
             if let result = try await dispatchMarket(method, params) { return result }
             throw .methodNotFound(method)
         }
+    }
+
+    /// This node as Solana's `getClusterNodes` describes a node: its JSON-RPC and WebSocket
+    /// (`pubsub`) addresses, which is how a client finds the WebSocket port when it is not the
+    /// JSON-RPC port + 1. Verity has no gossip or TPU ports.
+    private func clusterNode() -> JSONValue {
+        let bound = ports?.current
+        func address(_ port: Int?) -> JSONValue { port.map { .string("\(ports?.host ?? "127.0.0.1"):\($0)") } ?? .null }
+        return .object([
+            ("pubkey", .string(sequencer.identity.base58)), ("gossip", .null), ("tpu", .null), ("tpuQuic", .null),
+            ("rpc", address(bound?.rpc)), ("pubsub", address(bound?.webSocket)), ("version", .string(Self.coreVersion)),
+            ("featureSet", .uint(Self.featureSet)), ("shredVersion", .uint(0)),
+        ])
     }
 
     /// The account encodings Verity writes (Solana's `base64+zstd` and `jsonParsed` are not served).

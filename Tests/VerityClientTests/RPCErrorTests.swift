@@ -4,6 +4,7 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityNode
+import VerityNodeTestSupport
 
 /// Errors are matched by code: the transaction errors the node writes read back into the same
 /// typed errors, and a live node's refusals carry Solana's codes and data.
