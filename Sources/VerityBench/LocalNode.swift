@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import VerityNode
 
-/// A node in the benchmark's own process on free ports, logging warnings only.
+/// A node in the benchmark's own process on free ports, logging only what is critical (a
+/// benchmark that cancels its node would otherwise print the servers' cancellation errors).
 struct LocalNode: Sendable {
     let url: URL
     let node: RunningNode
@@ -11,7 +12,7 @@ struct LocalNode: Sendable {
         var config = NodeConfig()
         config.rpcPort = 0
         var logger = Logger(label: "verity.bench.node")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let node: RunningNode
         do { node = try await NodeServices(config: config, sequencer: sequencer, logger: logger).launch() } catch {
             throw BenchError.network("node did not start: \(error)")
@@ -20,5 +21,9 @@ struct LocalNode: Sendable {
         return LocalNode(url: url, node: node)
     }
 
+    /// Cancels the node's services.
     func stop() { node.cancel() }
+
+    /// Shuts the node down gracefully: what is queued is sealed and stored first.
+    func shutDown() async throws { try await node.shutDown() }
 }

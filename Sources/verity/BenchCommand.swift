@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run Verity's benchmarks and print their figures (build with -c release).",
-        subcommands: [Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, TPS.self, Jobs.self, Market.self]
+        subcommands: [Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, TPS.self, Soak.self, Jobs.self, Market.self]
     )
 
     struct Core: ParsableCommand {
