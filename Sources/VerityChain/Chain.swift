@@ -18,6 +18,8 @@ public struct ChainConfig: Sendable, Equatable {
 public enum ChainError: Error, Equatable, Sendable {
     case replayMismatch(slot: UInt64, reason: String)
     case outOfOrder(expected: UInt64, got: UInt64)
+    /// Batch data or a batch commitment that does not parse or hangs together.
+    case invalidBatch(String)
 }
 
 /// The deterministic state machine: accounts, recent blockhashes, processed signatures, and
@@ -54,6 +56,7 @@ public struct Chain: Sendable {
             rent: config.rent,
             programs: [
                 SystemProgramProcessor(), ModelRegistryProgram(), ProviderProgram(params: config.market), JobMarketProgram(params: config.market),
+                BridgeProgram(),
             ])
         crank = MarketCrank(params: config.market)
         var initial = genesisAccounts.filter { !$0.value.isUnused }

@@ -51,6 +51,8 @@ public struct InstructionContext {
         keys.indices.contains { keys[$0] == key && isSigner[$0] }
     }
 
+    mutating func markCreated(_ index: Int) { created.insert(index) }
+
     /// Moves lamports out of a writable, system-owned signer with no data into account `to`:
     /// what a Solana program does by invoking the System program's transfer.
     public mutating func transferFromSigner(from: Int, to: Int, lamports: UInt64) throws(InstructionError) {
@@ -82,6 +84,30 @@ public struct InstructionContext {
         accounts[index].owner = programId
         accounts[index].data = [UInt8](repeating: 0, count: space)
         created.insert(index)
+    }
+}
+
+extension InstructionContext {
+    /// Creates the account at position `index` at this program's address derived from `seeds`,
+    /// with `space` zero bytes owned by this program, funded rent-exempt from account `funder`,
+    /// which this program owns (a program spending its own lamports, as a Solana program may).
+    public mutating func createDerivedAccount(at index: Int, seeds: [[UInt8]], space: Int, fundedByOwned funder: Int) throws(InstructionError) {
+        try requireWritable(index)
+        try requireWritable(funder)
+        guard accounts[funder].owner == programId else { throw .invalidAccountOwner }
+        guard let derived = try? PublicKey.findProgramAddress(seeds: seeds, programId: programId), derived.address == keys[index] else {
+            throw .invalidSeeds
+        }
+        let current = accounts[index]
+        guard current.owner == SystemProgram.programId, current.data.isEmpty, !current.executable else { throw .system(.accountAlreadyInUse) }
+        let needed = rent.minimumBalance(dataLength: space)
+        let topUp = needed > current.lamports ? needed - current.lamports : 0
+        guard accounts[funder].lamports >= topUp else { throw .insufficientFunds }
+        accounts[funder].lamports -= topUp
+        accounts[index].lamports += topUp
+        accounts[index].owner = programId
+        accounts[index].data = [UInt8](repeating: 0, count: space)
+        markCreated(index)
     }
 }
 
