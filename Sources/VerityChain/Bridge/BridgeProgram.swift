@@ -2,7 +2,8 @@ import VerityCore
 
 /// The Bridge program (see `Bridge`): deposits credited from the reserve by the operator,
 /// withdrawals paid into the reserve by their owners, and the L1 signatures that settled them.
-/// Every sum is checked; a deposit record exists once per L1 signature.
+/// Every sum is checked (an overflow fails the transaction); a deposit record exists once per
+/// L1 signature.
 public struct BridgeProgram: NativeProgram {
     public let programId = Bridge.programId
 
@@ -21,12 +22,11 @@ public struct BridgeProgram: NativeProgram {
                 l1Signature: signature, l1Sender: sender, recipient: recipient, lamports: lamports, status: .credited, reason: "",
                 recordedSlot: ctx.clock.slot))
             guard ctx.accounts[3].lamports >= lamports else { throw ctx.fail(.reserveExhausted) }
-            let (credited, overflow) = ctx.accounts[4].lamports.addingReportingOverflow(lamports)
-            guard !overflow else { throw ctx.fail(.invalidAmount) }
             try ctx.requireWritable(4)
-            ctx.accounts[3].lamports -= lamports
+            let credited = try ctx.accounts[4].lamports.adding(lamports)
+            ctx.accounts[3].lamports = try ctx.accounts[3].lamports.subtracting(lamports)
             ctx.accounts[4].lamports = credited
-            state.deposited = try sum(state.deposited, lamports, &ctx)
+            state.deposited = try state.deposited.adding(lamports)
             ctx.accounts[1].data = state.accountData
             ctx.logs.append("deposit \(signature) credited \(lamports) lamports to \(recipient)")
         case let .recordRefundable(signature, sender, lamports, reason):
@@ -37,7 +37,7 @@ public struct BridgeProgram: NativeProgram {
             try record(&ctx, DepositRecord(
                 l1Signature: signature, l1Sender: sender, recipient: .zero, lamports: lamports, status: .refundPending, reason: reason,
                 recordedSlot: ctx.clock.slot))
-            state.refundsPending = try sum(state.refundsPending, 1, &ctx)
+            state.refundsPending = try state.refundsPending.adding(1)
             ctx.accounts[1].data = state.accountData
             ctx.logs.append("deposit \(signature) of \(lamports) lamports recorded for refund: \(reason)")
         case let .completeRefund(signature, refund):
@@ -69,8 +69,8 @@ public struct BridgeProgram: NativeProgram {
                 index: state.withdrawals, owner: owner, nonce: nonce, l1Recipient: recipient, lamports: lamports, slot: ctx.clock.slot,
                 requestedMs: ctx.clock.timestampMs)
             ctx.accounts[2].data = record.accountData
-            state.withdrawals = try sum(state.withdrawals, 1, &ctx)
-            state.withdrawn = try sum(state.withdrawn, lamports, &ctx)
+            state.withdrawals = try state.withdrawals.adding(1)
+            state.withdrawn = try state.withdrawn.adding(lamports)
             ctx.accounts[1].data = state.accountData
             ctx.logs.append("withdrawal \(record.index): \(lamports) lamports to \(recipient) on L1")
         case let .completeWithdrawal(signature):
@@ -102,11 +102,5 @@ public struct BridgeProgram: NativeProgram {
         if ctx.accounts[2].owner == programId { throw ctx.fail(.depositAlreadyRecorded) }
         try ctx.createDerivedAccount(at: 2, seeds: Bridge.depositSeeds(record.l1Signature), space: DepositRecord.space, fundedByOwned: 3)
         ctx.accounts[2].data = record.accountData
-    }
-
-    private func sum(_ a: UInt64, _ b: UInt64, _ ctx: inout InstructionContext) throws(InstructionError) -> UInt64 {
-        let (total, overflow) = a.addingReportingOverflow(b)
-        if overflow { throw ctx.fail(.invalidAmount) }
-        return total
     }
 }
