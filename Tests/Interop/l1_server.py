@@ -523,6 +523,10 @@ def main() -> None:
     if args.slot_ms < 1 or args.finality_slots < 1:
         parser.error("--slot-ms and --finality-slots must be positive")
 
+    # A parent may start us with signals blocked (Swift's Foundation.Process inherits the mask of
+    # a dispatch thread, which blocks nearly all of them): take back the ones this server obeys.
+    controls = {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2}
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, controls)
     l1 = L1(args.slot_ms, args.finality_slots)
     server = Server(l1, args.port)
     server.online()
