@@ -20,6 +20,8 @@ public enum ChainError: Error, Equatable, Sendable {
     case outOfOrder(expected: UInt64, got: UInt64)
     /// Batch data or a batch commitment that does not parse or hangs together.
     case invalidBatch(String)
+    /// A genesis description that does not parse or hangs together.
+    case invalidGenesis(String)
 }
 
 /// The deterministic state machine: accounts, recent blockhashes, processed signatures, and

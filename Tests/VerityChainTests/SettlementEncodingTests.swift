@@ -111,3 +111,37 @@ struct SettlementEncodingTests {
         }
     }
 }
+
+@Suite("Chain genesis")
+struct ChainGenesisTests {
+    @Test func encodesExactlyAndRebuildsTheSameChain() throws {
+        var config = ChainConfig()
+        config.blockhashMaxAgeMs = 30_000
+        config.market.minStake = 2_000_000_000
+        let genesis = ChainGenesis(timestamp: 1_700_000_000_000, faucet: Keypair().publicKey, faucetLamports: 1_000_000_000, operatorKey: Keypair().publicKey, config: config)
+        let decoded = try ChainGenesis(encoded: genesis.encoded)
+        #expect(decoded == genesis)
+        #expect(decoded.makeChain().genesisHash == genesis.makeChain().genesisHash)
+        #expect(genesis.makeChain().account(Bridge.reserveAddress)?.lamports == Bridge.genesisReserve)
+        // Any field changes the genesis hash.
+        var other = genesis
+        other.faucetLamports += 1
+        #expect(other.makeChain().genesisHash != genesis.makeChain().genesisHash)
+        other = genesis
+        other.config.blockhashMaxAgeMs += 1
+        #expect(other.makeChain().genesisHash == genesis.makeChain().genesisHash, "the blockhash window is a rule, not state")
+        #expect(try ChainGenesis(encoded: other.encoded).config.blockhashMaxAgeMs == 30_001)
+    }
+
+    @Test func malformedGenesisIsRefused() throws {
+        let bytes = ChainGenesis(timestamp: 1, faucet: nil, faucetLamports: 0, operatorKey: Keypair().publicKey).encoded
+        for cut in [0, 1, 9, 10, bytes.count - 1] {
+            #expect(throws: ChainError.self) { try ChainGenesis(encoded: Array(bytes.prefix(cut))) }
+        }
+        #expect(throws: ChainError.self) { try ChainGenesis(encoded: bytes + [0]) }
+        #expect(throws: ChainError.self) { try ChainGenesis(encoded: [2] + bytes.dropFirst()) }
+        var badOption = bytes
+        badOption[9] = 7
+        #expect(throws: ChainError.self) { try ChainGenesis(encoded: badOption) }
+    }
+}
