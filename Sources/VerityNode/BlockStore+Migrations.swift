@@ -41,6 +41,19 @@ extension BlockStore {
                 t.primaryKey(["address", "slot", "position"])
             }
         }
+        // L1 settlement: one row per batch, written before its commitment is sent (see
+        // `BlockStore+Batches`).
+        migrator.registerMigration("v3-batches") { db in
+            try db.create(table: "batch") { t in
+                t.primaryKey("number", .integer)
+                t.column("commitment", .blob).notNull()
+                t.column("l1Transaction", .blob)
+                t.column("l1Signature", .blob)
+                t.column("lastValidHeight", .integer)
+                t.column("l1Slot", .integer)
+                t.column("settled", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

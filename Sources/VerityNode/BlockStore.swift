@@ -3,13 +3,25 @@ import GRDB
 import VerityChain
 import VerityCore
 
-/// What a node needs to rebuild its genesis exactly: the timestamp, the faucet and the identity.
+/// What a node needs to rebuild its genesis exactly: the timestamp, the faucet and the identity,
+/// and the `ChainGenesis` encoding that fixes the rest (the bridge, the chain's rules).
 public struct GenesisRecord: Codable, Sendable, Equatable {
     public var timestamp: Int64
     /// The faucet's keypair (solana-keygen bytes), if the node has one.
     public var faucetKeypair: [UInt8]?
     public var faucetLamports: UInt64
     public var identity: String
+    /// `ChainGenesis.encoded`, base64. Absent in stores created before chains had a bridge:
+    /// those replay their old genesis (faucet only) and cannot settle.
+    public var chain: String?
+
+    public init(timestamp: Int64, faucetKeypair: [UInt8]?, faucetLamports: UInt64, identity: String, chain: String? = nil) {
+        self.timestamp = timestamp
+        self.faucetKeypair = faucetKeypair
+        self.faucetLamports = faucetLamports
+        self.identity = identity
+        self.chain = chain
+    }
 }
 
 /// Durable storage for a node, in one SQLite file (WAL mode) through GRDB: the genesis record,

@@ -14,7 +14,9 @@ extension RPCHandler {
             let config = try params.config(1)
             let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
             let withVersion = try Self.maxSupportedVersion(config)
-            guard let found = try history({ try store.transaction(signature) }) else { return .null }
+            let finalOnly = try Self.wantsFinalized(config)
+            guard let found = try history({ try store.transaction(signature) }),
+                  !finalOnly || sequencer.settlement.isFinalized(found.slot) else { return .null }
             var fields: [(String, JSONValue)] = [("slot", .uint(found.slot)), ("blockTime", .int(found.timestamp / 1000))]
             fields += try Self.transactionWithMeta(found.transaction, found.meta, encoding: encoding, withVersion: withVersion)
             return .object(fields)
@@ -24,7 +26,8 @@ extension RPCHandler {
             let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
             let details = try config.choice("transactionDetails", ["full", "signatures", "none"], default: "full")
             let withVersion = try Self.maxSupportedVersion(config)
-            guard let block = try history({ try store.block(slot) }) else {
+            let finalOnly = try Self.wantsFinalized(config)
+            guard !finalOnly || sequencer.settlement.isFinalized(slot), let block = try history({ try store.block(slot) }) else {
                 throw RPCError(code: -32004, message: "Block not available for slot \(slot)")
             }
             return try Self.render(block, genesisHash: sequencer.genesisHash, encoding: encoding, details: details, withVersion: withVersion)
@@ -44,10 +47,14 @@ extension RPCHandler {
             let config = try params.config(1)
             let limit = Int(try config.uint("limit", 1...1000, default: 1000))
             let before = try config.signature("before")
-            return .array(try history { try store.signatures(for: address, before: before, limit: limit) }.map { item in
-                .object([
+            let finalOnly = try Self.wantsFinalized(config)
+            let settlement = sequencer.settlement
+            return .array(try history { try store.signatures(for: address, before: before, limit: limit) }.compactMap { item in
+                let status = settlement.confirmationStatus(item.status.slot)
+                if finalOnly && status != "finalized" { return nil }
+                return .object([
                     ("signature", .string(item.signature.base58)), ("slot", .uint(item.status.slot)), ("err", item.status.error?.json ?? .null),
-                    ("memo", .null), ("blockTime", .int(item.timestamp / 1000)), ("confirmationStatus", .string("finalized")),
+                    ("memo", .null), ("blockTime", .int(item.timestamp / 1000)), ("confirmationStatus", .string(status)),
                 ])
             })
         case "getMultipleAccounts":

@@ -168,6 +168,13 @@ public struct RPCHandler: Sendable {
             return .object([("solana-core", .string(Self.coreVersion)), ("feature-set", .uint(Self.featureSet))])
         case "getGenesisHash":
             return .string(sequencer.genesisHash.base58)
+        case "verityGetGenesis":
+            guard let genesis = sequencer.genesis else {
+                throw RPCError(code: -32004, message: "this chain's genesis predates genesis records; it cannot be verified from L1")
+            }
+            return .object([("hash", .string(sequencer.genesisHash.base58)), ("genesis", .string(Data(genesis.encoded).base64EncodedString()))])
+        case "verityGetSettlement":
+            return try await settlement(params)
         case "getIdentity":
             return .object([("identity", .string(sequencer.identity.base58))])
         case "getClusterNodes":
@@ -280,12 +287,17 @@ public struct RPCHandler: Sendable {
             let stored = try history { try store.statuses(missing.map { signatures[$0] }) }
             for (index, status) in zip(missing, stored) { found[index] = status }
         }
+        let head = await sequencer.slot
+        let settlement = sequencer.settlement
         let values: [JSONValue] = found.map { status in
             guard let status else { return .null }
+            // Solana counts confirmations up to finality, then reports null.
+            let final = settlement.isFinalized(status.slot)
             return .object([
-                ("slot", .uint(status.slot)), ("confirmations", .null), ("err", status.error.map(\.json) ?? .null),
+                ("slot", .uint(status.slot)), ("confirmations", final ? .null : .uint(head >= status.slot ? head - status.slot : 0)),
+                ("err", status.error.map(\.json) ?? .null),
                 ("status", status.error.map { .object([("Err", $0.json)]) } ?? .object([("Ok", .null)])),
-                ("confirmationStatus", .string("finalized")),
+                ("confirmationStatus", .string(final ? "finalized" : "confirmed")),
             ])
         }
         return await withContext(.array(values))

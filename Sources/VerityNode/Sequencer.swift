@@ -1,3 +1,4 @@
+import Foundation
 import VerityChain
 import VerityCore
 
@@ -44,6 +45,11 @@ public actor Sequencer {
     public let faucet: Keypair?
     public nonisolated let identity: PublicKey
     public nonisolated let genesisHash: Hash
+    /// The genesis a verifier rebuilds the chain from (`verityGetGenesis`); nil for a chain
+    /// made from bare accounts (tests) or stored before genesis records held it.
+    public nonisolated let genesis: ChainGenesis?
+    /// How far L1 has settled the chain: what `finalized` means to the RPC methods.
+    public nonisolated let settlement = SettlementTracker()
     /// Where blocks and history are kept.
     public nonisolated let store: BlockStore
     /// Set when a block could not be stored: the sequencer stops sealing and refuses work.
@@ -82,6 +88,7 @@ public actor Sequencer {
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
         chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
         genesisHash = chain.genesisHash
+        genesis = nil
         recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
         self.faucet = faucet
         self.identity = identity
@@ -89,9 +96,10 @@ public actor Sequencer {
     }
 
     /// Opens the sequencer stored in `store`: a new chain (with a new faucet holding
-    /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
-    /// replayed and checked, a page at a time. Blocks stored before history was kept get their
-    /// history rows on the way.
+    /// `faucetLamports`, the bridge with `identity` as its authority, and `config`'s rules) if
+    /// the store is empty, else the stored genesis — whose rules win over `config` — with every
+    /// stored block replayed and checked, a page at a time. Blocks stored before history was
+    /// kept get their history rows on the way.
     public init(
         store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits()
     ) throws {
@@ -101,13 +109,26 @@ public actor Sequencer {
             record = stored
         } else {
             let faucet = faucetLamports > 0 ? Keypair() : nil
-            record = GenesisRecord(timestamp: now, faucetKeypair: faucet?.solanaBytes, faucetLamports: faucet == nil ? 0 : faucetLamports, identity: identity.publicKey.base58)
+            let genesis = ChainGenesis(
+                timestamp: now, faucet: faucet?.publicKey, faucetLamports: faucet == nil ? 0 : faucetLamports, operatorKey: identity.publicKey, config: config)
+            record = GenesisRecord(
+                timestamp: now, faucetKeypair: faucet?.solanaBytes, faucetLamports: genesis.faucetLamports, identity: identity.publicKey.base58,
+                chain: Data(genesis.encoded).base64EncodedString())
             try store.saveGenesis(record)
         }
         let faucet = try record.faucetKeypair.map { try Keypair(solanaBytes: $0) }
-        var accounts = [PublicKey: Account]()
-        if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
-        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config)
+        var chain: Chain
+        if let encoded = record.chain {
+            guard let bytes = Data(base64Encoded: encoded) else { throw ChainError.invalidGenesis("the stored genesis is not base64") }
+            let genesis = try ChainGenesis(encoded: [UInt8](bytes))
+            chain = genesis.makeChain()
+            self.genesis = genesis
+        } else {
+            var accounts = [PublicKey: Account]()
+            if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
+            chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config)
+            self.genesis = nil
+        }
         var recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
         var count: UInt64 = 0
         while true {

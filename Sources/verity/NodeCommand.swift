@@ -12,6 +12,7 @@ struct NodeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var settings: NodeSettings
+    @OptionGroup(title: "L1 settlement") var settlement: SettlementOptions
 
     @Option(help: "Lamports the faucet starts with (0: no faucet, requestAirdrop refused).")
     var faucetLamports: UInt64 = 0
@@ -101,6 +102,9 @@ struct NodeCommand: AsyncParsableCommand {
         // SIGTERM / SIGINT: stop taking requests, seal what is queued, then exit.
         var node = NodeServices(config: config, sequencer: sequencer, blobs: blobs, logger: logger)
         node.add(ListeningAnnouncement(node: node, logger: logger), name: "announcement", stops: .beforeServers)
+        if let poster = try settlement.poster(sequencer: sequencer, blobs: blobs, logger: CommandLogging.logger("verity.settlement")) {
+            node.add(poster, name: "batch poster", stops: .afterLastBlock)
+        }
         try await node.serviceGroup(handlingSignals: true).run()
     }
 }

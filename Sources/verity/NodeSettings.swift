@@ -24,6 +24,9 @@ struct NodeSettings: ParsableArguments {
     @Option(help: "Milliseconds per slot while transactions wait.")
     var slotMs: Int = 50
 
+    @Option(help: "Milliseconds between empty blocks while no transaction waits (at least --slot-ms).")
+    var heartbeatMs: Int = NodeConfig().heartbeatMs
+
     func validate() throws {
         guard Self.ports.contains(rpcPort), wsPort != nil || rpcPort < 65535 else {
             throw CLIError("--rpc-port must be 0...65534 (WebSocket subscriptions use the next port unless --ws-port is given)")
@@ -33,15 +36,17 @@ struct NodeSettings: ParsableArguments {
             guard wsPort != rpcPort || wsPort == 0 else { throw CLIError("--ws-port must differ from --rpc-port") }
         }
         guard Self.slotMilliseconds.contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
+        guard (slotMs...60_000).contains(heartbeatMs) else { throw CLIError("--heartbeat-ms must be --slot-ms...60000") }
     }
 
-    /// The server's configuration: host, ports and slot time.
+    /// The server's configuration: host, ports, slot and heartbeat times.
     var config: NodeConfig {
         var config = NodeConfig()
         config.host = bind
         config.rpcPort = rpcPort
         config.webSocketPort = wsPort
         config.slotMs = slotMs
+        config.heartbeatMs = heartbeatMs
         return config
     }
 }

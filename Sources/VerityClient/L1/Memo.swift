@@ -24,3 +24,19 @@ extension Transaction {
         }
     }
 }
+
+extension Transaction {
+    /// The texts of the Memo instructions that name `key` as a signer of this transaction: what
+    /// `key` itself wrote (anyone can send `key` lamports with a memo of their own; only `key`
+    /// can sign one naming it). The signatures are the cluster's to have checked.
+    public func memos(signedBy key: PublicKey) -> [String] {
+        let keys = message.accountKeys
+        guard let signerIndex = keys.firstIndex(of: key), message.isSigner(signerIndex) else { return [] }
+        return message.instructions.compactMap { instruction in
+            let program = Int(instruction.programIdIndex)
+            guard program < keys.count, keys[program] == Memo.programId || keys[program] == Memo.legacyProgramId,
+                  instruction.accounts.contains(where: { Int($0) == signerIndex }) else { return nil }
+            return String(decoding: instruction.data, as: UTF8.self)
+        }
+    }
+}
