@@ -11,21 +11,36 @@ public struct ChainGenesis: Sendable, Equatable {
     public var faucetLamports: UInt64
     /// The node's identity: the sequencer, and the bridge's authority.
     public var operatorKey: PublicKey
+    /// Lamports the operator starts with on L2: the fees of the bridge transactions it signs
+    /// (crediting deposits, recording payouts) before any are paid to it.
+    public var operatorLamports: UInt64
     public var config: ChainConfig
 
-    public init(timestamp: Int64, faucet: PublicKey?, faucetLamports: UInt64, operatorKey: PublicKey, config: ChainConfig = ChainConfig()) {
+    /// The default operator allotment: 100 SOL, the fees of 20,000 bridge transactions.
+    public static let defaultOperatorLamports: UInt64 = 100 * 1_000_000_000
+
+    public init(
+        timestamp: Int64, faucet: PublicKey?, faucetLamports: UInt64, operatorKey: PublicKey,
+        operatorLamports: UInt64 = ChainGenesis.defaultOperatorLamports, config: ChainConfig = ChainConfig()
+    ) {
         self.timestamp = timestamp
+        self.operatorLamports = operatorLamports
         self.faucet = faucetLamports > 0 ? faucet : nil
         self.faucetLamports = faucet == nil ? 0 : faucetLamports
         self.operatorKey = operatorKey
         self.config = config
     }
 
-    /// The accounts at genesis beyond the chain's own (programs, market): the faucet's, and the
-    /// bridge's reserve and state with the operator as authority.
+    /// The accounts at genesis beyond the chain's own (programs, market): the faucet's, the
+    /// operator's fee allotment, and the bridge's reserve and state with the operator as
+    /// authority. A faucet at the operator's address holds both amounts (saturating).
     public var accounts: [PublicKey: Account] {
         var accounts = Bridge.genesisAccounts(authority: operatorKey, rent: config.rent)
-        if let faucet, faucetLamports > 0 { accounts[faucet] = Account(lamports: faucetLamports) }
+        if operatorLamports > 0 { accounts[operatorKey] = Account(lamports: operatorLamports) }
+        if let faucet, faucetLamports > 0 {
+            let held = accounts[faucet]?.lamports ?? 0
+            accounts[faucet] = Account(lamports: held.addingReportingOverflow(faucetLamports).overflow ? .max : held + faucetLamports)
+        }
         return accounts
     }
 
@@ -36,7 +51,7 @@ public struct ChainGenesis: Sendable, Equatable {
 
     static let version: UInt8 = 1
 
-    /// Borsh: version, timestamp, faucet (option), faucet lamports, operator, blockhash max age,
+    /// Borsh: version, timestamp, faucet (option), faucet lamports, operator, operator lamports, blockhash max age,
     /// rent (lamports per byte-year, exemption years), market parameters.
     public var encoded: [UInt8] {
         var w = ByteWriter(capacity: 256)
@@ -50,6 +65,7 @@ public struct ChainGenesis: Sendable, Equatable {
         }
         w.writeLE(faucetLamports)
         w.writePublicKey(operatorKey)
+        w.writeLE(operatorLamports)
         w.writeLE(config.blockhashMaxAgeMs)
         w.writeLE(config.rent.lamportsPerByteYear)
         w.writeLE(config.rent.exemptionThresholdYears)
@@ -69,6 +85,7 @@ public struct ChainGenesis: Sendable, Equatable {
             }
             faucetLamports = try r.readLE(UInt64.self)
             operatorKey = try r.readPublicKey()
+            operatorLamports = try r.readLE(UInt64.self)
             var config = ChainConfig()
             config.blockhashMaxAgeMs = Int64(bitPattern: try r.readLE(UInt64.self))
             config.rent.lamportsPerByteYear = try r.readLE(UInt64.self)

@@ -74,8 +74,7 @@ public struct BatchPoster: Service {
 actor BatchPosting {
     let store: BlockStore
     let blobs: BlobStore
-    let l1: L1Client
-    let operatorKey: Keypair
+    let delivery: L1Delivery
     let genesisHash: Hash
     nonisolated let tracker: SettlementTracker
     let config: SettlementConfig
@@ -98,8 +97,7 @@ actor BatchPosting {
     ) throws {
         self.store = store
         self.blobs = blobs
-        self.l1 = l1
-        self.operatorKey = operatorKey
+        delivery = L1Delivery(l1: l1, signer: operatorKey, rebroadcastInterval: config.rebroadcastInterval)
         self.genesisHash = genesisHash
         self.tracker = tracker
         self.config = config
@@ -117,7 +115,7 @@ actor BatchPosting {
             previous = .zero
         }
         unsettled = try store.unsettledBatches()
-        tracker.start(settledSlot: try store.settledSlot())
+        tracker.start(settledSlot: try store.settledSlot(), l1Operator: operatorKey.publicKey)
     }
 
     var unsettledCount: Int { unsettled.count }
@@ -197,13 +195,11 @@ actor BatchPosting {
     }
 
     /// After a restart, a signed batch that L1 does not report by signature may still be on L1
-    /// under another signature (one signed before a crash that lost the row's update cannot
-    /// exist — the row is written first — but a cluster's status cache is short): look for its
-    /// commitment in the operator's recent L1 history.
+    /// under another signature (a cluster's status cache is short): look for its commitment in
+    /// the operator's recent L1 history.
     private func recoverInDoubt() async throws {
-        guard unsettled.contains(where: { $0.l1Transaction != nil }) else { return }
         for index in unsettled.indices where unsettled[index].l1Transaction != nil {
-            if let landed = try await findOnL1(unsettled[index].commitment) {
+            if let landed = try await delivery.find(memo: unsettled[index].commitment.memo) {
                 unsettled[index].l1Transaction = landed.transaction
                 unsettled[index].l1Slot = landed.slot
                 try store.saveBatch(unsettled[index])
@@ -217,78 +213,35 @@ actor BatchPosting {
             try await signAndSend(&record)
             return false
         }
-        // The height first: if the status is then still unknown, the transaction cannot land.
-        let height = try await l1.blockHeight(commitment: .confirmed)
-        if let status = try await l1.statuses([transaction.id])[0] {
-            if let error = status.error {
-                logger.error("batch transaction failed on L1; signing again", metadata: ["batch": "\(record.index)", "error": "\(error)"])
-                try await signAndSend(&record)
-                return false
-            }
-            guard status.commitment >= .confirmed else { return false }
-            record.l1Slot = status.slot
+        var sent = lastSent[record.index]
+        let progress = try await delivery.check(transaction, lastValidHeight: lastValid, memo: record.commitment.memo, lastSent: &sent)
+        lastSent[record.index] = sent
+        switch progress {
+        case .waiting:
+            return false
+        case .expired:
+            logger.notice("batch transaction expired or failed unconfirmed; signing again", metadata: ["batch": "\(record.index)"])
+            try await signAndSend(&record)
+            return false
+        case let .landed(slot, landed):
+            record.l1Transaction = landed
+            record.l1Slot = slot
             record.settled = true
             try store.saveBatch(record)
             lastSent[record.index] = nil
-            logger.info("batch confirmed on L1", metadata: [
-                "batch": "\(record.index)", "l1Slot": "\(status.slot)", "signature": "\(transaction.id)",
-            ])
+            logger.info("batch confirmed on L1", metadata: ["batch": "\(record.index)", "l1Slot": "\(slot)", "signature": "\(landed.id)"])
             return true
         }
-        if height > lastValid {
-            if let landed = try await findOnL1(record.commitment) {
-                record.l1Transaction = landed.transaction
-                record.l1Slot = landed.slot
-                try store.saveBatch(record)
-                return false
-            }
-            logger.notice("batch transaction expired unconfirmed; signing again", metadata: ["batch": "\(record.index)"])
-            try await signAndSend(&record)
-            return false
-        }
-        let now = ContinuousClock.now
-        if lastSent[record.index].map({ now - $0 >= config.rebroadcastInterval }) ?? true {
-            lastSent[record.index] = now
-            _ = try? await l1.send(transaction, skipPreflight: true)
-        }
-        return false
     }
 
     /// Signs the batch's memo with a fresh blockhash, stores the transaction, then sends it.
     private func signAndSend(_ record: inout BatchRecord) async throws {
-        let blockhash = try await l1.latestBlockhash(commitment: .confirmed)
-        let memo = Memo.instruction(record.commitment.memo, signer: operatorKey.publicKey)
-        let message = try Message.compile(payer: operatorKey.publicKey, instructions: [memo], recentBlockhash: blockhash.hash)
-        let transaction = try Transaction(message: message, signers: [operatorKey])
+        let (transaction, lastValid) = try await delivery.sign([], memo: record.commitment.memo)
         record.l1Transaction = transaction
-        record.lastValidHeight = blockhash.lastValidBlockHeight
+        record.lastValidHeight = lastValid
         record.l1Slot = nil
         try store.saveBatch(record)
         lastSent[record.index] = ContinuousClock.now
-        do {
-            _ = try await l1.send(transaction)
-            logger.info("batch sent to L1", metadata: ["batch": "\(record.index)", "signature": "\(transaction.id)"])
-        } catch {
-            // Stored and signed: the next steps resend it until it lands or expires.
-            if case .rpc = error {
-                logger.warning("L1 refused the batch transaction", metadata: ["batch": "\(record.index)", "error": "\(error)"])
-            } else {
-                throw error
-            }
-        }
-    }
-
-    /// A transaction in the operator's recent L1 history (the newest 1,000) whose memo, signed
-    /// by the operator, is exactly `commitment`; nil when there is none.
-    private func findOnL1(_ commitment: BatchCommitment) async throws -> L1Client.LandedTransaction? {
-        let memo = commitment.memo
-        for entry in try await l1.signatures(for: operatorKey.publicKey, limit: 1000, commitment: .confirmed)
-        where !entry.failed && entry.memo?.contains(memo) == true {
-            if let landed = try await l1.transaction(entry.signature, commitment: .confirmed),
-               landed.error == nil, landed.transaction.memos(signedBy: operatorKey.publicKey).contains(memo) {
-                return landed
-            }
-        }
-        return nil
+        try await delivery.send(transaction, what: "batch \(record.index)", logger: logger)
     }
 }

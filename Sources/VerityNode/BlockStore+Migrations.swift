@@ -42,7 +42,7 @@ extension BlockStore {
             }
         }
         // L1 settlement: one row per batch, written before its commitment is sent (see
-        // `BlockStore+Batches`).
+        // `BlockStore+Batches`), and the bridge's L1 payouts.
         migrator.registerMigration("v3-batches") { db in
             try db.create(table: "batch") { t in
                 t.primaryKey("number", .integer)
@@ -52,6 +52,13 @@ extension BlockStore {
                 t.column("lastValidHeight", .integer)
                 t.column("l1Slot", .integer)
                 t.column("settled", .boolean).notNull().defaults(to: false)
+            }
+            // Bridge payouts on L1 (withdrawals, refunds), by memo; see `BlockStore+Payouts`.
+            try db.create(table: "payout") { t in
+                t.primaryKey("memo", .text)
+                t.column("l1Transaction", .blob).notNull()
+                t.column("lastValidHeight", .integer).notNull()
+                t.column("landedSlot", .integer)
             }
         }
         return migrator

@@ -10,8 +10,8 @@ extension RPCHandler {
         try config.choice("commitment", ["processed", "confirmed", "finalized"], default: "finalized") == "finalized"
     }
 
-    /// `verityGetSettlement [{"limit": n, "before": index}]`: whether the node settles to L1, its
-    /// head and settled slots, and up to `limit` (1...1000, default 100) batches, newest first,
+    /// `verityGetSettlement [{"limit": n, "before": index}]`: whether the node settles to L1, the
+    /// operator's L1 address (the bridge vault), its head and settled slots, and up to `limit` (1...1000, default 100) batches, newest first,
     /// those below index `before` when given.
     func settlement(_ params: RPCParams) async throws(RPCError) -> JSONValue {
         let config = try params.config(0)
@@ -33,7 +33,7 @@ extension RPCHandler {
             ])
         }
         return .object([
-            ("settling", .bool(tracker.isSettling)), ("slot", .uint(head)), ("settledSlot", .uint(tracker.isSettling ? settled : head)),
+            ("settling", .bool(tracker.isSettling)), ("l1Operator", tracker.l1Operator.map { .string($0.base58) } ?? .null), ("slot", .uint(head)), ("settledSlot", .uint(tracker.isSettling ? settled : head)),
             ("lagSlots", .uint(tracker.isSettling && head > settled ? head - settled : 0)), ("batches", .array(batches)),
         ])
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import VerityCore
 
 /// What `finalized` means on this node, read by every RPC method that reports a commitment level.
 ///
@@ -10,6 +11,8 @@ public final class SettlementTracker: Sendable {
         var settling = false
         /// The last slot of the last batch L1 confirmed (0: none yet).
         var settledSlot: UInt64 = 0
+        /// The operator's L1 address: it signs the commitments and holds the bridge's vault.
+        var l1Operator: PublicKey?
     }
 
     private let state = Mutex(State())
@@ -22,10 +25,14 @@ public final class SettlementTracker: Sendable {
     /// The last slot inside a batch L1 confirmed; 0 before the first.
     public var settledSlot: UInt64 { state.withLock { $0.settledSlot } }
 
+    /// The operator's L1 address, once settlement is on.
+    public var l1Operator: PublicKey? { state.withLock { $0.l1Operator } }
+
     /// Turns settlement on, with `settledSlot` recovered from the store.
-    public func start(settledSlot: UInt64) {
+    public func start(settledSlot: UInt64, l1Operator: PublicKey) {
         state.withLock {
             $0.settling = true
+            $0.l1Operator = l1Operator
             $0.settledSlot = max($0.settledSlot, settledSlot)
         }
     }

@@ -63,9 +63,7 @@ struct DevnetCommand: AsyncParsableCommand {
         var node = NodeServices(config: settings.config, sequencer: sequencer, blobs: blobs, logger: CommandLogging.logger("verity.node"))
         node.maximumShutdownDuration = .seconds(60)
         node.add(ListeningAnnouncement(node: node, logger: logger), name: "announcement", stops: .beforeServers)
-        if let poster = try settlement.poster(sequencer: sequencer, blobs: blobs, logger: CommandLogging.logger("verity.settlement")) {
-            node.add(poster, name: "batch poster", stops: .afterLastBlock)
-        }
+        try settlement.addServices(to: &node, identity: identity)
         node.add(
             DevnetNetwork(
                 node: node, dataDir: dataDir, spec: spec, modelName: known.name, weights: folder.appendingPathComponent("model.safetensors"),

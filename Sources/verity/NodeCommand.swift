@@ -17,7 +17,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Lamports the faucet starts with (0: no faucet, requestAirdrop refused).")
     var faucetLamports: UInt64 = 0
 
-    @Option(help: "The node's identity keypair file (default: a fresh key).")
+    @Option(help: "The node's identity keypair file (default: DATA_DIR/identity.json, created if missing; a fresh key without --data-dir).")
     var keypair: String?
 
     @Option(help: "How long a recent blockhash stays valid, in milliseconds of block time (all replicas must agree).")
@@ -62,7 +62,13 @@ struct NodeCommand: AsyncParsableCommand {
         sequencerLimits.pendingTransactions = maxPendingTransactions
         var chainConfig = ChainConfig()
         chainConfig.blockhashMaxAgeMs = blockhashTtlMs
-        let identity = try keypair.map(KeypairStore.read) ?? Keypair()
+        // The identity signs as the bridge authority its genesis names: without --keypair, a
+        // node with a data directory keeps one there across restarts.
+        let identity = try keypair.map(KeypairStore.read)
+            ?? dataDir.map { directory in
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                return try KeypairStore.loadOrCreate((directory as NSString).appendingPathComponent("identity.json"))
+            } ?? Keypair()
         let logger = CommandLogging.logger("verity.node")
         // Without --data-dir the store lives in a temporary folder: history stays on disk, not
         // in memory, and goes with the process.
@@ -102,9 +108,7 @@ struct NodeCommand: AsyncParsableCommand {
         // SIGTERM / SIGINT: stop taking requests, seal what is queued, then exit.
         var node = NodeServices(config: config, sequencer: sequencer, blobs: blobs, logger: logger)
         node.add(ListeningAnnouncement(node: node, logger: logger), name: "announcement", stops: .beforeServers)
-        if let poster = try settlement.poster(sequencer: sequencer, blobs: blobs, logger: CommandLogging.logger("verity.settlement")) {
-            node.add(poster, name: "batch poster", stops: .afterLastBlock)
-        }
+        try settlement.addServices(to: &node, identity: identity)
         try await node.serviceGroup(handlingSignals: true).run()
     }
 }

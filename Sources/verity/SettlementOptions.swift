@@ -16,17 +16,52 @@ struct SettlementOptions: ParsableArguments {
     @Option(help: "L2 blocks per batch commitment (1...100000; at 50 ms a slot, 20 is one second).")
     var batchSlots: UInt64 = SettlementConfig().batchSlots
 
-    /// The poster to add to the node, or nil (with a notice) when no L1 is configured.
-    func poster(sequencer: Sequencer, blobs: BlobStore, logger: Logger) throws -> BatchPoster? {
+    @Option(help: "L1 confirmations a bridge deposit needs before it is credited on L2 (a finalized one always counts).")
+    var depositConfirmations: UInt64 = BridgeConfig().depositConfirmations
+
+    @Option(help: "Milliseconds a withdrawal waits, after its batch is settled on L1, before the vault pays it (where a challenge would act).")
+    var withdrawalDelayMs: Int64 = BridgeConfig().withdrawalDelayMs
+
+    /// Adds the batch poster and the bridge operator to `node`, or says (as a notice) that
+    /// nothing is settled when no L1 is configured.
+    func addServices(to node: inout NodeServices, identity: Keypair) throws {
+        let logger = CommandLogging.logger("verity.settlement")
+        guard let poster = try poster(sequencer: node.sequencer, blobs: node.blobs, logger: logger) else { return }
+        guard (0...100_000).contains(depositConfirmations) else { throw CLIError("--deposit-confirmations must be 0...100000") }
+        guard (0...(30 * 86_400_000)).contains(withdrawalDelayMs) else { throw CLIError("--withdrawal-delay-ms must be 0...2592000000 (30 days)") }
+        var bridge = BridgeConfig()
+        bridge.depositConfirmations = depositConfirmations
+        bridge.withdrawalDelayMs = withdrawalDelayMs
+        let operatorKey = try KeypairStore.read(l1Keypair ?? "")
+        let bridgeOperator: BridgeOperator
+        do {
+            bridgeOperator = try BridgeOperator(
+                sequencer: node.sequencer, l1: L1Client(url: try l1URL()), vault: operatorKey, authority: identity, config: bridge,
+                logger: CommandLogging.logger("verity.bridge"))
+        } catch {
+            throw CLIError("cannot operate the bridge: \(error)")
+        }
+        node.add(poster, name: "batch poster", stops: .afterLastBlock)
+        node.add(bridgeOperator, name: "bridge operator", stops: .beforeServers)
+    }
+
+    private func l1URL() throws -> URL {
+        guard let l1Rpc, let url = URL(string: l1Rpc), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw CLIError("--l1-rpc must be an http(s) URL, got \(l1Rpc ?? "nothing")")
+        }
+        return url
+    }
+
+    /// The poster, or nil (with a notice) when no L1 is configured.
+    private func poster(sequencer: Sequencer, blobs: BlobStore?, logger: Logger) throws -> BatchPoster? {
         guard (1...100_000).contains(batchSlots) else { throw CLIError("--batch-slots must be 1...100000") }
         guard let l1Rpc else {
             guard l1Keypair == nil else { throw CLIError("--l1-keypair needs --l1-rpc") }
             logger.notice("no --l1-rpc: nothing is settled to L1; sealed blocks are reported finalized")
             return nil
         }
-        guard let url = URL(string: l1Rpc), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-            throw CLIError("--l1-rpc must be an http(s) URL, got \(l1Rpc)")
-        }
+        let url = try l1URL()
+        guard let blobs else { throw CLIError("settlement needs the node's blob store") }
         guard let l1Keypair else { throw CLIError("--l1-rpc needs --l1-keypair (the operator's L1 key that signs batch commitments)") }
         guard sequencer.genesis != nil else {
             throw CLIError("this chain's store predates genesis records and cannot be settled; start a new one (another --data-dir)")

@@ -456,7 +456,7 @@ class Handler:
             return {"jsonrpc": "2.0", "id": request.get("id"), "error": {"code": -32603, "message": f"Internal error: {error}"}}
 
 
-def make_http_handler(handler: Handler):
+def make_http_handler(handler: Handler, down: threading.Event):
     class HTTP(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -464,6 +464,10 @@ def make_http_handler(handler: Handler):
             pass
 
         def do_POST(self):
+            if down.is_set():
+                # Offline: connections kept alive from before are dropped unanswered too.
+                self.close_connection = True
+                return
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
                 self.send_response(413)
@@ -490,7 +494,8 @@ class Server:
     """The HTTP side, which can go offline and come back on the same port."""
 
     def __init__(self, l1: L1, port: int):
-        self.handler_class = make_http_handler(Handler(l1))
+        self.down = threading.Event()
+        self.handler_class = make_http_handler(Handler(l1), self.down)
         self.port = port
         self.httpd: ThreadingHTTPServer | None = None
         self.lock = threading.Lock()
@@ -499,6 +504,7 @@ class Server:
         with self.lock:
             if self.httpd is not None:
                 return
+            self.down.clear()
             ThreadingHTTPServer.allow_reuse_address = True
             self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler_class)
             self.httpd.daemon_threads = True
@@ -509,6 +515,7 @@ class Server:
         with self.lock:
             if self.httpd is None:
                 return
+            self.down.set()
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None

@@ -73,3 +73,15 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> int:
     except subprocess.TimeoutExpired:
         proc.kill()
         return proc.wait()
+
+
+def wait_until(predicate, timeout: float, what: str):
+    """Polls `predicate` every 0.1 s until it returns something truthy, which is returned; fails
+    the test naming `what` after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")

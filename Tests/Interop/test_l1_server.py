@@ -171,7 +171,7 @@ def test_offline_and_back_keeps_state():
         key = asyncio.run(fund())
         slot = raw(l1.url, "getSlot")["result"]
         l1.offline()
-        with pytest.raises(urllib.error.URLError):
+        with pytest.raises(OSError):  # refused, or reset if a connection raced the shutdown
             raw(l1.url, "getSlot")
         l1.online()
         assert raw(l1.url, "getSlot")["result"] > slot

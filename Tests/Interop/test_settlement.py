@@ -22,6 +22,7 @@ import time
 
 import pytest
 import ports
+from ports import wait_until
 from l1 import L1Process
 from verity_sdk import rpc
 from solders.hash import Hash
@@ -85,16 +86,6 @@ def send_transfer(url: str, payer: Keypair, lamports: int) -> str:
                                      payer.pubkey(), blockhash)
     tx = VersionedTransaction(msg, [payer])
     return rpc(url, "sendTransaction", [base64.b64encode(bytes(tx)).decode(), {"encoding": "base64"}])
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def settled_through(url: str, slot: int, timeout: float = 60) -> dict:

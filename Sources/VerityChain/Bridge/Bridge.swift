@@ -16,6 +16,9 @@ public enum Bridge {
     public static let reserveAddress = derive(["reserve"])
     /// Lamports the reserve holds at genesis (500 million SOL): the most that can be bridged in.
     public static let genesisReserve: UInt64 = 500_000_000 * 1_000_000_000
+    /// The smallest withdrawal: above the 890,880 lamports that make a new L1 system account
+    /// rent-exempt, so that every payout can land on L1 whatever its recipient.
+    public static let minimumWithdrawal: UInt64 = 1_000_000
 
     /// A deposit's record, one per L1 transaction signature, which makes crediting idempotent.
     public static func depositAddress(_ l1Signature: Signature) -> PublicKey {

@@ -12,6 +12,7 @@ public enum BridgeError: UInt32, Error, Sendable, CaseIterable {
     case depositNotRefundable = 0x207
     case invalidRecord = 0x208
     case invalidAccounts = 0x209
+    case withdrawalTooSmall = 0x20A
 
     public var message: String {
         switch self {
@@ -25,6 +26,7 @@ public enum BridgeError: UInt32, Error, Sendable, CaseIterable {
         case .depositNotRefundable: "the deposit is not awaiting a refund"
         case .invalidRecord: "the bridge account does not hold the expected record"
         case .invalidAccounts: "the instruction's accounts are not the bridge's"
+        case .withdrawalTooSmall: "a withdrawal must be at least \(Bridge.minimumWithdrawal) lamports (what a new L1 account needs to be rent-exempt)"
         }
     }
 }

@@ -56,7 +56,7 @@ public struct BridgeProgram: NativeProgram {
         case let .withdraw(nonce, recipient, lamports):
             try ctx.require(accounts: 4)
             try ctx.requireSigner(0)
-            guard lamports > 0 else { throw ctx.fail(.invalidAmount) }
+            guard lamports >= Bridge.minimumWithdrawal else { throw ctx.fail(.withdrawalTooSmall) }
             guard ctx.keys[1] == Bridge.stateAddress, var state = BridgeState.decode(ctx.accounts[1]), ctx.keys[3] == Bridge.reserveAddress else {
                 throw ctx.fail(.invalidAccounts)
             }

@@ -62,6 +62,8 @@ public struct L1Client: Sendable {
     public struct Status: Sendable, Equatable {
         public let slot: UInt64
         public let commitment: Commitment
+        /// Blocks confirmed on top of it (nil once it is finalized).
+        public let confirmations: UInt64?
         /// The transaction error's JSON as the cluster wrote it (nil: it succeeded).
         public let error: JSONValue?
     }
@@ -79,7 +81,7 @@ public struct L1Client: Sendable {
             guard status != .null, let slot = status["slot"].flatMap(Self.unsigned),
                   let level = status["confirmationStatus"]?.stringValue.flatMap(Commitment.init(rawValue:)) else { return nil }
             let error = status["err"].flatMap { $0 == .null ? nil : $0 }
-            return Status(slot: slot, commitment: level, error: error)
+            return Status(slot: slot, commitment: level, confirmations: status["confirmations"].flatMap(Self.unsigned), error: error)
         }
     }
 
