@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run Verity's benchmarks and print their figures (build with -c release).",
-        subcommands: [Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, TPS.self, Soak.self, Jobs.self, Market.self]
+        subcommands: [Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, Settle.self, TPS.self, Soak.self, Jobs.self, Market.self]
     )
 
     struct Core: ParsableCommand {
@@ -73,6 +73,21 @@ struct BenchCommand: ParsableCommand {
             try EmbedBench(
                 folder: try ModelLocator.resolve(model), model: model, inputs: inputs, runs: runs, rounds: rounds, levels: try kernels.levels()
             ).run()
+        }
+    }
+
+    struct Settle: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "settle",
+            abstract: "Settlement on L1: bytes and fees per batch and per L2 transaction at 1,000 and 10,000 TPS, by --batch-slots, and settle verify's replay speed."
+        )
+
+        @Option(help: "Seconds of chain to produce per rate.")
+        var seconds: Int = 4
+
+        func run() throws {
+            guard (1...60).contains(seconds) else { throw CLIError("--seconds must be 1...60") }
+            try SettleBench(seconds: seconds).run()
         }
     }
 

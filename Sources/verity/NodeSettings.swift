@@ -24,7 +24,7 @@ struct NodeSettings: ParsableArguments {
     @Option(help: "Milliseconds per slot while transactions wait.")
     var slotMs: Int = 50
 
-    @Option(help: "Milliseconds between empty blocks while no transaction waits (at least --slot-ms).")
+    @Option(help: "Milliseconds between empty blocks while no transaction waits (1...60000; never shorter than a slot).")
     var heartbeatMs: Int = NodeConfig().heartbeatMs
 
     func validate() throws {
@@ -36,7 +36,7 @@ struct NodeSettings: ParsableArguments {
             guard wsPort != rpcPort || wsPort == 0 else { throw CLIError("--ws-port must differ from --rpc-port") }
         }
         guard Self.slotMilliseconds.contains(slotMs) else { throw CLIError("--slot-ms must be 1...10000") }
-        guard (slotMs...60_000).contains(heartbeatMs) else { throw CLIError("--heartbeat-ms must be --slot-ms...60000") }
+        guard (1...60_000).contains(heartbeatMs) else { throw CLIError("--heartbeat-ms must be 1...60000") }
     }
 
     /// The server's configuration: host, ports, slot and heartbeat times.
@@ -46,7 +46,7 @@ struct NodeSettings: ParsableArguments {
         config.rpcPort = rpcPort
         config.webSocketPort = wsPort
         config.slotMs = slotMs
-        config.heartbeatMs = heartbeatMs
+        config.heartbeatMs = max(heartbeatMs, slotMs)
         return config
     }
 }

@@ -26,10 +26,17 @@ import Testing
     /// 65535 cannot be a JSON-RPC port unless the WebSocket port is set: it would take the next.
     @Test(arguments: [
         ["--rpc-port", "65535"], ["--rpc-port", "-1"], ["--ws-port", "65536"], ["--rpc-port", "9000", "--ws-port", "9000"], ["--slot-ms", "0"],
-        ["--slot-ms", "10001"],
+        ["--slot-ms", "10001"], ["--heartbeat-ms", "0"], ["--heartbeat-ms", "60001"],
     ])
     func refusesOutsideTheBounds(arguments: [String]) {
         #expect(throws: (any Error).self) { try NodeSettings.parse(arguments) }
+    }
+
+    /// An empty block is never due sooner than the next slot.
+    @Test func theHeartbeatIsAtLeastOneSlot() throws {
+        #expect(try NodeSettings.parse(["--heartbeat-ms", "100"]).config.heartbeatMs == 100)
+        #expect(try NodeSettings.parse(["--heartbeat-ms", "10", "--slot-ms", "50"]).config.heartbeatMs == 50)
+        #expect(try NodeSettings.parse(["--slot-ms", "10000"]).config.heartbeatMs == 10_000)
     }
 
     @Test func endpointMustBeAnHTTPURL() throws {
