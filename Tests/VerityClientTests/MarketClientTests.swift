@@ -27,12 +27,21 @@ import VerityNode
         #expect(try await market.submit(request, from: submitter) == address)
         #expect(try await market.blobs.get(Hash.sha256(request.input)) == request.input)
 
-        // The provider finds its assignment, stores an output and posts the result.
+        // The provider finds its assignment, stores an output and posts the result. It keeps
+        // heartbeating while it waits, as a worker does: on a loaded machine the submission can
+        // land after the heartbeat window, and the market offers no job to a silent provider.
         let provider = Market.providerAddress(authority.publicKey)
         var assigned = [JobView]()
-        for _ in 0..<200 where assigned.isEmpty {
+        let waitUntil = ContinuousClock.now.advanced(by: .seconds(60))
+        var lastBeat = ContinuousClock.now
+        while assigned.isEmpty, ContinuousClock.now < waitUntil {
             assigned = try await market.jobs(.jobs(provider: provider, status: .assigned))
-            if assigned.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            guard assigned.isEmpty else { break }
+            if ContinuousClock.now - lastBeat > .seconds(2) {
+                _ = try? await market.rpc.execute([Market.heartbeat(authority: authority.publicKey)], payer: authority)
+                lastBeat = ContinuousClock.now
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
         let job = try #require(assigned.first)
         #expect(job.job == address && job.input == Hash.sha256(request.input) && job.model == model.id && job.providerAuthority == authority.publicKey)
