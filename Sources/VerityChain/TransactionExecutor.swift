@@ -113,7 +113,8 @@ public struct TransactionExecutor: Sendable {
         for (position, lamports) in context.systemDebits { debits[indexes[position]] = try debits[indexes[position], default: 0].adding(lamports) }
         let created = Set(context.created.map { indexes[$0] })
         var before: UInt128 = 0, afterSum: UInt128 = 0
-        for (index, post) in after {
+        // In account order, so that of several violations every replica reports the same one.
+        for (index, post) in after.sorted(by: { $0.key < $1.key }) {
             let pre = accounts[index]
             before += UInt128(pre.lamports)
             afterSum += UInt128(post.lamports)
