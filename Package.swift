@@ -141,6 +141,14 @@ let package = Package(
             path: "Tests/VerityTestSupport",
             swiftSettings: strictSwift
         ),
+        // Tiny synthetic BERT models held as blobs, and a provider's and an auditor's work on
+        // them, for tests of the audit protocol that need no download.
+        .target(
+            name: "VerityAuditSupport",
+            dependencies: ["VerityCore", "VerityTensor", "VerityModels", "VerityVerify", "VerityChain", "VerityTestSupport"],
+            path: "Tests/VerityAuditSupport",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "VerityCoreTests",
             dependencies: ["VerityCore", "VerityTestSupport"],
@@ -166,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityChainTests",
-            dependencies: ["VerityChain", "VerityCore", "VerityTestSupport"],
+            dependencies: ["VerityChain", "VerityCore", "VerityTestSupport", "VerityAuditSupport", "VerityVerify", "VerityTensor", "VerityModels"],
             swiftSettings: strictSwift
         ),
         .testTarget(
