@@ -25,10 +25,12 @@ public struct ProviderView: Decodable, Sendable, Equatable {
     public var earned: UInt64
     /// Audits whose verdict stood and was paid.
     public var audits: UInt64
+    /// Results and verdicts not yet settled (its stake cannot be withdrawn until they are).
+    public var unsettled: UInt32
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case account, authority, status, online, stake, capacity, active, hardware, tokensPerSecond, pricePer1kTokens, models, roles
-        case registeredMs, lastHeartbeatMs, unbondingSinceMs, completed, missed, slashed, earned, audits
+        case registeredMs, lastHeartbeatMs, unbondingSinceMs, completed, missed, slashed, earned, audits, unsettled
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +53,7 @@ public struct ProviderView: Decodable, Sendable, Equatable {
         slashed = try c.decode(UInt64.self, forKey: .slashed)
         earned = try c.decode(UInt64.self, forKey: .earned)
         audits = try c.decode(UInt64.self, forKey: .audits)
+        unsettled = try c.decode(UInt32.self, forKey: .unsettled)
     }
 
     private static func roles(_ c: KeyedDecodingContainer<CodingKeys>) throws -> ProviderRoles {

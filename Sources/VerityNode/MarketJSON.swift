@@ -86,7 +86,7 @@ enum MarketJSON {
             ("models", .array(p.models.map { .string($0.hex) })), ("roles", .array(p.roles.names.map { .string($0) })), ("registeredMs", .int(p.registeredMs)),
             ("lastHeartbeatMs", .int(p.lastHeartbeatMs)), ("unbondingSinceMs", p.status == .unbonding ? .int(p.unbondingSinceMs) : .null),
             ("completed", .uint(p.completed)), ("missed", .uint(p.missed)), ("slashed", .uint(p.slashed)), ("earned", .uint(p.earned)),
-            ("audits", .uint(p.audits)),
+            ("audits", .uint(p.audits)), ("unsettled", .uint(UInt64(p.unsettled))),
         ])
     }
 

@@ -205,6 +205,24 @@ import VerityVerify
         #expect(JobRecord.decode(Account(lamports: 1, data: over.accountData, owner: Market.jobMarketId)) == nil)
     }
 
+    /// A provider record with the longest hardware name, every model slot and every counter at
+    /// its largest still fits its account and reads back the same.
+    @Test func aFullProviderRecordFitsItsAccount() throws {
+        let spec = ProviderSpec(
+            capacity: ProviderRecord.maxCapacity, hardware: String(repeating: "h", count: ProviderRecord.maxHardwareLength), tokensPerSecond: .max,
+            pricePer1kTokens: .max, models: (0..<ProviderRecord.maxModels).map { Hash.sha256([UInt8($0)]) }, roles: [.inference, .audit])
+        var record = ProviderRecord(authority: Keypair().publicKey, stake: .max, spec: spec, registeredMs: .max)
+        record.lastHeartbeatMs = .max
+        record.unbondingSinceMs = .max
+        record.active = .max
+        (record.completed, record.missed, record.slashed, record.earned, record.audits) = (.max, .max, .max, .max, .max)
+        record.unsettled = .max
+        var w = ByteWriter()
+        record.borshEncode(to: &w)
+        #expect(record.accountData.count == ProviderRecord.space && 1 + w.bytes.count <= ProviderRecord.space, "\(1 + w.bytes.count) bytes")
+        #expect(ProviderRecord.decode(Account(lamports: 1, data: record.accountData, owner: Market.providerProgramId)) == record)
+    }
+
     static var modelDirectory: String? { ProcessInfo.processInfo.environment["VERITY_MODEL_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// The real model (scripts/test sets VERITY_MODEL_DIR): registered from its files as

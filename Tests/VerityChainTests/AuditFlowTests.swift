@@ -159,4 +159,29 @@ import VerityVerify
         let key0 = try #require(h.keypair(of: provider))
         #expect(marketError(try h.run(Market.reveal(authority: key0.publicKey, job: key, salt: result.salt), payer: key0)) == .notAssignedProvider)
     }
+
+    /// A provider cannot walk away with the stake that answers for a result still in audit, nor
+    /// an auditor with the stake behind a verdict not yet settled.
+    @Test func stakeBehindUnsettledWorkCannotBeWithdrawn() throws {
+        var params = AuditHarness.testParams
+        params.unbondingMs = 100
+        var h = try AuditHarness(params: params)
+        let (key, result) = try h.published("the cat runs on the chain", nonce: 6)
+        let providerAccount = try #require(h.job(key)).provider
+        let provider = try #require(h.keypair(of: providerAccount))
+        #expect(h.provider(providerAccount)?.unsettled == 1 && h.provider(providerAccount)?.active == 0)
+        try h.audit(key)
+        let auditorAccount = try #require(h.job(key)).audit.auditor
+        let auditor = try #require(h.keypair(of: auditorAccount))
+        #expect(h.provider(auditorAccount)?.unsettled == 1 && h.provider(auditorAccount)?.active == 0)
+        for key in [provider, auditor] { try expectOK(h.run(Market.deregisterProvider(authority: key.publicKey), payer: key)) }
+        h.block([], advance: 200)
+        for key in [provider, auditor] {
+            #expect(marketError(try h.run(Market.withdrawStake(authority: key.publicKey), payer: key)) == .providerHasActiveJobs)
+        }
+        try h.reveal(key, result)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        #expect(h.job(key)?.status == .finalized && h.provider(providerAccount)?.unsettled == 0 && h.provider(auditorAccount)?.unsettled == 0)
+        for key in [provider, auditor] { try expectOK(h.run(Market.withdrawStake(authority: key.publicKey), payer: key)) }
+    }
 }

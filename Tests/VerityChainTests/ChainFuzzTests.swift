@@ -13,8 +13,8 @@ import VerityTestSupport
 /// the programs' own checks are all that stands. After every block: no trap, lamports
 /// conserved (what the accounts hold plus the fees burned equals genesis) and a replica that
 /// runs the same blocks one transaction at a time reaches the same blockhash; every tenth block
-/// and at the end, every market record decodes and its derived values (fees, matchability)
-/// compute.
+/// and at the end, every market record decodes, its derived values (fees, matchability)
+/// compute, and every provider's count of unsettled results matches the jobs still open.
 @Suite struct ChainFuzzTests {
     static let transactions = 100_000
     static let perBlock = 50
@@ -232,6 +232,30 @@ import VerityTestSupport
         return records
     }
 
+    /// Every provider's `unsettled` count is the number of results it posted and verdicts it
+    /// gave that are still open (a released result in progress, a bound verdict): what keeps
+    /// its stake from being withdrawn. Returns the providers whose count is off.
+    static func unsettledMismatches(_ chain: Chain) -> [String] {
+        var open = [PublicKey: UInt32]()
+        for job in chain.accounts.values.compactMap(JobRecord.decode) {
+            switch job.status {
+            case .completed, .awaitingTrace, .auditing, .revealing, .disputed:
+                if job.released { open[job.provider, default: 0] += 1 }
+            default: break
+            }
+            if job.audit.auditorBound { open[job.audit.auditor, default: 0] += 1 }
+        }
+        var mismatches = [String]()
+        for (key, account) in chain.accounts {
+            guard let provider = ProviderRecord.decode(account) else { continue }
+            let expected = open.removeValue(forKey: key) ?? 0
+            if provider.unsettled != expected { mismatches.append("\(key): unsettled \(provider.unsettled), open \(expected)") }
+        }
+        // An open result or verdict whose provider account is gone: its stake was withdrawn.
+        mismatches += open.map { "\($0.key): \($0.value) open, no provider account" }
+        return mismatches
+    }
+
     static func total(_ chain: Chain) -> UInt128 { chain.accounts.values.reduce(0) { $0 + UInt128($1.lamports) } }
 
     /// Four models and six providers serving them, so that jobs can be matched, answered and
@@ -302,7 +326,11 @@ import VerityTestSupport
             dropped += production.dropped.count
             for (_, error) in production.dropped { reasons[error.name, default: 0] += 1 }
             #expect(Self.total(chain) + burned == start, "lamports not conserved at slot \(production.block.slot)")
-            if production.block.slot % 10 == 0 || made == Self.transactions { records = Self.readEverything(chain) }
+            if production.block.slot % 10 == 0 || made == Self.transactions {
+                records = Self.readEverything(chain)
+                let mismatches = Self.unsettledMismatches(chain)
+                #expect(mismatches.isEmpty, "at slot \(production.block.slot): \(mismatches)")
+            }
             if copy.block.blockhash != production.block.blockhash || Self.total(chain) + burned != start { return }
         }
         // The run must reach the programs' deeper paths, not only their first checks. (This

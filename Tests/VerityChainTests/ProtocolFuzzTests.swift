@@ -11,8 +11,8 @@ import VerityVerify
 /// salts), mixed with instructions that follow each job's state — results honest, cheating or
 /// forged; honest, planted, foreign, truncated or missing bundles; verdicts right and wrong;
 /// reveals right and wrong; third-party challenges — in blocks whose clock jumps past every
-/// deadline now and then. After every block: no trap, lamports conserved, a replica running the
-/// blocks one transaction at a time agrees; at the end a replay from genesis reaches the same
+/// deadline now and then. After every block: no trap, lamports conserved, every stake behind open
+/// work counted, a replica running the blocks one transaction at a time agrees; at the end a replay from genesis reaches the same
 /// root, and the run must have reached every audit path.
 @Suite struct ProtocolFuzzTests {
     static let transactions = 12_000
@@ -212,6 +212,8 @@ import VerityVerify
                 }
             }
             #expect(total(chain) + burned == initial, "lamports not conserved at slot \(production.block.slot)")
+            let mismatches = ChainFuzzTests.unsettledMismatches(chain)
+            #expect(mismatches.isEmpty, "stakes behind open work miscounted at slot \(production.block.slot): \(mismatches)")
             if production.block.slot % 10 == 0 { _ = ChainFuzzTests.readEverything(chain) }
             if copy.block.blockhash != production.block.blockhash || total(chain) + burned != initial { return }
         }

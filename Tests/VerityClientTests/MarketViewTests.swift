@@ -157,6 +157,7 @@ import VerityCore
         record.slashed = 10
         record.earned = 777
         record.audits = 3
+        record.unsettled = 2
         let address = Market.providerAddress(Self.provider)
         let json = MarketJSON.provider(address, record, now: 1_700_000_003_000, params: MarketParams())
         let view = try json.decode(ProviderView.self, "provider")
@@ -164,7 +165,7 @@ import VerityCore
         #expect(view.stake == 2_000_000_000 && view.spec == spec && view.active == 2)
         #expect(view.registeredMs == 1_700_000_000_000 && view.lastHeartbeatMs == 1_700_000_001_000)
         #expect(view.unbondingSinceMs == (status == .unbonding ? 1_700_000_002_000 : nil))
-        #expect(view.completed == 5 && view.missed == 1 && view.slashed == 10 && view.earned == 777 && view.audits == 3)
+        #expect(view.completed == 5 && view.missed == 1 && view.slashed == 10 && view.earned == 777 && view.audits == 3 && view.unsettled == 2)
         #expect(Self.keys(json) == Set(ProviderView.CodingKeys.allCases.map(\.stringValue)))
     }
 

@@ -61,6 +61,9 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
     public var auditDeadlineMs: Int64 = 0
     /// Whether the auditor's slot is taken by this audit (freed once its verdict is in).
     public var auditorHeld: Bool = false
+    /// Whether the auditor's verdict is in and not settled: its stake answers for it until the
+    /// job is paid, the result rejected, or the verdict judged.
+    public var auditorBound: Bool = false
     public var verdict: AuditVerdict = .none
     /// The step an auditor's challenge names, its block, and the bond it posted.
     public var verdictStep: UInt32 = 0
@@ -100,6 +103,7 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         auditorAuthority.borshEncode(to: &w)
         w.writeLE(auditDeadlineMs)
         auditorHeld.borshEncode(to: &w)
+        auditorBound.borshEncode(to: &w)
         w.writeU8(verdict.rawValue)
         w.writeLE(verdictStep)
         w.writeLE(verdictSlot)
@@ -125,6 +129,7 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         auditorAuthority = try PublicKey(borsh: &r)
         auditDeadlineMs = try Int64(borsh: &r)
         auditorHeld = try Bool(borsh: &r)
+        auditorBound = try Bool(borsh: &r)
         guard let verdict = AuditVerdict(rawValue: try r.readU8("verdict")) else { throw .valueOutOfRange(what: "verdict", value: "?") }
         self.verdict = verdict
         verdictStep = try UInt32(borsh: &r)

@@ -83,6 +83,7 @@ extension CrankPass {
                 $0.earned = $0.earned.saturatingAdding(audited)
             }
         }
+        settleStakes(&job)
         job.feePaid = earned.saturatingAdding(kept)
         job.audit.auditFeePaid = audited
         job.status = .finalized
@@ -92,18 +93,40 @@ extension CrankPass {
         book.protocolFees = book.protocolFees.saturatingAdding(kept)
     }
 
-    /// Frees the provider's slot the first time the crank sees its result.
+    /// Frees the provider's slot the first time the crank sees its result; its stake answers
+    /// for the result until it is settled.
     mutating func releaseProvider(_ job: inout JobRecord) {
         guard !job.released else { return }
-        state.updateProvider(job.provider) { $0.active = $0.active > 0 ? $0.active - 1 : 0 }
+        state.updateProvider(job.provider) {
+            $0.active = $0.active > 0 ? $0.active - 1 : 0
+            $0.unsettled = $0.unsettled == .max ? .max : $0.unsettled + 1
+        }
         job.released = true
     }
 
-    /// Frees the auditor's slot once its verdict is in.
+    /// Frees the auditor's slot once its verdict is in; its stake answers for the verdict until
+    /// it is settled.
     mutating func releaseAuditor(_ job: inout JobRecord) {
         guard job.audit.auditorHeld, job.audit.verdict != .none || !job.audit.hasAuditor else { return }
-        state.updateProvider(job.audit.auditor) { $0.active = $0.active > 0 ? $0.active - 1 : 0 }
+        state.updateProvider(job.audit.auditor) {
+            $0.active = $0.active > 0 ? $0.active - 1 : 0
+            if job.audit.verdict != .none { $0.unsettled = $0.unsettled == .max ? .max : $0.unsettled + 1 }
+        }
+        job.audit.auditorBound = job.audit.verdict != .none
         job.audit.auditorHeld = false
+    }
+
+    /// The result (and the verdict on it) is settled: paid, rejected, or expired.
+    mutating func settleStakes(_ job: inout JobRecord) {
+        if job.released { state.updateProvider(job.provider) { $0.unsettled = $0.unsettled > 0 ? $0.unsettled - 1 : 0 } }
+        unbindAuditor(&job)
+    }
+
+    /// The auditor's verdict is settled (judged, or the job is done).
+    mutating func unbindAuditor(_ job: inout JobRecord) {
+        guard job.audit.auditorBound else { return }
+        state.updateProvider(job.audit.auditor) { $0.unsettled = $0.unsettled > 0 ? $0.unsettled - 1 : 0 }
+        job.audit.auditorBound = false
     }
 
     /// An auditor past its deadline: a late penalty, excluded from the job, the audit offered
@@ -128,6 +151,7 @@ extension CrankPass {
             job.challenge = ChallengeRecord()
         }
         state.move(job.maxFee, from: key, to: job.submitter)
+        settleStakes(&job)
         job.status = .expired
         job.closedMs = now
         book.expired = book.expired.saturatingAdding(1)
@@ -136,6 +160,7 @@ extension CrankPass {
 
     /// Forgets the assigned auditor and its verdict (its slot already freed).
     mutating func clearAuditor(_ job: inout JobRecord) {
+        unbindAuditor(&job)
         job.audit.auditor = .zero
         job.audit.auditorAuthority = .zero
         job.audit.auditDeadlineMs = 0

@@ -104,6 +104,7 @@ extension CrankPass {
         if job.audit.auditorHeld {
             state.updateProvider(job.audit.auditor) { $0.active = $0.active > 0 ? $0.active - 1 : 0 }
         }
+        settleStakes(&job)
         job.rejected.append(RejectedAttempt(provider: job.provider, step: step, reason: reason, slashed: slash.total))
         if job.rejected.count > JobRecord.maxRejected { job.rejected.removeFirst() }
         Self.exclude(job.provider, from: &job)

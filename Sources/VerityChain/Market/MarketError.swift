@@ -63,7 +63,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .tooManyModels: "a provider serves 1...8 models, each registered"
         case .providerNotUnbonding: "the provider must deregister first"
         case .unbondingNotOver: "the unbonding period has not passed"
-        case .providerHasActiveJobs: "the provider still holds jobs"
+        case .providerHasActiveJobs: "the provider still holds jobs, or results or verdicts not yet settled"
         case .tooManyProviders: "the provider directory is full"
         case .feeTooLow: "max fee is below the model's price for a full-length input"
         case .inputTooLarge: "input is larger than the market allows"

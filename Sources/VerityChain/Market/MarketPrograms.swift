@@ -123,7 +123,7 @@ public struct ProviderProgram: NativeProgram {
             try ctx.require(accounts: 3)
             guard record.status == .unbonding else { throw ctx.fail(.providerNotUnbonding) }
             guard try ctx.clock.timestampMs.subtracting(record.unbondingSinceMs) >= params.unbondingMs else { throw ctx.fail(.unbondingNotOver) }
-            guard record.active == 0 else { throw ctx.fail(.providerHasActiveJobs) }
+            guard record.active == 0, record.unsettled == 0 else { throw ctx.fail(.providerHasActiveJobs) }
             guard ctx.keys[2] == Market.directoryAddress, var directory = ProviderDirectory.decode(ctx.accounts[2]) else {
                 throw .invalidArgument
             }

@@ -75,6 +75,9 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
     public var earned: UInt64
     /// Audits whose verdict stood and was paid.
     public var audits: UInt64
+    /// Results it posted and verdicts it gave that are not settled yet (paid or rejected): its
+    /// stake answers for them, so it cannot be withdrawn until they are.
+    public var unsettled: UInt32
 
     public init(authority: PublicKey, stake: UInt64, spec: ProviderSpec, registeredMs: Int64) {
         self.authority = authority
@@ -90,6 +93,7 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         slashed = 0
         earned = 0
         audits = 0
+        unsettled = 0
     }
 
     public var capacity: UInt16 { spec.capacity }
@@ -108,6 +112,7 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         w.writeLE(unbondingSinceMs)
         w.writeLE(active)
         for value in [completed, missed, slashed, earned, audits] { w.writeLE(value) }
+        w.writeLE(unsettled)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -127,6 +132,7 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         slashed = try UInt64(borsh: &r)
         earned = try UInt64(borsh: &r)
         audits = try UInt64(borsh: &r)
+        unsettled = try UInt32(borsh: &r)
     }
 
     public static func decode(_ account: Account) -> ProviderRecord? {
