@@ -104,7 +104,7 @@ let package = Package(
         // Benchmarks and simulations behind `verity bench`; the node never links it.
         .target(
             name: "VerityBench",
-            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient"],
+            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityVerify", "VerityNode", "VerityClient"],
             swiftSettings: strictSwift
         ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.

@@ -11,8 +11,10 @@ import VerityVerify
 /// vectors drawn from a block sealed after the challenge, and for the first step compares the
 /// token ids with the job input's tokenization, for the last the output with the result's
 /// output hash. The model comes from `ModelLibrary` (parsed once per process).
-struct Referee {
-    enum Finding: Equatable {
+///
+/// Public so that benchmarks can time it; the chain runs it from its end-of-block step.
+public struct Referee: Sendable {
+    public enum Finding: Equatable, Sendable {
         /// The provider is at fault.
         case wrong(RejectionReason)
         /// The step holds: the challenge is false.
@@ -23,9 +25,11 @@ struct Referee {
 
     let blobs: any BlobReader
 
+    public init(blobs: any BlobReader) { self.blobs = blobs }
+
     /// Judges step `step` of `job`'s published bundle, which must give `root`; the input is
     /// tokenized to at most `maxTokens` tokens, as the worker does.
-    func judge(step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash) -> Finding {
+    public func judge(step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash) -> Finding {
         let model: LoadedModel
         do { model = try ModelLibrary.model(job.model, blobs: blobs) } catch {
             // Registration loaded these files, and blobs never change: a model that no longer
