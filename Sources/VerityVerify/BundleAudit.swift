@@ -10,8 +10,12 @@ public struct BundleAudit: Sendable {
     public let weights: ModelWeights
     public let seed: Hash
     public let tolerances: Tolerances
-    /// Query rows the attention check samples per head (nil: every row; see `StepCheck`).
+    /// Query rows the attention check samples per step (nil: every row; see `StepCheck`).
     public let attentionRows: Int?
+    /// The attention rows an auditor samples per step: a cheat confined to m of n context
+    /// rows of one step is caught with probability 1 − C(n−m, 16)/C(n, 16), every other step
+    /// on every row (docs/verification.md states the rates); the referee checks every row.
+    public static let auditorAttentionRows = 16
     let sketches: [String: WeightSketch]
     /// The attention checks' vectors, by step name.
     let attentionVectors: [String: [[Double]]]
