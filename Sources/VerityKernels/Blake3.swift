@@ -1,13 +1,14 @@
 /// BLAKE3 (the unkeyed hash, 32-byte output), written once and compiled per kernel level like
 /// the GEMM: the bodies are `@inlinable @inline(__always)` and generic over the SIMD vector
 /// whose lanes carry independent chunks (or parent nodes) of one input, so a wrapper that
-/// instantiates them with `SIMD8<UInt32>` under `-target-cpu haswell` hashes eight 1 KiB chunks
-/// per AVX2 compression. Integer arithmetic only: every level gives the same digest.
+/// instantiates them with `SIMD16<UInt32>` under `-target-cpu skylake-avx512` hashes sixteen
+/// 1 KiB chunks per AVX-512 compression (`SIMD8` under haswell: eight per AVX2 compression).
+/// Integer arithmetic only: every level gives the same digest.
 ///
 /// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
 /// empty chunk), up to sixteen 64-byte blocks per chunk chained from the IV with the chunk
-/// index as counter, and parent nodes over pairs of chaining values level by level, an odd last node
-/// carried up unchanged (which is the specification's "left subtree takes the largest power of
+/// index as counter, and parent nodes over pairs of chaining values level by level, an odd last
+/// node carried up unchanged (which is the specification's "left subtree takes the largest power of
 /// two chunks" rule). The last compression carries the ROOT flag.
 public enum Blake3Kernel {
     public static let chunkBytes = 1024
