@@ -11,33 +11,33 @@ enum GemmCheck {
         let u = Tolerances.unitRoundoff, d = Double(sketch.inputs)
         var row = [Float](repeating: 0, count: geluOfX ? sketch.inputs : 0)
         row.withUnsafeMutableBufferPointer { scratch in
-        x.withUnsafeBufferPointer { xb in
-            y.withUnsafeBufferPointer { yb in
-                sketch.s.withUnsafeBufferPointer { s in
-                    sketch.q.withUnsafeBufferPointer { q in
-                        sketch.r.withUnsafeBufferPointer { r in
-                            sketch.r2.withUnsafeBufferPointer { r2 in
-                                for i in 0..<rows {
-                                    var xi = xb.baseAddress! + i * sketch.inputs
-                                    if geluOfX {
-                                        scratch.baseAddress!.update(from: xi, count: sketch.inputs)
-                                        CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
-                                        xi = UnsafePointer(scratch.baseAddress!)
+            x.withUnsafeBufferPointer { xb in
+                y.withUnsafeBufferPointer { yb in
+                    sketch.s.withUnsafeBufferPointer { s in
+                        sketch.q.withUnsafeBufferPointer { q in
+                            sketch.r.withUnsafeBufferPointer { r in
+                                sketch.r2.withUnsafeBufferPointer { r2 in
+                                    for i in 0..<rows {
+                                        var xi = xb.baseAddress! + i * sketch.inputs
+                                        if geluOfX {
+                                            scratch.baseAddress!.update(from: xi, count: sketch.inputs)
+                                            CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
+                                            xi = UnsafePointer(scratch.baseAddress!)
+                                        }
+                                        let xs = CheckKernels.sketchDots(xi, count: sketch.inputs, s: s.baseAddress!, ld: sketch.inputs,
+                                                                         q: q.baseAddress!)
+                                        let ys = CheckKernels.sketchDots(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, s: r.baseAddress!, ld: sketch.outputs,
+                                                                         q: r2.baseAddress!)
+                                        let e = ys.dots - xs.dots - sketch.biasDots
+                                        let sigma = max(u * (d * xs.squares + ys.squares).squareRoot(), Double.leastNormalMagnitude)
+                                        for v in 0..<4 { outcome.record(abs(e[v]) / sigma, row: i, column: v) }
                                     }
-                                    let xs = CheckKernels.sketchDots(xi, count: sketch.inputs, s: s.baseAddress!, ld: sketch.inputs,
-                                                                     q: q.baseAddress!)
-                                    let ys = CheckKernels.sketchDots(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, s: r.baseAddress!, ld: sketch.outputs,
-                                                                     q: r2.baseAddress!)
-                                    let e = ys.dots - xs.dots - sketch.biasDots
-                                    let sigma = max(u * (d * xs.squares + ys.squares).squareRoot(), Double.leastNormalMagnitude)
-                                    for v in 0..<4 { outcome.record(abs(e[v]) / sigma, row: i, column: v) }
                                 }
                             }
                         }
                     }
                 }
             }
-        }
         }
         return outcome
     }
