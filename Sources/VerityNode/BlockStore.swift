@@ -48,11 +48,10 @@ public final class BlockStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
             if !db.configuration.readonly {
-                // The writer updates index pages all over the history tables with every block:
-                // a larger page cache (32 MiB, a bound on the node's memory like any other)
-                // and checkpoints every 16,000 WAL pages rather than 1,000 write each page
-                // back to the database file once for many blocks instead of once per block.
-                try db.execute(sql: "PRAGMA cache_size = -32768")
+                // Checkpoints every 16,000 WAL pages rather than 1,000 write each page back to
+                // the database file once for many blocks instead of once per block. (The page
+                // cache stays SQLite's default: a larger one fills over a long run and shows
+                // as growth of the node's memory.)
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
             }
         }
