@@ -31,7 +31,8 @@ import VerityNodeTestSupport
         // The provider finds its assignment, stores an output and posts the result.
         let provider = Market.providerAddress(authority.publicKey)
         var assigned = [JobView]()
-        for _ in 0..<200 where assigned.isEmpty {
+        // Up to a minute: under the whole suite on two cores a block can be seconds late.
+        for _ in 0..<3_000 where assigned.isEmpty {
             assigned = try await market.jobs(.jobs(provider: provider, status: .assigned))
             if assigned.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
