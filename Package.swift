@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure values: keys, encodings, messages, transactions, Merkle trees. No I/O.
@@ -82,7 +83,8 @@ let package = Package(
             dependencies: ["VerityCore", "VerityTensor", "VerityModels", "VerityVerify"],
             swiftSettings: strictSwift
         ),
-        // The node: sequencer, JSON-RPC server (Hummingbird), faucet.
+        // The node: sequencer, SQLite store, JSON-RPC and WebSocket servers (Hummingbird), the
+        // block producer, all run as one ServiceGroup.
         .target(
             name: "VerityNode",
             dependencies: [
@@ -91,6 +93,9 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -111,7 +116,10 @@ let package = Package(
         // Benchmarks and simulations behind `verity bench`; the node never links it.
         .target(
             name: "VerityBench",
-            dependencies: ["VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityVerify", "VerityNode", "VerityClient"],
+            dependencies: [
+                "VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityVerify", "VerityNode", "VerityClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         // The provider agent: registration, heartbeats, assignments over WebSocket, traced runs.
@@ -121,6 +129,7 @@ let package = Package(
                 "VerityCore", "VerityChain", "VerityClient", "VerityModels", "VerityTensor",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -139,6 +148,9 @@ let package = Package(
                 "VerityBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -154,6 +166,13 @@ let package = Package(
             name: "VerityAuditSupport",
             dependencies: ["VerityCore", "VerityTensor", "VerityModels", "VerityVerify", "VerityChain", "VerityTestSupport"],
             path: "Tests/VerityAuditSupport",
+            swiftSettings: strictSwift
+        ),
+        // A node in the test process on port 0, shared by the test targets that need one live.
+        .target(
+            name: "VerityNodeTestSupport",
+            dependencies: ["VerityNode", "VerityClient", "VerityChain", "VerityCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/VerityNodeTestSupport",
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -186,18 +205,24 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityNodeTests",
-            dependencies: ["VerityNode", "VerityChain", "VerityCore", "VerityTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "VerityNode", "VerityChain", "VerityCore", "VerityTestSupport", "VerityNodeTestSupport", "VerityClient",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Corpus")],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "VerityWorkerTests",
-            dependencies: ["VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore"],
+            dependencies: [
+                "VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore", "VerityModels", "VerityNodeTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "VerityClientTests",
-            dependencies: ["VerityClient", "VerityNode", "VerityChain", "VerityCore"],
+            dependencies: ["VerityClient", "VerityNode", "VerityChain", "VerityCore", "VerityNodeTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

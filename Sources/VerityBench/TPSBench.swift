@@ -40,14 +40,9 @@ public struct TPSBench: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-tps-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sequencer = try Sequencer(store: try BlockStore(directory: directory), faucetLamports: 1 << 62, identity: Keypair(), now: NodeServer.nowMs())
-        var config = NodeConfig()
-        config.rpcPort = 0
-        config.webSocketPort = 0
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let server = Task { try await NodeServer.run(config: config, sequencer: sequencer) { port in portContinuation.yield(port) } }
-        defer { server.cancel() }
-        var ports = portStream.makeAsyncIterator()
-        guard let port = await ports.next(), let url = URL(string: "http://127.0.0.1:\(port)") else { throw BenchError.network("node did not start") }
+        let node = try await LocalNode.start(sequencer)
+        defer { node.stop() }
+        let url = node.url
         let client = RPCClient(url: url)
 
         // Fund the payers.

@@ -11,7 +11,10 @@ import VerityCore
 /// `watch(_:)` subscribes and returns once the node has acknowledged, so a job submitted after
 /// it cannot change state unseen (a job's address is known before it exists).
 public actor JobWatcher {
-    public let url: String
+    /// The node's JSON-RPC URL; the WebSocket URL is asked of it on `connect()`.
+    public let rpc: URL
+    /// The WebSocket URL, once `connect()` has found it.
+    public private(set) var url: String?
     private var outgoing: AsyncStream<String>.Continuation?
     private var connection: Task<Void, Never>?
     private var nextRequest: Int64 = 1
@@ -26,7 +29,7 @@ public actor JobWatcher {
     private var waiters = [PublicKey: [(wanted: Set<JobStatus>, continuation: CheckedContinuation<JobStatus, any Error>)]]()
     private var failure: ClientError?
 
-    public init(rpc: URL) { url = webSocketURL(for: rpc) }
+    public init(rpc: URL) { self.rpc = rpc }
 
     /// Whether the connection is open (false before `connect()` and after it dropped).
     public var isConnected: Bool { outgoing != nil && failure == nil }
@@ -34,9 +37,11 @@ public actor JobWatcher {
     /// Opens the connection (once); fails if the node does not accept it within `timeout`.
     public func connect(timeout: Duration = .seconds(10)) async throws(ClientError) {
         guard connection == nil else { return }
+        let url = await RPCClient(url: rpc).webSocketURL()
+        guard connection == nil else { return }
+        self.url = url
         let (stream, continuation) = AsyncStream<String>.makeStream()
         outgoing = continuation
-        let url = self.url
         var logger = Logger(label: "verity.jobwatcher")
         logger.logLevel = .critical
         let opened = AsyncStream<Void>.makeStream()

@@ -38,11 +38,24 @@ extension RPCClient {
     }
 }
 
-/// A node's WebSocket URL from its RPC URL: the next port, as Solana does.
-public func webSocketURL(for rpc: URL) -> String {
+extension RPCClient {
+    /// The node's WebSocket URL: the port of the `pubsub` address `getClusterNodes` reports, on
+    /// this client's host (the node may listen on every interface); the JSON-RPC port + 1,
+    /// Solana's convention, when the node does not say (or cannot be asked).
+    public func webSocketURL() async -> String {
+        if case let .array(nodes)? = try? await result("getClusterNodes"), let pubsub = nodes.first?["pubsub"]?.stringValue,
+           let port = pubsub.split(separator: ":").last.flatMap({ Int($0) }), (1...65535).contains(port) {
+            return VerityClient.webSocketURL(for: url, port: port)
+        }
+        return VerityClient.webSocketURL(for: url)
+    }
+}
+
+/// A node's WebSocket URL from its RPC URL: on `port`, or the next port as Solana does.
+public func webSocketURL(for rpc: URL, port: Int? = nil) -> String {
     var components = URLComponents(url: rpc, resolvingAgainstBaseURL: false) ?? URLComponents()
     components.scheme = rpc.scheme == "https" ? "wss" : "ws"
-    components.port = (rpc.port ?? 8899) + 1
+    components.port = port ?? (rpc.port ?? 8899) + 1
     components.path = "/"
     return components.string ?? "ws://127.0.0.1:8900/"
 }

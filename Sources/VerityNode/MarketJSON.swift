@@ -203,8 +203,5 @@ extension RPCHandler {
     }
 
     /// A content hash written as 64 hex digits (or base58).
-    static func contentHash(_ text: String) -> Hash? {
-        if text.count == 64, let bytes = try? Hex.decode(text) { return try? Hash(bytes: bytes) }
-        return try? Hash(base58: text)
-    }
+    static func contentHash(_ text: String) -> Hash? { (try? Hash(hex: text)) ?? (try? Hash(base58: text)) }
 }

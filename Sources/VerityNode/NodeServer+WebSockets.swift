@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import Logging
 import NIOCore
 import Synchronization
 
@@ -10,7 +11,10 @@ extension NodeServer {
     /// A connection is closed with code 1008 and a reason when its client has more than
     /// `connectionsPerClient` connections open or stops reading (`queuedBytesPerConnection`);
     /// a client frame that is not masked (RFC 6455 §5.1) closes it with 1002.
-    static func webSocketApplication(config: NodeConfig, hub: SubscriptionHub) -> some ApplicationProtocol {
+    /// `onListening` gets the bound port.
+    static func webSocketApplication(
+        config: NodeConfig, hub: SubscriptionHub, logger: Logger, onListening: @escaping @Sendable (Int) -> Void
+    ) -> some ApplicationProtocol {
         let limits = config.limits
         let clients = ClientConnections(limit: limits.connectionsPerClient)
         return Application(
@@ -61,7 +65,9 @@ extension NodeServer {
                     }
                 }
             },
-            configuration: .init(address: .hostname(config.host, port: config.webSocketPort ?? (config.rpcPort == 0 ? 0 : config.rpcPort + 1))))
+            configuration: .init(address: .hostname(config.host, port: config.boundWebSocketPort)),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.boundWebSocketPort) },
+            logger: logger)
     }
 }
 

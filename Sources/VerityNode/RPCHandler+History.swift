@@ -3,7 +3,8 @@ import VerityChain
 import VerityCore
 
 /// The history and account-query methods: transactions, blocks, signatures for an address,
-/// several accounts at once, program accounts, fees, simulation, epoch info.
+/// several accounts at once, program accounts, fees, simulation, epoch info. History is read
+/// from the block store, beside the sequencer rather than through it.
 extension RPCHandler {
     /// Handles the methods of this file; nil when `method` is not one of them.
     func dispatchHistory(_ method: String, _ params: RPCParams) async throws(RPCError) -> JSONValue? {
@@ -13,42 +14,42 @@ extension RPCHandler {
             let config = try params.config(1)
             let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
             let withVersion = try Self.maxSupportedVersion(config)
-            guard let (block, index) = await sequencer.location(of: signature) else { return .null }
-            return try Self.transactionWithMeta(block.entries[index], slot: block.slot, blockTime: block.timestamp / 1000,
-                                                encoding: encoding, withVersion: withVersion, includeSlot: true)
+            guard let found = try history({ try store.transaction(signature) }) else { return .null }
+            var fields: [(String, JSONValue)] = [("slot", .uint(found.slot)), ("blockTime", .int(found.timestamp / 1000))]
+            fields += try Self.transactionWithMeta(found.transaction, found.meta, encoding: encoding, withVersion: withVersion)
+            return .object(fields)
         case "getBlock":
             let slot = try params.uint(0, "a slot")
             let config = try params.config(1)
             let encoding = try config.choice("encoding", ["json", "base64"], default: "json")
             let details = try config.choice("transactionDetails", ["full", "signatures", "none"], default: "full")
             let withVersion = try Self.maxSupportedVersion(config)
-            guard let block = await sequencer.block(slot) else {
+            guard let block = try history({ try store.block(slot) }) else {
                 throw RPCError(code: -32004, message: "Block not available for slot \(slot)")
             }
-            return try Self.render(block, encoding: encoding, details: details, withVersion: withVersion, parentSlot: slot - 1)
+            return try Self.render(block, genesisHash: sequencer.genesisHash, encoding: encoding, details: details, withVersion: withVersion)
         case "getBlockTime":
             let slot = try params.uint(0, "a slot")
-            guard let block = await sequencer.block(slot) else { throw RPCError(code: -32004, message: "Block not available for slot \(slot)") }
-            return .int(block.timestamp / 1000)
+            guard let timestamp = try history({ try store.blockTimestamp(slot) }) else {
+                throw RPCError(code: -32004, message: "Block not available for slot \(slot)")
+            }
+            return .int(timestamp / 1000)
         case "getBlocks":
             let start = try params.uint(0, "a start slot")
             let end = params.holdsConfig(1) ? await sequencer.slot : try params.uint(1, "an end slot")
             guard end >= start, end - start <= 500_000 else { throw .invalidParams("slot range too large or reversed") }
-            return .array(await sequencer.blockSlots(in: start...end).map { .uint($0) })
+            return .array(try history { try store.blockSlots(in: start...end) }.map { .uint($0) })
         case "getSignaturesForAddress":
             let address = try params.publicKey(0)
             let config = try params.config(1)
             let limit = Int(try config.uint("limit", 1...1000, default: 1000))
             let before = try config.signature("before")
-            var items = [JSONValue]()
-            for (signature, status) in await sequencer.signatures(for: address, before: before, limit: limit) {
-                let blockTime: JSONValue = await sequencer.block(status.slot).map { .int($0.timestamp / 1000) } ?? .null
-                items.append(.object([
-                    ("signature", .string(signature.base58)), ("slot", .uint(status.slot)), ("err", status.error?.json ?? .null),
-                    ("memo", .null), ("blockTime", blockTime), ("confirmationStatus", .string("finalized")),
-                ]))
-            }
-            return .array(items)
+            return .array(try history { try store.signatures(for: address, before: before, limit: limit) }.map { item in
+                .object([
+                    ("signature", .string(item.signature.base58)), ("slot", .uint(item.status.slot)), ("err", item.status.error?.json ?? .null),
+                    ("memo", .null), ("blockTime", .int(item.timestamp / 1000)), ("confirmationStatus", .string("finalized")),
+                ])
+            })
         case "getMultipleAccounts":
             let list = try params.array(0, "public keys", maxCount: 100)
             let encoding = try params.config(1).choice("encoding", Self.accountEncodings, default: "base64")
@@ -83,12 +84,19 @@ extension RPCHandler {
             let slot = await sequencer.slot
             return .object([
                 ("absoluteSlot", .uint(slot)), ("blockHeight", .uint(slot)), ("epoch", .uint(0)), ("slotIndex", .uint(slot)),
-                ("slotsInEpoch", .uint(UInt64.max / 2)), ("transactionCount", .uint(await sequencer.transactionCount)),
+                ("slotsInEpoch", .uint(UInt64.max / 2)), ("transactionCount", .uint(try history { try store.transactionCount() })),
             ])
         case "getTransactionCount":
-            return .uint(await sequencer.transactionCount)
+            return .uint(try history { try store.transactionCount() })
         default:
             return nil
+        }
+    }
+
+    /// Reads history from the store; a store that cannot be read is an internal error (-32603).
+    func history<T>(_ read: () throws -> T) throws(RPCError) -> T {
+        do { return try read() } catch {
+            throw RPCError(code: -32603, message: "the block store could not be read: \(error)")
         }
     }
 
@@ -158,11 +166,11 @@ extension RPCHandler {
         return true
     }
 
-    /// A transaction with its status meta, in Solana's `getTransaction`/`getBlock` shape.
+    /// A transaction's `meta`, `transaction` and (when asked for) `version` fields, in Solana's
+    /// `getTransaction`/`getBlock` shape.
     static func transactionWithMeta(
-        _ entry: BlockEntry, slot: UInt64, blockTime: Int64, encoding: String, withVersion: Bool, includeSlot: Bool
-    ) throws(RPCError) -> JSONValue {
-        let outcome = entry.outcome
+        _ tx: Transaction, _ outcome: TransactionMeta, encoding: String, withVersion: Bool
+    ) throws(RPCError) -> [(String, JSONValue)] {
         let meta: JSONValue = .object([
             ("err", outcome.error?.json ?? .null), ("fee", .uint(outcome.fee)),
             ("preBalances", .array(outcome.preBalances.map { .uint($0) })), ("postBalances", .array(outcome.postBalances.map { .uint($0) })),
@@ -175,12 +183,12 @@ extension RPCHandler {
         let transaction: JSONValue
         switch encoding {
         case "base64":
-            let bytes = (try? entry.transaction.serialize()) ?? []
+            let bytes = (try? tx.serialize()) ?? []
             transaction = .array([.string(Data(bytes).base64EncodedString()), .string("base64")])
         case "json":
-            let message = entry.transaction.message
+            let message = tx.message
             transaction = .object([
-                ("signatures", .array(entry.transaction.signatures.map { .string($0.base58) })),
+                ("signatures", .array(tx.signatures.map { .string($0.base58) })),
                 ("message", .object([
                     ("accountKeys", .array(message.accountKeys.map { .string($0.base58) })),
                     ("header", .object([
@@ -200,25 +208,23 @@ extension RPCHandler {
         default:
             throw .invalidParams("unsupported encoding \(encoding) (use json or base64)")
         }
-        var fields: [(String, JSONValue)] = []
-        if includeSlot { fields += [("slot", .uint(slot)), ("blockTime", .int(blockTime))] }
-        fields += [("meta", meta), ("transaction", transaction)]
-        if withVersion { fields.append(("version", entry.transaction.message.version == .legacy ? .string("legacy") : .uint(0))) }
-        return .object(fields)
+        var fields: [(String, JSONValue)] = [("meta", meta), ("transaction", transaction)]
+        if withVersion { fields.append(("version", tx.message.version == .legacy ? .string("legacy") : .uint(0))) }
+        return fields
     }
 
-    static func render(_ block: Block, encoding: String, details: String, withVersion: Bool, parentSlot: UInt64) throws(RPCError) -> JSONValue {
+    static func render(_ block: HistoricBlock, genesisHash: Hash, encoding: String, details: String, withVersion: Bool) throws(RPCError) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("blockHeight", .uint(block.slot)), ("blockTime", .int(block.timestamp / 1000)), ("blockhash", .string(block.blockhash.base58)),
-            ("parentSlot", .uint(parentSlot)), ("previousBlockhash", .string(block.parentHash.base58)),
+            ("parentSlot", .uint(block.slot - 1)), ("previousBlockhash", .string((block.parentHash ?? genesisHash).base58)),
         ]
         switch details {
         case "full":
             fields.append(("transactions", .array(try block.entries.map { entry throws(RPCError) in
-                try transactionWithMeta(entry, slot: block.slot, blockTime: block.timestamp / 1000, encoding: encoding, withVersion: withVersion, includeSlot: false)
+                .object(try transactionWithMeta(entry.transaction, entry.meta, encoding: encoding, withVersion: withVersion))
             })))
         case "signatures":
-            fields.append(("signatures", .array(block.entries.map { .string($0.signature.base58) })))
+            fields.append(("signatures", .array(block.entries.map { .string($0.transaction.id.base58) })))
         case "none":
             break
         default:

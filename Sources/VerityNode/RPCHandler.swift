@@ -10,7 +10,21 @@ public struct RPCHandler: Sendable {
     public static let coreVersion = "2.2.0"
     public static let featureSet: UInt64 = 0
 
-    public init(sequencer: Sequencer) { self.sequencer = sequencer }
+    /// The ports the node's servers bound, for getClusterNodes (nil in a node without servers).
+    let ports: PortReadiness?
+
+    public init(sequencer: Sequencer) {
+        self.sequencer = sequencer
+        ports = nil
+    }
+
+    init(sequencer: Sequencer, ports: PortReadiness?) {
+        self.sequencer = sequencer
+        self.ports = ports
+    }
+
+    /// Where history is read.
+    var store: BlockStore { sequencer.store }
 
     /// Handles one HTTP request body and returns the response body.
     ///
@@ -153,9 +167,11 @@ public struct RPCHandler: Sendable {
         case "getVersion":
             return .object([("solana-core", .string(Self.coreVersion)), ("feature-set", .uint(Self.featureSet))])
         case "getGenesisHash":
-            return .string(await sequencer.genesisHash.base58)
+            return .string(sequencer.genesisHash.base58)
         case "getIdentity":
             return .object([("identity", .string(sequencer.identity.base58))])
+        case "getClusterNodes":
+            return .array([clusterNode()])
         case "getSlot", "getBlockHeight":
             return .uint(await sequencer.slot)
         case "getLatestBlockhash":
@@ -188,6 +204,19 @@ public struct RPCHandler: Sendable {
             if let result = try await dispatchMarket(method, params) { return result }
             throw .methodNotFound(method)
         }
+    }
+
+    /// This node as Solana's `getClusterNodes` describes a node: its JSON-RPC and WebSocket
+    /// (`pubsub`) addresses, which is how a client finds the WebSocket port when it is not the
+    /// JSON-RPC port + 1. Verity has no gossip or TPU ports.
+    private func clusterNode() -> JSONValue {
+        let bound = ports?.current
+        func address(_ port: Int?) -> JSONValue { port.map { .string("\(ports?.host ?? "127.0.0.1"):\($0)") } ?? .null }
+        return .object([
+            ("pubkey", .string(sequencer.identity.base58)), ("gossip", .null), ("tpu", .null), ("tpuQuic", .null),
+            ("rpc", address(bound?.rpc)), ("pubsub", address(bound?.webSocket)), ("version", .string(Self.coreVersion)),
+            ("featureSet", .uint(Self.featureSet)), ("shredVersion", .uint(0)),
+        ])
     }
 
     /// The account encodings Verity writes (Solana's `base64+zstd` and `jsonParsed` are not served).
@@ -238,13 +267,19 @@ public struct RPCHandler: Sendable {
 
     private func signatureStatuses(_ params: RPCParams) async throws(RPCError) -> JSONValue {
         let list = try params.array(0, "signatures", maxCount: 256)
-        _ = try params.config(1)
+        let search = try params.config(1).bool("searchTransactionHistory", default: false)
         var signatures = [Signature]()
         for (i, item) in list.enumerated() {
             signatures.append(try RPCParams.signature(item, "a base58 transaction signature", at: "position 0, item \(i)"))
         }
-        // Every status stays in memory, so searchTransactionHistory changes nothing here.
-        let found = await sequencer.statuses(signatures)
+        // Recent statuses are in memory, as in Solana's status cache; older ones only with
+        // searchTransactionHistory, from the store.
+        var found = await sequencer.statuses(signatures)
+        let missing = found.indices.filter { found[$0] == nil }
+        if search && !missing.isEmpty {
+            let stored = try history { try store.statuses(missing.map { signatures[$0] }) }
+            for (index, status) in zip(missing, stored) { found[index] = status }
+        }
         let values: [JSONValue] = found.map { status in
             guard let status else { return .null }
             return .object([

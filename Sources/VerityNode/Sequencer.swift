@@ -24,29 +24,33 @@ public struct SignatureStatus: Sendable, Equatable {
 }
 
 /// The single writer of the chain: takes transactions, seals a block every slot while there is
-/// work (and a heartbeat block when idle), and answers reads.
+/// work (and a heartbeat block when idle), and answers reads of the current state.
 ///
-/// With a `BlockStore`, every block is durable before its transactions are reported processed,
-/// and a restarted sequencer replays the stored blocks to the same state root.
+/// Every block is durable in the `BlockStore` before its transactions are reported processed,
+/// and a restarted sequencer replays the stored blocks to the same state root. History lives in
+/// the store (the RPC handler queries it there); the sequencer keeps only what the blockhash
+/// window needs: the chain's recent blockhashes and processed transactions, and the statuses of
+/// the transactions in that window (`RecentStatuses`). Its memory therefore follows the
+/// transaction rate, not the length of history.
 public actor Sequencer {
     private var chain: Chain
     private var pending: [Transaction] = []
     private var pendingIDs = Set<Signature>()
     /// The message hashes of `pending`: a message already waiting is refused under any signature.
     private var pendingMessages = Set<Hash>()
-    private var statuses: [Signature: SignatureStatus] = [:]
-    private var blocks: [Block] = []
-    /// Where each transaction sits: its block's slot and its index in the block.
-    private var locations: [Signature: (slot: UInt64, index: Int)] = [:]
-    /// Each address's transactions, oldest first.
-    private var addressHistory: [PublicKey: [Signature]] = [:]
+    private var recent: RecentStatuses
+    /// Transactions in blocks so far (written beside each block, for getTransactionCount).
+    private var processedCount: UInt64 = 0
     public let faucet: Keypair?
-    public let identity: PublicKey
-    private let store: BlockStore?
-    /// Job accounts that changed in each recent block (by slot), for job subscriptions.
-    private var jobChanges: [UInt64: [PublicKey]] = [:]
+    public nonisolated let identity: PublicKey
+    public nonisolated let genesisHash: Hash
+    /// Where blocks and history are kept.
+    public nonisolated let store: BlockStore
     /// Set when a block could not be stored: the sequencer stops sealing and refuses work.
     public private(set) var failure: String?
+    /// Whether a sealed block is being written to the store: no other is sealed meanwhile, and
+    /// its transactions' statuses are not reported until it is durable.
+    private var storing = false
 
     /// How many blocks a blockhash is reported valid for (`lastValidBlockHeight`): the 60 s
     /// window at one block per 50 ms slot. Validity itself is decided by block time.
@@ -66,23 +70,31 @@ public actor Sequencer {
 
     public let limits: Limits
 
+    /// Blocks read from the store per page while replaying on start.
+    static let replayPage = 256
+
+    /// A sequencer whose genesis holds `genesisAccounts` (and the faucet), keeping its blocks
+    /// in `store` — a temporary one when nil — without replaying what the store holds: for
+    /// tests and simulations whose genesis no `GenesisRecord` describes.
     public init(
         genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64,
-        config: ChainConfig = ChainConfig(), limits: Limits = Limits()
-    ) {
+        config: ChainConfig = ChainConfig(), limits: Limits = Limits(), store: BlockStore? = nil
+    ) throws {
         self.limits = limits
         var accounts = genesisAccounts
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
         chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
-        blocks = []
+        genesisHash = chain.genesisHash
+        recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
         self.faucet = faucet
         self.identity = identity
-        store = nil
+        self.store = try store ?? BlockStore.temporary()
     }
 
     /// Opens the sequencer stored in `store`: a new chain (with a new faucet holding
     /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
-    /// replayed and checked.
+    /// replayed and checked, a page at a time. Blocks stored before history was kept get their
+    /// history rows on the way.
     public init(
         store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits()
     ) throws {
@@ -99,86 +111,67 @@ public actor Sequencer {
         var accounts = [PublicKey: Account]()
         if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
         var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config)
-        var blocks = [Block]()
-        var statuses = [Signature: SignatureStatus]()
-        for stored in try store.blocks() {
-            blocks.append(try chain.replay(slot: stored.slot, transactions: stored.transactions, timestamp: stored.timestamp, expectedBlockhash: stored.blockhash))
+        var recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
+        var count: UInt64 = 0
+        while true {
+            let page = try store.blocks(after: chain.slot, limit: Self.replayPage)
+            var unindexed = [(block: Block, transactionCount: UInt64)]()
+            for stored in page {
+                let block = try chain.replay(slot: stored.slot, transactions: stored.transactions, timestamp: stored.timestamp, expectedBlockhash: stored.blockhash)
+                count += UInt64(block.entries.count)
+                if stored.transactionCount == nil { unindexed.append((block, count)) }
+                recent.add(block)
+            }
+            try store.index(unindexed)
+            if page.count < Self.replayPage { break }
         }
-        var locations = [Signature: (slot: UInt64, index: Int)]()
-        var history = [PublicKey: [Signature]]()
-        for block in blocks { Self.index(block, statuses: &statuses, locations: &locations, history: &history) }
         self.chain = chain
-        self.blocks = blocks
-        self.statuses = statuses
-        self.locations = locations
-        self.addressHistory = history
+        genesisHash = chain.genesisHash
+        self.recent = recent
+        processedCount = count
         self.faucet = faucet
         self.identity = (try? PublicKey(base58: record.identity)) ?? identity.publicKey
         self.store = store
     }
 
-    /// Indexes a sealed block: statuses, locations, per-address history.
-    private static func index(
-        _ block: Block, statuses: inout [Signature: SignatureStatus], locations: inout [Signature: (slot: UInt64, index: Int)],
-        history: inout [PublicKey: [Signature]]
-    ) {
-        for (index, entry) in block.entries.enumerated() {
-            statuses[entry.signature] = SignatureStatus(slot: block.slot, error: entry.outcome.error)
-            locations[entry.signature] = (block.slot, index)
-            for key in entry.transaction.message.accountKeys { history[key, default: []].append(entry.signature) }
-        }
+    /// The sizes of what the sequencer holds in memory besides the state: they stay within
+    /// the blockhash window however long the chain grows.
+    public struct WindowSizes: Sendable, Equatable {
+        /// Statuses of recent transactions (`RecentStatuses`).
+        public var statuses: Int
+        /// Blocks those statuses come from.
+        public var blocks: Int
+        /// Transactions waiting for a block, and the sets that deduplicate them.
+        public var pending: Int
+        public var pendingIndex: Int
+    }
+
+    public var windowSizes: WindowSizes {
+        WindowSizes(statuses: recent.count, blocks: recent.blockCount, pending: pending.count, pendingIndex: pendingIDs.count + pendingMessages.count)
     }
 
     /// Transactions in blocks so far.
-    public var transactionCount: UInt64 { UInt64(locations.count) }
+    public var transactionCount: UInt64 { processedCount }
 
     /// The state root after the last block.
     public var stateRoot: Hash { chain.stateTree.root }
 
     public var slot: UInt64 { chain.slot }
-    public var genesisHash: Hash { chain.genesisHash }
     public var latestBlockhash: (hash: Hash, lastValidBlockHeight: UInt64) { (chain.lastBlockhash, chain.slot + Self.blockhashValidBlocks) }
     public var lastTimestamp: Int64 { chain.lastTimestamp }
     public var chainConfig: ChainConfig { chain.config }
 
-    /// The job accounts that changed in block `slot` (kept for the last 256 blocks): results
-    /// posted by its transactions, then assignments, reassignments and payouts at its end.
-    public func jobsChanged(inSlot slot: UInt64) -> [PublicKey] { jobChanges[slot] ?? [] }
-
     public func isBlockhashValid(_ hash: Hash) -> Bool { chain.isBlockhashValid(hash, at: chain.lastTimestamp) }
     public func account(_ key: PublicKey) -> Account? { chain.account(key) }
-    public func status(_ signature: Signature) -> SignatureStatus? { statuses[signature] }
-    /// Several statuses in one call (one hop onto the actor instead of one per signature).
-    public func statuses(_ signatures: [Signature]) -> [SignatureStatus?] { signatures.map { statuses[$0] } }
-    public func block(_ slot: UInt64) -> Block? {
-        guard slot >= 1, slot <= UInt64(blocks.count) else { return nil }
-        return blocks[Int(slot - 1)]
-    }
-
-    /// The block holding `signature`, and the transaction's index in it.
-    public func location(of signature: Signature) -> (block: Block, index: Int)? {
-        guard let place = locations[signature], let block = block(place.slot) else { return nil }
-        return (block, place.index)
-    }
-
-    /// The newest `limit` transactions touching `address`, newest first, older than `before`
-    /// when given.
-    public func signatures(for address: PublicKey, before: Signature?, limit: Int) -> [(Signature, SignatureStatus)] {
-        var list = addressHistory[address] ?? []
-        if let before, let cut = list.lastIndex(of: before) { list = Array(list[..<cut]) }
-        return list.suffix(limit).reversed().compactMap { sig in statuses[sig].map { (sig, $0) } }
-    }
+    /// The status of a transaction in a recent block (see `RecentStatuses`); nil for one
+    /// older than the window, or not in a block.
+    public func status(_ signature: Signature) -> SignatureStatus? { recent[signature] }
+    /// Several recent statuses in one call (one hop onto the actor instead of one per signature).
+    public func statuses(_ signatures: [Signature]) -> [SignatureStatus?] { signatures.map { recent[$0] } }
 
     /// Accounts owned by `owner` that pass `filter`.
     public func programAccounts(owner: PublicKey, where filter: (Account) -> Bool) -> [(PublicKey, Account)] {
         chain.accounts.filter { $0.value.owner == owner && filter($0.value) }.sorted { $0.key < $1.key }
-    }
-
-    /// Slots of stored blocks in `range`.
-    public func blockSlots(in range: ClosedRange<UInt64>) -> [UInt64] {
-        let upper = min(range.upperBound, UInt64(blocks.count))
-        guard range.lowerBound <= upper else { return [] }
-        return Array(max(1, range.lowerBound)...upper)
     }
 
     /// Simulates `tx` against the current state.
@@ -193,7 +186,7 @@ public actor Sequencer {
         if let failure { throw .unavailable("the node cannot store blocks and has stopped: \(failure)") }
         guard signaturesVerified || tx.verifySignatures() else { throw .signatureVerificationFailure }
         guard pending.count < limits.pendingTransactions else { throw .queueFull(pending: pending.count) }
-        if pendingIDs.contains(tx.id) || pendingMessages.contains(tx.messageHash) || statuses[tx.id] != nil || chain.wasProcessed(tx) {
+        if pendingIDs.contains(tx.id) || pendingMessages.contains(tx.messageHash) || recent[tx.id] != nil || chain.wasProcessed(tx) {
             throw .alreadyProcessed
         }
         if !skipPreflight {
@@ -228,7 +221,7 @@ public actor Sequencer {
         do {
             let message = try Message.compile(payer: faucet.publicKey, instructions: [transfer], recentBlockhash: chain.lastBlockhash)
             let tx = try Transaction(message: message, signers: [faucet])
-            if pendingIDs.contains(tx.id) || statuses[tx.id] != nil {
+            if pendingIDs.contains(tx.id) || recent[tx.id] != nil {
                 throw SubmitError.faucet("an identical airdrop is already pending; retry after the next block")
             }
             return try submit(tx, skipPreflight: false)
@@ -239,10 +232,17 @@ public actor Sequencer {
         }
     }
 
-    /// Seals a block stamped `now` if transactions are waiting or `heartbeat` ms passed since the
-    /// last block; returns it.
-    public func tick(now: Int64, heartbeatMs: Int64) -> Block? {
-        guard failure == nil, !pending.isEmpty || now - chain.lastTimestamp >= heartbeatMs else { return nil }
+    /// Seals a block stamped `now` if transactions are waiting or `heartbeatMs` passed since the
+    /// last block, stores it, and returns it with the job accounts the market's end-of-block
+    /// step changed; nil when no block was due, or one is still being stored.
+    ///
+    /// The store write is awaited off the actor, so submissions and reads go on during its
+    /// fsync: reads of state (accounts, slot, latest blockhash) already see the new block,
+    /// while its transactions' statuses (here and in the store) appear only once it is
+    /// durable, and no further block is sealed until then. A failed write stops the sequencer
+    /// (`failure`): nothing more is sealed or accepted.
+    public func tick(now: Int64, heartbeatMs: Int64) async -> Chain.Production? {
+        guard failure == nil, !storing, !pending.isEmpty || now.saturatingSubtracting(chain.lastTimestamp) >= heartbeatMs else { return nil }
         let batch = Array(pending.prefix(limits.blockTransactions))
         pending.removeFirst(batch.count)
         if pending.isEmpty {
@@ -256,26 +256,20 @@ public actor Sequencer {
         }
         // Every pending transaction's signatures were checked on admission.
         let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)
-        if let store {
-            // Durable before anyone hears of it. If storing fails the in-memory chain is ahead of
-            // the disk: stop here rather than report what a restart would lose.
-            do { try store.append(production.block) } catch {
-                failure = "\(error)"
-                return nil
-            }
+        let count = processedCount + UInt64(production.block.entries.count)
+        storing = true
+        // Durable before anyone hears of it. If storing fails the in-memory chain is ahead of
+        // the disk: stop here rather than report what a restart would lose.
+        do { try await store.append(production.block, transactionCount: count) } catch {
+            failure = "\(error)"
+            return nil
         }
-        Self.index(production.block, statuses: &statuses, locations: &locations, history: &addressHistory)
-        blocks.append(production.block)
-        var changedJobs = [PublicKey]()
-        for entry in production.block.entries {
-            for (key, account) in entry.outcome.writes where account.owner == Market.jobMarketId && key != Market.bookAddress
-                && key != Market.treasuryAddress && !changedJobs.contains(key) {
-                changedJobs.append(key)
-            }
-        }
-        for key in production.marketJobs where !changedJobs.contains(key) { changedJobs.append(key) }
-        if !changedJobs.isEmpty { jobChanges[production.block.slot] = changedJobs }
-        jobChanges[production.block.slot &- 256] = nil
-        return production.block
+        storing = false
+        processedCount = count
+        recent.add(production.block)
+        return production
     }
+
+    /// Whether transactions are waiting for a block.
+    public var hasPending: Bool { !pending.isEmpty }
 }

@@ -204,14 +204,31 @@ public actor SubscriptionHub {
         ]))
     }
 
-    /// Turns a sealed block into notifications.
-    public func publish(_ block: Block) async {
+    /// The job accounts a sealed block changed, each once: results posted by its transactions
+    /// (writes to JobMarket-owned accounts other than the book and the treasury), then the
+    /// assignments, reassignments and payouts of the market's end-of-block step.
+    static func changedJobs(_ sealed: Chain.Production) -> [PublicKey] {
+        var jobs = [PublicKey]()
+        var seen = Set<PublicKey>()
+        for entry in sealed.block.entries {
+            for (key, account) in entry.outcome.writes.sorted(by: { $0.key < $1.key })
+            where account.owner == Market.jobMarketId && key != Market.bookAddress && key != Market.treasuryAddress && seen.insert(key).inserted {
+                jobs.append(key)
+            }
+        }
+        for key in sealed.marketJobs where seen.insert(key).inserted { jobs.append(key) }
+        return jobs
+    }
+
+    /// Turns a sealed block into notifications; the hub learns from it which job accounts
+    /// changed (`changedJobs`).
+    public func publish(_ sealed: Chain.Production) async {
         guard !subscriptions.isEmpty else { return }
+        let block = sealed.block
         let context: JSONValue = .object([("slot", .uint(block.slot))])
-        var changed = Set<PublicKey>()
+        let jobKeys = Self.changedJobs(sealed)
+        var changed = Set<PublicKey>(jobKeys)
         for entry in block.entries { changed.formUnion(entry.outcome.writes.keys) }
-        let jobKeys = await sequencer.jobsChanged(inSlot: block.slot)
-        changed.formUnion(jobKeys)
         let market = await sequencer.marketParams
         // Each changed job is rendered once, whatever the number of subscriptions that see it.
         var jobs = [(key: PublicKey, record: JobRecord, value: JSONValue)]()

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdWSClient
 import Logging
+import ServiceLifecycle
 import VerityChain
 import VerityClient
 import VerityCore
@@ -13,8 +14,10 @@ import VerityTensor
 /// `WorkerConfig.traces` says of the trace on disk.
 ///
 /// It rides out node restarts and network errors (every loop retries), never posts a result
-/// twice for a job, and on `shutdown()` finishes the jobs it holds before returning.
-public actor Worker {
+/// twice for a job, and on graceful shutdown (or `shutdown()`) finishes the jobs it holds
+/// before `run()` returns. It is a `Service`: its loops and job consumers are children of
+/// `run()`, so cancelling `run()` stops them all.
+public actor Worker: Service {
     public nonisolated let config: WorkerConfig
     let market: MarketClient
     var client: RPCClient { market.rpc }
@@ -45,10 +48,12 @@ public actor Worker {
         (queue, continuation) = AsyncStream<Assignment>.makeStream()
     }
 
-    private nonisolated func log(_ line: String) { config.log("worker \(config.keypair.publicKey.base58.prefix(8)): \(line)") }
+    private nonisolated func log(_ line: String, _ level: Logger.Level = .info) { config.logger.log(level: level, "\(line)") }
 
     /// Jobs this process has posted results for.
     public var completedJobs: Int { completed }
+    /// Jobs being run now.
+    public var heldJobs: Int { running }
 
     /// Loads and checks the model, and registers or updates the provider.
     public func prepare() async throws {
@@ -100,18 +105,27 @@ public actor Worker {
         try await submit([Market.heartbeat(authority: authority)], what: "first heartbeat")
     }
 
-    /// Runs until cancelled or shut down: heartbeats, assignment discovery, and job workers.
+    /// Runs until cancelled or shut down gracefully: heartbeats, assignment discovery, and
+    /// `concurrency` job consumers, all child tasks. Graceful shutdown (the service group's,
+    /// or `shutdown()`) stops taking jobs and returns once the running ones posted their
+    /// results; cancellation stops everything at once.
     public func run() async throws {
         if embedder == nil { try await prepare() }
         log("serving \(config.modelName) with capacity \(config.concurrency)")
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.heartbeats() }
-            group.addTask { await self.subscription() }
-            group.addTask { await self.polling() }
-            var consumers = [Task<Void, Never>]()
-            for _ in 0..<config.concurrency { consumers.append(Task { await self.consume() }) }
-            for consumer in consumers { await consumer.value }
-            group.cancelAll()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { discovery in
+                discovery.addTask { await self.heartbeats() }
+                discovery.addTask { await self.subscription() }
+                discovery.addTask { await self.polling() }
+                // The consumers end when the queue is finished and drained (shutdown) or when
+                // cancelled; discovery then has nothing left to feed.
+                await withTaskGroup(of: Void.self) { consumers in
+                    for _ in 0..<config.concurrency { consumers.addTask { await self.consume() } }
+                }
+                discovery.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await self.shutdown() }
         }
         log("stopped after \(completed) jobs")
     }
@@ -138,7 +152,7 @@ public actor Worker {
             do {
                 try await submit([Market.heartbeat(authority: config.keypair.publicKey)], what: "heartbeat", waitForBlock: false)
             } catch {
-                if !Task.isCancelled { log("heartbeat failed (will retry): \(error)") }
+                if !Task.isCancelled { log("heartbeat failed (will retry): \(error)", .warning) }
             }
         }
     }
@@ -157,7 +171,6 @@ public actor Worker {
     }
 
     private func subscription() async {
-        let url = webSocketURL(for: config.rpc)
         let request = JSONValue.object([
             ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
             // Assignments, and completions that confirm our results; not payouts.
@@ -168,6 +181,8 @@ public actor Worker {
         var logger = Logger(label: "verity.worker.ws")
         logger.logLevel = .critical
         while !Task.isCancelled && !stopping {
+            // Asked again on every reconnection: a restarted node may listen elsewhere.
+            let url = await client.webSocketURL()
             do {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     try await outbound.write(.text(request))
@@ -244,7 +259,7 @@ public actor Worker {
             // The trace is for auditors: kept on disk, written after the result went out and off
             // the actor (serializing it must not hold up the other jobs). It is not uploaded with
             // every job; an auditor's request for it belongs to the verification issue.
-            let log = config.log
+            let log: @Sendable (String) -> Void = { [logger = config.logger] in logger.error("\($0)") }
             switch config.traces {
             case .none:
                 return
@@ -260,7 +275,7 @@ public actor Worker {
                 }
             }
         } catch {
-            log("job \(key) failed: \(error)")
+            log("job \(key) failed: \(error)", .error)
         }
     }
 
@@ -342,7 +357,7 @@ public actor Worker {
             guard resultsInFlight[job] == signature else { return }
             resultsInFlight[job] = nil
         }
-        if let error = try? await client.confirm(signature) { log("\(what) failed on chain: \(error)") }
+        if let error = try? await client.confirm(signature) { log("\(what) failed on chain: \(error)", .error) }
     }
 
     private func retrying<T: Sendable>(_ what: String, _ body: @Sendable () async throws -> T) async throws -> T {

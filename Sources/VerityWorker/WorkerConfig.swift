@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import VerityCore
 
 /// How a worker runs.
@@ -24,9 +25,13 @@ public struct WorkerConfig: Sendable {
     /// How often they are polled while it is up: only a safety net then, since notices arrive
     /// every block.
     public var connectedPollInterval: Duration = .seconds(2)
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Where the worker logs; `init` labels it `verity.worker` with the provider's key.
+    public var logger: Logger
 
     public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String, traceDirectory: URL) {
+        var logger = Logger(label: "verity.worker")
+        logger[metadataKey: "provider"] = .string(String(keypair.publicKey.base58.prefix(8)))
+        self.logger = logger
         self.rpc = rpc
         self.keypair = keypair
         self.modelDirectory = modelDirectory

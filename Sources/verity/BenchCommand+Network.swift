@@ -35,6 +35,59 @@ extension BenchCommand {
         }
     }
 
+    struct Soak: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "soak",
+            abstract: "A long run of transfers through a node's JSON-RPC, with the node's resident memory sampled along the way (it should stay flat).",
+            discussion: """
+                By default the node runs in this process (its resident memory then includes the senders). With --rpc and --node-pid \
+                it drives a `verity node` started with --faucet-lamports, and samples that process.
+                """
+        )
+
+        @Option(help: "Transfers to send in all.")
+        var transactions: Int = 1_000_000
+
+        @Option(help: "Also sample after this many transfers (comma-separated for several).")
+        var sampleAt: String = "100000"
+
+        @Option(help: "Blockhash lifetime of the in-process node, in ms: the window it keeps in memory (fills within the first sample at the default).")
+        var blockhashTtlMs: Int64 = 5_000
+
+        @Option(help: "Keep the in-process node's store in this folder (default: a temporary one); with --rpc, the external node's folder, for its size.")
+        var dataDir: String?
+
+        @Option(help: "The JSON-RPC URL of an external node to drive instead.")
+        var rpc: String?
+
+        @Option(help: "The external node's process id (with --rpc).")
+        var nodePid: Int32?
+
+        @Option(help: "Funded payers the transfers rotate through.")
+        var payers: Int = 256
+
+        func run() async throws {
+            let points = sampleAt.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard points.count == sampleAt.split(separator: ",").count, points.allSatisfy({ $0 > 0 }) else {
+                throw CLIError("--sample-at must be comma-separated positive counts")
+            }
+            guard transactions > 0, (2...100_000).contains(payers), blockhashTtlMs >= 1_000 else {
+                throw CLIError("--transactions must be positive, --payers 2...100000, --blockhash-ttl-ms at least 1000")
+            }
+            var bench = SoakBench(transactions: transactions, samples: points, blockhashTtlMs: blockhashTtlMs)
+            bench.payers = payers
+            bench.dataDir = dataDir
+            switch (rpc, nodePid) {
+            case (nil, nil): break
+            case let (text?, pid?):
+                guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else { throw CLIError("--rpc must be an http(s) URL") }
+                bench.external = (url, pid)
+            default: throw CLIError("--rpc and --node-pid go together")
+            }
+            try await bench.run()
+        }
+    }
+
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "jobs",

@@ -8,7 +8,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run Verity's benchmarks and print their figures (build with -c release).",
         subcommands: [
-            Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, TPS.self, Jobs.self, Market.self, Referee.self, Cheat.self,
+            Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, TPS.self, Soak.self, Jobs.self, Market.self, Referee.self,
+            Cheat.self,
         ]
     )
 

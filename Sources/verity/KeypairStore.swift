@@ -37,6 +37,14 @@ enum KeypairStore {
         }
     }
 
+    /// The keypair at `path`, or a new one written there (devnet's keypairs).
+    static func loadOrCreate(_ path: String) throws -> Keypair {
+        if FileManager.default.fileExists(atPath: path) { return try read(path) }
+        let pair = Keypair()
+        try write(pair, to: path, overwrite: false)
+        return pair
+    }
+
     /// Writes `keypair` to `path` with mode 0600. Without `overwrite`, an existing file is left
     /// alone and an error thrown; with it, the file is replaced atomically.
     static func write(_ keypair: Keypair, to path: String, overwrite: Bool) throws {

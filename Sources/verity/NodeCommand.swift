@@ -7,7 +7,8 @@ import VerityNode
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run a Verity sequencer with Solana's JSON-RPC, storing blocks in SQLite under --data-dir."
+        abstract: "Run a Verity sequencer with Solana's JSON-RPC, storing blocks in SQLite under --data-dir.",
+        discussion: "Once listening it prints one JSON line on stdout with every bound port (rpcPort, webSocketPort). SIGTERM or SIGINT stops it gracefully."
     )
 
     @OptionGroup var settings: NodeSettings
@@ -61,35 +62,33 @@ struct NodeCommand: AsyncParsableCommand {
         var chainConfig = ChainConfig()
         chainConfig.blockhashMaxAgeMs = blockhashTtlMs
         let identity = try keypair.map(KeypairStore.read) ?? Keypair()
+        let logger = CommandLogging.logger("verity.node")
+        // Without --data-dir the store lives in a temporary folder: history stays on disk, not
+        // in memory, and goes with the process.
+        let store: BlockStore
+        do { store = try dataDir.map { try BlockStore(directory: $0) } ?? BlockStore.temporary() } catch {
+            throw CLIError("cannot open the node's store in \(dataDir ?? "a temporary folder"): \(error)")
+        }
+        if dataDir == nil { logger.notice("no --data-dir: blocks are kept in a temporary folder and deleted when the node stops") }
         let sequencer: Sequencer
-        if let dataDir {
-            do {
-                sequencer = try Sequencer(
-                    store: try BlockStore(directory: dataDir), faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig,
-                    limits: sequencerLimits)
-            } catch {
-                throw CLIError("cannot open the node's store in \(dataDir): \(error)")
-            }
-        } else {
-            FileHandle.standardError.write(Data("note: no --data-dir: blocks are kept in memory and lost when the node stops\n".utf8))
-            let faucet = faucetLamports > 0 ? Keypair() : nil
-            sequencer = Sequencer(
-                genesisAccounts: [:], faucet: faucet, faucetLamports: faucetLamports, identity: identity.publicKey, now: NodeServer.nowMs(), config: chainConfig,
-                limits: sequencerLimits)
+        do {
+            sequencer = try Sequencer(
+                store: store, faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig, limits: sequencerLimits)
+        } catch {
+            throw CLIError("cannot replay the node's store in \(dataDir ?? store.path): \(error)")
         }
         let blobDirectory: String
         if let dataDir {
             blobDirectory = (dataDir as NSString).appendingPathComponent("blobs")
         } else {
             blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-blobs-\(UUID().uuidString)").path
-            FileHandle.standardError.write(Data("note: no --data-dir: blobs are kept in \(blobDirectory) and deleted when the node stops\n".utf8))
+            logger.notice("no --data-dir: blobs are kept in \(blobDirectory) and deleted when the node stops")
         }
         let blobs: BlobStore
         do { blobs = try BlobStore(directory: blobDirectory, maxBlobBytes: maxBlobBytes) } catch {
             throw CLIError("cannot open the blob store in \(blobDirectory): \(error)")
         }
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: blobDirectory) } }
-        let bind = settings.bind
         var config = settings.config
         config.limits.requestBytes = maxRequestBytes
         config.limits.webSocketMessageBytes = maxWsMessageBytes
@@ -97,9 +96,11 @@ struct NodeCommand: AsyncParsableCommand {
         config.limits.connectionsPerClient = maxConnectionsPerClient
         config.limits.queuedBytesPerConnection = maxQueuedBytes
         config.limits.idleTimeoutMs = idleTimeoutMs
-        try await NodeServer.run(config: config, sequencer: sequencer, blobs: blobs) { port in
-            let line = "verity node: JSON-RPC on http://\(bind):\(port)  identity \(identity.publicKey)  genesis \(await sequencer.genesisHash)\n"
-            FileHandle.standardOutput.write(Data(line.utf8))
-        }
+        let slot = await sequencer.slot
+        logger.info("identity \(sequencer.identity), genesis \(sequencer.genesisHash), replayed to slot \(slot)")
+        // SIGTERM / SIGINT: stop taking requests, seal what is queued, then exit.
+        var node = NodeServices(config: config, sequencer: sequencer, blobs: blobs, logger: logger)
+        node.add(ListeningAnnouncement(node: node, logger: logger), name: "announcement", stops: .beforeServers)
+        try await node.serviceGroup(handlingSignals: true).run()
     }
 }

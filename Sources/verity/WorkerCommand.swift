@@ -1,6 +1,7 @@
 import ArgumentParser
-import Dispatch
 import Foundation
+import Logging
+import ServiceLifecycle
 import VerityCore
 import VerityModels
 import VerityTensor
@@ -60,16 +61,12 @@ struct WorkerCommand: AsyncParsableCommand {
         config.pricePer1kTokens = price
         config.stake = stake
         config.traces = traces
+        config.logger = CommandLogging.logger("verity.worker", ["provider": .string(String(pair.publicKey.base58.prefix(8)))])
         let worker = Worker(config: config)
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }
-
-        // SIGTERM / SIGINT: finish what is running, post the results, then exit.
-        installStopHandlers()
-        Task {
-            await waitForStopSignal()
-            await worker.shutdown()
-        }
         print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(endpoint.rpc)")
-        try await worker.run()
+        // SIGTERM / SIGINT: stop taking jobs, finish the running ones and post their results.
+        let group = ServiceGroup(configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: config.logger))
+        try await group.run()
     }
 }

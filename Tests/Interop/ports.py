@@ -1,30 +1,75 @@
-"""Ports for the nodes the interop tests start.
+"""Starting the `verity node` and `verity devnet` processes the interop tests drive.
 
-A Verity node serves JSON-RPC on its port and WebSocket subscriptions on the next one, so a
-test needs both free: a port the kernel hands out for port 0 can have its successor taken
-(another process, or an outgoing connection's ephemeral port), and the node then exits.
+Each binds port 0 (or ports it is given) and, once both its servers listen, prints one JSON line
+on stdout naming them: {"event": "listening", "rpcPort": ..., "webSocketPort": ..., "rpc": ...,
+"webSocket": ...}. That line is read back here, so no test probes for free ports.
 """
 
 from __future__ import annotations
 
-import socket
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+
+import pytest
 
 
-def _can_bind(port: int) -> bool:
-    with socket.socket() as s:
+def binary() -> str:
+    path = os.environ.get("VERITY_BIN")
+    if not path:
+        pytest.fail("VERITY_BIN is not set", pytrace=False)
+    return path
+
+
+def start(args: list[str], log: str, timeout: float = 120, env: dict | None = None) -> tuple[subprocess.Popen, dict]:
+    """Starts `verity <args>` and returns it with its listening line once printed.
+
+    Its stderr is appended to `log`; the rest of its stdout is read and dropped in the
+    background, so the process never blocks on a full pipe. A process that exits first, or
+    prints no line within `timeout` seconds, fails the test with the end of its log.
+    """
+    with open(log, "ab") as stderr:
+        proc = subprocess.Popen([binary(), *args], stdout=subprocess.PIPE, stderr=stderr, env=env)
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            lines.put(raw)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
         try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+            raw = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if raw is None:
+            break
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("event") == "listening":
+            return proc, message
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    with open(log, "rb") as f:
+        tail = f.read().decode(errors="replace")[-3000:]
+    pytest.fail(f"verity {' '.join(args[:1])} printed no listening line (exit {proc.returncode}): {tail}")
 
 
-def free_port_pair() -> int:
-    """A port P such that P and P + 1 could both be bound just now."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 65535 and _can_bind(port + 1):
-            return port
-    raise RuntimeError("no free pair of adjacent ports on 127.0.0.1")
+def stop(proc: subprocess.Popen, timeout: float = 20) -> int:
+    """SIGTERM (a graceful shutdown), then SIGKILL if it is still running after `timeout` s."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from ports import free_port_pair
+import ports
 
 LIMIT = 3 << 20
 
@@ -38,30 +38,11 @@ def health(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    binary = os.environ.get("VERITY_BIN")
-    if not binary:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
     data_dir = tmp_path_factory.mktemp("node")
-    port = free_port_pair()
-    proc = subprocess.Popen([binary, "node", "--data-dir", str(data_dir), "--rpc-port", str(port), "--max-blob-bytes", str(LIMIT)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            if health(url) == "ok":
-                break
-        except OSError:
-            if time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"node did not start: {proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.05)
-    yield url, data_dir / "blobs"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    proc, ready = ports.start(["node", "--data-dir", str(data_dir), "--rpc-port", "0", "--max-blob-bytes", str(LIMIT)], f"{data_dir}.log")
+    assert health(ready["rpc"]) == "ok"
+    yield ready["rpc"], data_dir / "blobs"
+    ports.stop(proc)
 
 
 def http(method: str, url: str, data=None, headers=None) -> tuple[int, dict, bytes]:

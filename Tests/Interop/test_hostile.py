@@ -22,16 +22,14 @@ import hashlib
 import json
 import os
 import random
-import signal
 import socket
 import struct
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from ports import free_port_pair
+import ports
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import Message
@@ -54,41 +52,20 @@ def rpc(url: str, method: str, params=None, raw: bytes | None = None):
         return {"httpStatus": error.code}
 
 
-def start(data_dir: str, port: int) -> subprocess.Popen:
-    binary = os.environ.get("VERITY_BIN")
-    if not binary:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
-    log = open(f"{data_dir}.log", "ab")
-    proc = subprocess.Popen(
-        [binary, "node", "--data-dir", data_dir, "--rpc-port", str(port), "--faucet-lamports", str(10**6 * SOL), "--slot-ms", "20",
+def start(data_dir: str) -> dict:
+    """A node on port 0 with small limits; its process and the ports it bound."""
+    proc, ready = ports.start(
+        ["node", "--data-dir", data_dir, "--rpc-port", "0", "--faucet-lamports", str(10**6 * SOL), "--slot-ms", "20",
          "--max-queued-bytes", str(QUEUED_LIMIT), "--max-connections-per-client", str(CONNECTION_LIMIT), "--idle-timeout-ms", str(IDLE_MS)],
-        stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"node exited with {proc.returncode}; see {data_dir}.log")
-        try:
-            if rpc(url, "getHealth").get("result") == "ok":
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("node did not answer getHealth within 60 s")
+        f"{data_dir}.log")
+    return {"proc": proc, "port": ready["rpcPort"], "ws_port": ready["webSocketPort"], "url": ready["rpc"], "data_dir": data_dir}
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    data_dir = str(tmp_path_factory.mktemp("hostile") / "node")
-    port = free_port_pair()
-    proc = start(data_dir, port)
-    state = {"proc": proc, "port": port, "url": f"http://127.0.0.1:{port}", "data_dir": data_dir}
+    state = start(str(tmp_path_factory.mktemp("hostile") / "node"))
     yield state
-    state["proc"].terminate()
-    try:
-        state["proc"].wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        state["proc"].kill()
+    ports.stop(state["proc"])
 
 
 def alive(node) -> None:
@@ -100,12 +77,12 @@ def alive(node) -> None:
 # A minimal WebSocket client over a raw socket.
 
 
-def ws_connect(port: int, receive_buffer: int | None = None) -> socket.socket:
+def ws_connect(ws_port: int, receive_buffer: int | None = None) -> socket.socket:
     sock = socket.socket()
     if receive_buffer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     sock.settimeout(20)
-    sock.connect(("127.0.0.1", port + 1))
+    sock.connect(("127.0.0.1", ws_port))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
@@ -178,7 +155,7 @@ def close_code(payload: bytes) -> tuple[int, str]:
 
 
 def test_unmasked_frames_are_refused_with_1002(node):
-    sock = ws_connect(node["port"])
+    sock = ws_connect(node["ws_port"])
     try:
         assert "result" in ws_call(sock, "slotSubscribe")
         ws_send(sock, json.dumps({"jsonrpc": "2.0", "id": 2, "method": "slotSubscribe"}), masked=False)
@@ -198,7 +175,7 @@ def test_unmasked_frames_are_refused_with_1002(node):
 
 
 def test_a_client_that_stops_reading_is_dropped(node):
-    sock = ws_connect(node["port"], receive_buffer=4096)
+    sock = ws_connect(node["ws_port"], receive_buffer=4096)
     try:
         for i in range(1000):
             ws_send(sock, json.dumps({"jsonrpc": "2.0", "id": i, "method": "slotSubscribe"}))
@@ -221,17 +198,17 @@ def test_a_client_that_stops_reading_is_dropped(node):
     finally:
         sock.close()
     alive(node)
-    fresh = ws_connect(node["port"])
+    fresh = ws_connect(node["ws_port"])
     assert "result" in ws_call(fresh, "slotSubscribe")
     fresh.close()
 
 
 def test_connections_per_client_are_capped(node):
-    socks = [ws_connect(node["port"]) for _ in range(CONNECTION_LIMIT)]
+    socks = [ws_connect(node["ws_port"]) for _ in range(CONNECTION_LIMIT)]
     try:
         for sock in socks:
             assert "result" in ws_call(sock, "slotSubscribe")
-        extra = ws_connect(node["port"])
+        extra = ws_connect(node["ws_port"])
         opcode, payload = ws_recv(extra)
         while opcode != 8:
             opcode, payload = ws_recv(extra)
@@ -240,7 +217,7 @@ def test_connections_per_client_are_capped(node):
         extra.close()
         socks.pop().close()
         time.sleep(0.5)
-        again = ws_connect(node["port"])
+        again = ws_connect(node["ws_port"])
         socks.append(again)
         assert "result" in ws_call(again, "slotSubscribe")
     finally:
@@ -290,7 +267,7 @@ def test_the_requests_that_stopped_the_node_are_answered(node):
     assert huge["error"]["code"] == -32602 and "too large" in huge["error"]["message"]
     assert time.time() - started < 10
     assert rpc(url, "getSlot", raw=b'{"jsonrpc":"2.0","id":18446744073709551615,"method":"getSlot"}')["id"] == 2**64 - 1
-    sock = ws_connect(node["port"])
+    sock = ws_connect(node["ws_port"])
     try:
         reply = ws_call(sock, "slotUnsubscribe", [9223372036854775808])
         assert reply["error"]["code"] == -32602
@@ -353,7 +330,7 @@ def test_live_fuzz_then_a_restart_replays_to_the_same_root(node):
         if "error" in reply:
             codes[reply["error"]["code"]] = codes.get(reply["error"]["code"], 0) + 1
     assert set(codes) <= {-32700, -32600, -32601, -32602, -32002, -32003, -32004, -32005}, codes
-    sock = ws_connect(node["port"])
+    sock = ws_connect(node["ws_port"])
     oversized = 0
     try:
         for i in range(1000):
@@ -366,7 +343,7 @@ def test_live_fuzz_then_a_restart_replays_to_the_same_root(node):
                     assert close_code(payload)[0] == 1009 and len(text) > 64 * 1024, (payload, len(text))
                     oversized += 1
                     sock.close()
-                    sock = ws_connect(node["port"])
+                    sock = ws_connect(node["ws_port"])
                     break
                 assert opcode == 1, (opcode, payload)
                 message = json.loads(payload)
@@ -380,10 +357,9 @@ def test_live_fuzz_then_a_restart_replays_to_the_same_root(node):
     # A clean stop and a restart replay the stored blocks to the same state root.
     time.sleep(0.5)
     before = rpc(url, "verityGetStateRoot")["result"]
-    node["proc"].send_signal(signal.SIGTERM)
-    node["proc"].wait(timeout=20)
-    node["proc"] = start(node["data_dir"], node["port"])
-    after = rpc(url, "verityGetStateRoot")["result"]
+    assert ports.stop(node["proc"]) == 0, "SIGTERM stops the node cleanly"
+    node.update(start(node["data_dir"]))
+    after = rpc(node["url"], "verityGetStateRoot")["result"]
     assert after["stateRoot"] == before["stateRoot"]
     assert after["slot"] >= before["slot"]
     alive(node)

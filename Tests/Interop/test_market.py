@@ -29,7 +29,7 @@ from solders.message import Message
 from solders.transaction import VersionedTransaction
 
 import verity_sdk as sdk
-from ports import free_port_pair
+import ports
 from test_node_rpc import SOL, raw_rpc
 
 BIN = os.environ.get("VERITY_BIN", "")
@@ -38,7 +38,7 @@ BIN = os.environ.get("VERITY_BIN", "")
 @dataclass
 class Net:
     url: str
-    port: int
+    ports: tuple[int, int]  # JSON-RPC, WebSocket
     data: Path
     devnet: subprocess.Popen
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)  # authority -> process
@@ -46,9 +46,11 @@ class Net:
     model_id: bytes = b""
 
 
-def start_devnet(data: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([BIN, "devnet", "--data-dir", str(data), "--workers", "0", "--rpc-port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_devnet(data: Path, bound: tuple[int, int] | None = None) -> tuple[subprocess.Popen, tuple[int, int]]:
+    """A devnet on free ports, or on `bound` (a restart, which its workers must find again)."""
+    where = ["--rpc-port", str(bound[0]), "--ws-port", str(bound[1])] if bound else ["--rpc-port", "0"]
+    proc, ready = ports.start(["devnet", "--data-dir", str(data), "--workers", "0", *where], f"{data}.log")
+    return proc, (ready["rpcPort"], ready["webSocketPort"])
 
 
 def wait_ready(url: str, data: Path, timeout: float = 120) -> None:
@@ -111,9 +113,9 @@ def net(tmp_path_factory):
     if not BIN:
         pytest.fail("VERITY_BIN is not set", pytrace=False)
     data = tmp_path_factory.mktemp("devnet")
-    port = free_port_pair()
-    url = f"http://127.0.0.1:{port}"
-    net = Net(url=url, port=port, data=data, devnet=start_devnet(data, port))
+    devnet, bound = start_devnet(data)
+    url = f"http://127.0.0.1:{bound[0]}"
+    net = Net(url=url, ports=bound, data=data, devnet=devnet)
     try:
         wait_ready(url, data)
         net.model_id = bytes.fromhex(sdk.rpc(url, "verityGetModels")[0]["id"])
@@ -355,7 +357,8 @@ def test_node_restart_mid_run_loses_no_job(net: Net):
         jobs.append(json.loads(cli("job", "submit", "--rpc", net.url, "--keypair", user, "--text", f"before the crash {i}").stdout)["job"])
     net.devnet.kill()
     net.devnet.wait()
-    net.devnet = start_devnet(net.data, net.port)
+    # Back on the same ports: the worker processes keep the URL they were started with.
+    net.devnet, _ = start_devnet(net.data, net.ports)
     wait_ready(net.url, net.data)
     for i in range(3):
         jobs.append(json.loads(cli("job", "submit", "--rpc", net.url, "--keypair", user, "--text", f"after the restart {i}").stdout)["job"])
@@ -376,7 +379,7 @@ def test_job_status_streams_over_websocket(net: Net):
         nonce = random.getrandbits(63)
         job = sdk.job_address(payer.pubkey(), nonce)
         statuses = []
-        async with websockets.connect(f"ws://127.0.0.1:{net.port + 1}") as ws:
+        async with websockets.connect(f"ws://127.0.0.1:{net.ports[1]}") as ws:
             # The address is known before the job exists: subscribe first, then submit.
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "verityJobSubscribe", "params": [{"job": str(job)}]}))
             reply = json.loads(await ws.recv())

@@ -7,7 +7,6 @@ Needs VERITY_BIN; scripts/test sets it.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import threading
@@ -15,7 +14,7 @@ import time
 import urllib.request
 
 import pytest
-from ports import free_port_pair
+import ports
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import Message
@@ -35,24 +34,10 @@ def rpc(url: str, method: str, params=None):
     return reply["result"]
 
 
-def start(binary: str, data_dir: str, port: int) -> tuple[subprocess.Popen, str]:
-    log = f"{data_dir}.log"  # beside the data directory; appended to across restarts
-    with open(log, "ab") as stderr:
-        proc = subprocess.Popen([binary, "node", "--data-dir", data_dir, "--rpc-port", str(port), "--faucet-lamports", str(10**6 * SOL)],
-                                stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            with open(log, "rb") as f:
-                pytest.fail(f"node exited with {proc.returncode}: {f.read().decode(errors='replace')[-2000:]}")
-        try:
-            if rpc(url, "getHealth") == "ok":
-                return proc, url
-        except (OSError, RuntimeError):
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("node did not answer getHealth within 60 s")
+def start(data_dir: str) -> tuple[subprocess.Popen, str]:
+    """A node on port 0 over `data_dir`; its log beside it, appended to across restarts."""
+    proc, ready = ports.start(["node", "--data-dir", data_dir, "--rpc-port", "0", "--faucet-lamports", str(10**6 * SOL)], f"{data_dir}.log")
+    return proc, ready["rpc"]
 
 
 def wait_for(url: str, signatures: list[str], timeout: float = 20) -> list:
@@ -66,12 +51,8 @@ def wait_for(url: str, signatures: list[str], timeout: float = 20) -> list:
 
 
 def test_kill_minus_nine_loses_no_processed_transaction(tmp_path):
-    binary = os.environ.get("VERITY_BIN")
-    if not binary:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
     data_dir = str(tmp_path / "node")
-    port = free_port_pair()
-    proc, url = start(binary, data_dir, port)
+    proc, url = start(data_dir)
     alice = Keypair()
     wait_for(url, [rpc(url, "requestAirdrop", [str(alice.pubkey()), 100 * SOL])])
 
@@ -111,19 +92,19 @@ def test_kill_minus_nine_loses_no_processed_transaction(tmp_path):
     thread.join(timeout=15)
     assert len(processed) >= 3, "the sender should have seen some transfers processed before the kill"
 
-    proc, url = start(binary, data_dir, port)
+    proc, url = start(data_dir)
     try:
         signatures = list(processed)
-        after = rpc(url, "getSignatureStatuses", [signatures])["value"]
+        # Read from the store (searchTransactionHistory), where the crash must have left them.
+        after = rpc(url, "getSignatureStatuses", [signatures, {"searchTransactionHistory": True}])["value"]
         lost = [sig for sig, status in zip(signatures, after) if status is None]
         assert not lost, f"{len(lost)} processed transactions lost by the crash"
         for sig, status in zip(signatures, after):
             assert status["slot"] == processed[sig]["slot"] and status["err"] == processed[sig]["err"]
         # A clean stop and restart reproduces the same state root.
         quiet = rpc(url, "verityGetStateRoot")
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        proc, url = start(binary, data_dir, port)
+        assert ports.stop(proc) == 0, "SIGTERM stops the node cleanly"
+        proc, url = start(data_dir)
         again = rpc(url, "verityGetStateRoot")
         assert again["stateRoot"] == quiet["stateRoot"]
         # And the chain goes on.

@@ -14,12 +14,11 @@ import asyncio
 import json
 import os
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
-from ports import free_port_pair
+import ports
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException
@@ -35,30 +34,12 @@ SOL = 1_000_000_000
 
 
 @pytest.fixture(scope="module")
-def node():
-    binary = os.environ.get("VERITY_BIN")
-    if not binary:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
-    port = free_port_pair()
-    proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1_000_000 * SOL)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).get("result") == "ok":
-                break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail(f"node did not start: {proc.stdout.read() if proc.stdout else ''}")
-    yield url, proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def node(tmp_path_factory):
+    log = str(tmp_path_factory.mktemp("node") / "node.log")
+    proc, ready = ports.start(["node", "--rpc-port", "0", "--faucet-lamports", str(1_000_000 * SOL)], log)
+    assert ready["rpcPort"] != ready["webSocketPort"]
+    yield ready["rpc"], proc
+    assert ports.stop(proc) == 0, "a node stopped with SIGTERM exits cleanly"
 
 
 def raw_rpc(url: str, payload, raw: bytes | None = None):
@@ -217,8 +198,12 @@ def test_websocket_subscriptions_with_the_solana_client(node):
 
     async def body():
         url = node[0]
-        ws_url = "ws://127.0.0.1:%d" % (int(url.rsplit(":", 1)[1]) + 1)
         async with AsyncClient(url) as client:
+            # The node was started on port 0: the client finds the WebSocket port as Solana's
+            # tools do, in getClusterNodes' pubsub address.
+            nodes = (await client.get_cluster_nodes()).value
+            assert len(nodes) == 1 and str(nodes[0].rpc) == url.removeprefix("http://")
+            ws_url = f"ws://{nodes[0].pubsub}"
             payer = await funded(client)
             bob = Keypair()
             async with SolanaWsClient(ws_url) as ws:
@@ -269,24 +254,10 @@ def test_wallet_commands_against_the_node(node, tmp_path):
 
 def test_expired_blockhash_and_oversized_body(tmp_path):
     """A node with a 1.5 s blockhash lifetime refuses a transaction whose blockhash has aged out."""
-    binary = os.environ.get("VERITY_BIN")
-    if not binary:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
-    port = free_port_pair()
-    proc = subprocess.Popen([binary, "node", "--rpc-port", str(port), "--faucet-lamports", str(1000 * SOL), "--blockhash-ttl-ms", "1500"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc, ready = ports.start(["node", "--rpc-port", "0", "--faucet-lamports", str(1000 * SOL), "--blockhash-ttl-ms", "1500"],
+                              str(tmp_path / "node.log"))
+    url = ready["rpc"]
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                if raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).get("result") == "ok":
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    pytest.fail("node did not start")
-                time.sleep(0.05)
-
         async def body():
             async with AsyncClient(url) as client:
                 payer = await funded(client)
@@ -307,5 +278,4 @@ def test_expired_blockhash_and_oversized_body(tmp_path):
         assert too_big.value.code == 413
         assert raw_rpc(url, {"jsonrpc": "2.0", "id": 2, "method": "getHealth"})["result"] == "ok"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        ports.stop(proc)

@@ -6,14 +6,28 @@ import Testing
 /// The node settings `verity node` and `verity devnet` share are checked in one place, with the
 /// same bounds and words for both commands.
 @Suite struct NodeSettingsTests {
-    @Test(arguments: [["--rpc-port", "1"], ["--rpc-port", "65534"], ["--slot-ms", "1"], ["--slot-ms", "10000"], []])
+    @Test(arguments: [
+        ["--rpc-port", "0"], ["--rpc-port", "1"], ["--rpc-port", "65534"], ["--rpc-port", "65535", "--ws-port", "1"], ["--ws-port", "0"],
+        ["--slot-ms", "1"], ["--slot-ms", "10000"], [],
+    ])
     func acceptsTheBounds(arguments: [String]) throws {
         let settings = try NodeSettings.parse(arguments)
-        #expect(NodeSettings.rpcPorts.contains(settings.config.rpcPort) && NodeSettings.slotMilliseconds.contains(settings.config.slotMs))
+        #expect(NodeSettings.ports.contains(settings.config.rpcPort) && NodeSettings.slotMilliseconds.contains(settings.config.slotMs))
     }
 
-    /// 65535 cannot be a JSON-RPC port: WebSocket subscriptions take the next one.
-    @Test(arguments: [["--rpc-port", "0"], ["--rpc-port", "65535"], ["--rpc-port", "-1"], ["--slot-ms", "0"], ["--slot-ms", "10001"]])
+    /// The WebSocket port is the JSON-RPC port + 1 (Solana's convention) unless set, and a free
+    /// one of its own when the JSON-RPC port is 0.
+    @Test func theWebSocketPortFollowsTheRPCPort() throws {
+        #expect(try NodeSettings.parse(["--rpc-port", "9000"]).config.boundWebSocketPort == 9001)
+        #expect(try NodeSettings.parse(["--rpc-port", "0"]).config.boundWebSocketPort == 0)
+        #expect(try NodeSettings.parse(["--rpc-port", "9000", "--ws-port", "7000"]).config.boundWebSocketPort == 7000)
+    }
+
+    /// 65535 cannot be a JSON-RPC port unless the WebSocket port is set: it would take the next.
+    @Test(arguments: [
+        ["--rpc-port", "65535"], ["--rpc-port", "-1"], ["--ws-port", "65536"], ["--rpc-port", "9000", "--ws-port", "9000"], ["--slot-ms", "0"],
+        ["--slot-ms", "10001"],
+    ])
     func refusesOutsideTheBounds(arguments: [String]) {
         #expect(throws: (any Error).self) { try NodeSettings.parse(arguments) }
     }

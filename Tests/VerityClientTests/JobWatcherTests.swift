@@ -4,6 +4,7 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityNode
+import VerityNodeTestSupport
 
 /// `JobWatcher` against a real node on real ports: a job is watched before it exists, its
 /// creation and cancellation arrive as notifications, and failures are reported, not hung on.
@@ -61,9 +62,9 @@ import VerityNode
     }
 
     @Test func clientsSayWhyARequestFailed() async throws {
-        let nowhere = URL(string: "http://127.0.0.1:\(try LiveNode.freePortPair())")!
+        let nowhere = try ClosedPort()
         do {
-            _ = try await RPCClient(url: nowhere).result("getSlot")
+            _ = try await RPCClient(url: nowhere.url).result("getSlot")
             Issue.record("a call to a closed port succeeded")
         } catch {
             guard case let .transport(reason) = error else { Issue.record("unexpected \(error)"); return }
@@ -87,8 +88,8 @@ import VerityNode
     }
 
     @Test func aNodeThatIsNotThereIsAnError() async throws {
-        let port = try LiveNode.freePortPair()
-        let watcher = JobWatcher(rpc: URL(string: "http://127.0.0.1:\(port)")!)
+        let nowhere = try ClosedPort()
+        let watcher = JobWatcher(rpc: nowhere.url)
         await #expect(throws: ClientError.self) { try await watcher.watch(Keypair().publicKey) }
         await #expect(throws: (any Error).self) { try await watcher.connect() }
         #expect(await !watcher.isConnected)

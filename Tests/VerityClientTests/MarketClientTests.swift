@@ -4,6 +4,7 @@ import VerityChain
 @testable import VerityClient
 import VerityCore
 import VerityNode
+import VerityNodeTestSupport
 
 /// The market client against a live node in this process: a job submitted, followed and read
 /// back with its embedding while a provider (played here with plain transactions) serves it;

@@ -4,6 +4,7 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityNode
+import VerityNodeTestSupport
 
 /// Errors are matched by code: the transaction errors the node writes read back into the same
 /// typed errors, and a live node's refusals carry Solana's codes and data.
@@ -94,7 +95,7 @@ import VerityNode
         let payer = Keypair()
         var limits = Sequencer.Limits()
         limits.pendingTransactions = 1
-        let sequencer = Sequencer(
+        let sequencer = try Sequencer(
             genesisAccounts: [payer.publicKey: Account(lamports: 1_000_000_000)], faucet: nil, faucetLamports: 0, identity: Keypair().publicKey,
             now: NodeServer.nowMs(), limits: limits)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-busy-\(UUID().uuidString)")

@@ -9,8 +9,8 @@ import VerityCore
 @Suite struct HostileRequestTests {
     let faucet = Keypair()
 
-    func makeNode(genesis: [PublicKey: Account] = [:]) -> (Sequencer, RPCHandler, SubscriptionHub) {
-        let sequencer = Sequencer(genesisAccounts: genesis, faucet: faucet, faucetLamports: 1 << 50, identity: Keypair().publicKey, now: 1_000)
+    func makeNode(genesis: [PublicKey: Account] = [:]) throws -> (Sequencer, RPCHandler, SubscriptionHub) {
+        let sequencer = try Sequencer(genesisAccounts: genesis, faucet: faucet, faucetLamports: 1 << 50, identity: Keypair().publicKey, now: 1_000)
         return (sequencer, RPCHandler(sequencer: sequencer), SubscriptionHub(sequencer: sequencer))
     }
 
@@ -32,7 +32,7 @@ import VerityCore
 
     /// Finding 1: slots past Int64 in getBlock and getBlockTime.
     @Test func hugeSlotsAreAnsweredNotTrapped() async throws {
-        let (sequencer, handler, _) = makeNode()
+        let (sequencer, handler, _) = try makeNode()
         _ = await sequencer.tick(now: 2_100, heartbeatMs: 1000)
         for slot in ["9223372036854775808", "18446744073709551615", "9223372036854775807"] {
             for method in ["getBlock", "getBlockTime"] {
@@ -53,7 +53,7 @@ import VerityCore
     /// Finding 2: a memcmp offset near 2⁶³ on the System program's accounts.
     @Test func memcmpOffsetsPastAnyAccountMatchNothing() async throws {
         let holder = Keypair().publicKey
-        let (_, handler, _) = makeNode(genesis: [holder: Account(lamports: 1_000_000, data: [1, 2, 3, 4])])
+        let (_, handler, _) = try makeNode(genesis: [holder: Account(lamports: 1_000_000, data: [1, 2, 3, 4])])
         let system = SystemProgram.programId.base58
         for offset in ["9223372036854775807", "18446744073709551615", "4"] {
             let reply = try await call(
@@ -72,7 +72,7 @@ import VerityCore
 
     /// Finding 3: an unsubscribe id past Int64.
     @Test func hugeSubscriptionIdsAreRefused() async throws {
-        let (_, handler, hub) = makeNode()
+        let (_, handler, hub) = try makeNode()
         let (connection, outbox) = await hub.connect()
         var messages = outbox.stream.makeAsyncIterator()
         for id in ["9223372036854775808", "18446744073709551615", "-1", "1e3"] {
@@ -93,7 +93,7 @@ import VerityCore
     /// Finding 7, in process: a connection that stops reading is dropped once its queue passes
     /// the limit, instead of the node buffering every notification; a reading one is not.
     @Test func aClientThatStopsReadingIsDropped() async throws {
-        let (sequencer, handler, _) = makeNode()
+        let (sequencer, handler, _) = try makeNode()
         var limits = NodeConfig.Limits()
         limits.queuedBytesPerConnection = 16 << 10
         let hub = SubscriptionHub(sequencer: sequencer, limits: limits)
@@ -133,7 +133,7 @@ import VerityCore
             flopsPerToken: 1, weights: Hash.sha256([1]), pricePer1kTokens: .max)
         let record = ModelRecord(spec: spec, owner: owner.publicKey, registeredMs: 1)
         let poisoned = Account(lamports: Rent().minimumBalance(dataLength: ModelRecord.space), data: record.accountData, owner: Market.modelRegistryId)
-        let (sequencer, handler, _) = makeNode(genesis: [Market.modelAddress(spec.id): poisoned, owner.publicKey: Account(lamports: 1 << 40)])
+        let (sequencer, handler, _) = try makeNode(genesis: [Market.modelAddress(spec.id): poisoned, owner.publicKey: Account(lamports: 1 << 40)])
         let models = try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"verityGetModels"}"#)
         #expect(models["result"]?.arrayValue?.first?["minimumFee"] == .uint(.max))
         let one = try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"verityGetModel","params":["\#(spec.id.hex)"]}"#)
@@ -156,7 +156,7 @@ import VerityCore
 
     /// Finding 6: encoded transactions and memcmp bytes are measured before they are decoded.
     @Test func oversizedEncodingsAreRefusedBeforeDecoding() async throws {
-        let (_, handler, _) = makeNode()
+        let (_, handler, _) = try makeNode()
         let huge = String(repeating: "z", count: 1_000_000)
         for (method, config) in [("sendTransaction", "{}"), ("simulateTransaction", "{}"), ("sendTransaction", #"{"encoding":"base64"}"#)] {
             let reply = try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":["\#(huge)",\#(config)]}"#)
@@ -178,7 +178,7 @@ import VerityCore
 
     /// Finding 8 through the RPC: a forgery under the identity key is a signature failure.
     @Test func identityKeyForgeryIsASignatureFailure() async throws {
-        let (sequencer, handler, _) = makeNode()
+        let (sequencer, handler, _) = try makeNode()
         let identity = try PublicKey(bytes: [1] + [UInt8](repeating: 0, count: 31))
         let message = try Message.compile(
             payer: identity, instructions: [SystemProgram.transfer(from: identity, to: faucet.publicKey, lamports: 1)],
@@ -192,7 +192,7 @@ import VerityCore
     /// Finding 9 through the RPC: the same message under a second signature is already processed,
     /// while the first waits for its block and after it.
     @Test func reSignedMessageIsAlreadyProcessed() async throws {
-        let (sequencer, handler, _) = makeNode()
+        let (sequencer, handler, _) = try makeNode()
         let message = try Message.compile(
             payer: faucet.publicKey, instructions: [SystemProgram.transfer(from: faucet.publicKey, to: Keypair().publicKey, lamports: 1_000_000)],
             recentBlockhash: await sequencer.latestBlockhash.hash)
@@ -206,7 +206,7 @@ import VerityCore
         #expect(sent["result"]?.stringValue == first.id.base58)
         let pending = try await call(handler, #"{"jsonrpc":"2.0","id":2,"method":"sendTransaction","params":["\#(try resigned(1))",{"encoding":"base64","skipPreflight":true}]}"#)
         #expect(errorCode(pending) == -32002)
-        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000))
+        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000)).block
         #expect(block.entries.count == 1)
         let later = try await call(handler, #"{"jsonrpc":"2.0","id":3,"method":"sendTransaction","params":["\#(try resigned(2))",{"encoding":"base64"}]}"#)
         #expect(errorCode(later) == -32002)
@@ -214,7 +214,7 @@ import VerityCore
 
     /// Minor: ids are echoed as given, unsigned 64-bit ones included.
     @Test func idsAreEchoedExactly() async throws {
-        let (_, handler, _) = makeNode()
+        let (_, handler, _) = try makeNode()
         for (id, expected) in [("18446744073709551615", JSONValue.uint(.max)), ("9223372036854775808", .uint(1 << 63)), ("-5", .int(-5)), ("\"a\"", .string("a")), ("2.5", .double(2.5))] {
             let reply = try await call(handler, #"{"jsonrpc":"2.0","id":\#(id),"method":"getSlot"}"#)
             #expect(reply["id"] == expected, "\(id)")

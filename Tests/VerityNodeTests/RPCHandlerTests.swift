@@ -7,8 +7,8 @@ import VerityCore
 @Suite struct RPCHandlerTests {
     let faucet = Keypair()
 
-    func makeNode() -> (Sequencer, RPCHandler) {
-        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000)
+    func makeNode() throws -> (Sequencer, RPCHandler) {
+        let sequencer = try Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000)
         return (sequencer, RPCHandler(sequencer: sequencer))
     }
 
@@ -20,7 +20,7 @@ import VerityCore
     func errorCode(_ response: [String: Any]) -> Int? { (response["error"] as? [String: Any])?["code"] as? Int }
 
     @Test func answersWithSolanasErrorCodes() async throws {
-        let (_, handler) = makeNode()
+        let (_, handler) = try makeNode()
         #expect(errorCode(try await call(handler, "{oops")) == -32700)
         #expect(errorCode(try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"nope"}"#)) == -32601)
         #expect(errorCode(try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"getBalance","params":[1]}"#)) == -32602)
@@ -34,13 +34,13 @@ import VerityCore
     }
 
     @Test func airdropLandsInTheNextBlock() async throws {
-        let (sequencer, handler) = makeNode()
+        let (sequencer, handler) = try makeNode()
         let alice = Keypair().publicKey
         let airdrop = try await call(handler, #"{"jsonrpc":"2.0","id":1,"method":"requestAirdrop","params":["\#(alice)",5000000000]}"#)
         let signature = try #require(airdrop["result"] as? String)
         let before = try await call(handler, #"{"jsonrpc":"2.0","id":2,"method":"getSignatureStatuses","params":[["\#(signature)"]]}"#)
         #expect(((before["result"] as? [String: Any])?["value"] as? [Any])?.first is NSNull)
-        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000))
+        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000)).block
         #expect(block.entries.count == 1)
         let balance = try await call(handler, #"{"jsonrpc":"2.0","id":3,"method":"getBalance","params":["\#(alice)"]}"#)
         #expect(((balance["result"] as? [String: Any])?["value"] as? NSNumber)?.uint64Value == 5_000_000_000)
@@ -53,7 +53,7 @@ import VerityCore
     }
 
     @Test func preflightRefusesWhatWouldFail() async throws {
-        let (sequencer, handler) = makeNode()
+        let (sequencer, handler) = try makeNode()
         let poor = Keypair()
         let blockhash = await sequencer.latestBlockhash.hash
         let message = try Message.compile(payer: poor.publicKey, instructions: [SystemProgram.transfer(from: poor.publicKey, to: faucet.publicKey, lamports: 1)], recentBlockhash: blockhash)
@@ -62,13 +62,13 @@ import VerityCore
         #expect(errorCode(response) == -32002)
         #expect(((response["error"] as? [String: Any])?["message"] as? String)?.contains("Attempt to debit an account") == true)
         #expect(await sequencer.tick(now: 1_010, heartbeatMs: 1000) == nil, "nothing pending, no heartbeat due")
-        #expect(await sequencer.tick(now: 2_000, heartbeatMs: 1000)?.entries.isEmpty == true, "an empty heartbeat block")
+        #expect(await sequencer.tick(now: 2_000, heartbeatMs: 1000)?.block.entries.isEmpty == true, "an empty heartbeat block")
     }
 
     /// A batch is answered item by item, in order, with each item's own id and error, whatever
     /// mix of transactions (good, forged, repeated, undecodable) and other calls it holds.
     @Test func batchesAnswerEachItemInOrder() async throws {
-        let (sequencer, handler) = makeNode()
+        let (sequencer, handler) = try makeNode()
         let blockhash = await sequencer.latestBlockhash.hash
         func transfer(_ lamports: UInt64) throws -> Transaction {
             let message = try Message.compile(payer: faucet.publicKey, instructions: [SystemProgram.transfer(from: faucet.publicKey, to: Keypair().publicKey, lamports: lamports)], recentBlockhash: blockhash)
@@ -98,7 +98,7 @@ import VerityCore
         #expect(errorCode(replies[5]) == -32602)
         #expect(errorCode(replies[6]) == -32600, "not a request object")
         #expect(errorCode(replies[7]) == -32602, "too short to be a transaction")
-        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000))
+        let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000)).block
         #expect(block.entries.map(\.signature) == [good.id, other.id])
         #expect(block.entries.allSatisfy { $0.outcome.error == nil })
     }
@@ -109,7 +109,7 @@ import VerityCore
         var limits = Sequencer.Limits()
         limits.blockTransactions = 3
         limits.pendingTransactions = 5
-        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000, limits: limits)
+        let sequencer = try Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000, limits: limits)
         let handler = RPCHandler(sequencer: sequencer)
         let blockhash = await sequencer.latestBlockhash.hash
         let transfers = try (0..<6).map { i in
@@ -124,14 +124,14 @@ import VerityCore
         #expect(replies.prefix(5).allSatisfy { $0["result"] is String })
         #expect(errorCode(replies[5]) == -32005)
         #expect(((replies[5]["error"] as? [String: Any])?["message"] as? String)?.contains("5 transactions are waiting") == true)
-        let first = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000))
+        let first = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000)).block
         #expect(first.entries.map(\.signature) == transfers.prefix(3).map(\.id))
         // Still queued, so a second copy is refused as a duplicate; the refused one now fits.
         let again = try await call(handler, #"{"jsonrpc":"2.0","id":9,"method":"sendTransaction","params":["\#(try transfers[4].base64())",{"encoding":"base64","skipPreflight":true}]}"#)
         #expect(errorCode(again) == -32002)
         let late = try await call(handler, #"{"jsonrpc":"2.0","id":10,"method":"sendTransaction","params":["\#(try transfers[5].base64())",{"encoding":"base64","skipPreflight":true}]}"#)
         #expect(late["result"] as? String == transfers[5].id.base58)
-        let second = try #require(await sequencer.tick(now: 1_100, heartbeatMs: 1000))
+        let second = try #require(await sequencer.tick(now: 1_100, heartbeatMs: 1000)).block
         #expect(second.entries.map(\.signature) == transfers.suffix(3).map(\.id))
         #expect(second.entries.allSatisfy { $0.outcome.error == nil })
     }

@@ -6,7 +6,7 @@ import VerityCore
 
 @Suite struct SubscriptionHubTests {
     @Test func notifiesSubscribersOfABlock() async throws {
-        let sequencer = Sequencer(genesisAccounts: [:], faucet: Keypair(), faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000)
+        let sequencer = try Sequencer(genesisAccounts: [:], faucet: Keypair(), faucetLamports: 1_000_000_000_000, identity: Keypair().publicKey, now: 1_000)
         let hub = SubscriptionHub(sequencer: sequencer)
         let (connection, outbox) = await hub.connect()
         var messages = outbox.stream.makeAsyncIterator()
@@ -51,19 +51,19 @@ import VerityCore
     @Test func pushesSmallInputsToTheAssignedProvider() async throws {
         let faucet = Keypair(), owner = Keypair(), provider = Keypair(), submitter = Keypair()
         var now: Int64 = 1_000
-        let sequencer = Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1 << 50, identity: Keypair().publicKey, now: now)
+        let sequencer = try Sequencer(genesisAccounts: [:], faucet: faucet, faucetLamports: 1 << 50, identity: Keypair().publicKey, now: now)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let blobs = try BlobStore(directory: directory)
         let hub = SubscriptionHub(sequencer: sequencer, blobs: blobs)
         /// Seals one block with `instructions` signed by `payer`; every transaction must succeed.
-        func run(_ instructions: [Instruction], payer: Keypair) async throws -> Block {
+        func run(_ instructions: [Instruction], payer: Keypair) async throws -> Chain.Production {
             let message = try Message.compile(payer: payer.publicKey, instructions: instructions, recentBlockhash: await sequencer.latestBlockhash.hash)
             _ = try await sequencer.submit(try Transaction(message: message, signers: [payer]), skipPreflight: false)
             now += 50
-            let block = try #require(await sequencer.tick(now: now, heartbeatMs: 1000))
-            #expect(block.entries.allSatisfy { $0.outcome.error == nil })
-            return block
+            let sealed = try #require(await sequencer.tick(now: now, heartbeatMs: 1000))
+            #expect(sealed.block.entries.allSatisfy { $0.outcome.error == nil })
+            return sealed
         }
         for key in [owner, provider, submitter] { _ = try await sequencer.airdrop(to: key.publicKey, lamports: 1 << 40) }
         now += 50

@@ -1,0 +1,54 @@
+import Logging
+import ServiceLifecycle
+import VerityChain
+
+/// The block loop as a service: seals a block every slot while transactions wait (a heartbeat
+/// block when idle) and publishes each to the subscription hub after it is stored.
+///
+/// On graceful shutdown — which `NodeServices` gives it after the servers stopped taking
+/// requests — it seals what is still queued (at most `pendingTransactions /
+/// blockTransactions` blocks), then returns.
+public struct BlockProducer: Service {
+    let sequencer: Sequencer
+    let hub: SubscriptionHub
+    /// The time between slot starts.
+    let slot: Duration
+    let heartbeatMs: Int64
+    /// Milliseconds since 1970: the only clock the chain sees, stamped into blocks.
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+
+    public init(sequencer: Sequencer, hub: SubscriptionHub, slotMs: Int, heartbeatMs: Int, logger: Logger, clock: @escaping @Sendable () -> Int64 = NodeServer.nowMs) {
+        self.sequencer = sequencer
+        self.hub = hub
+        slot = .milliseconds(slotMs)
+        self.heartbeatMs = Int64(heartbeatMs)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() async {
+        await cancelWhenGracefulShutdown { await self.produce() }
+        var sealed = 0
+        while let production = await sequencer.tick(now: clock(), heartbeatMs: .max) {
+            await hub.publish(production)
+            sealed += 1
+        }
+        let slot = await sequencer.slot
+        logger.info("block production stopped", metadata: ["slot": "\(slot)", "sealedAtShutdown": "\(sealed)"])
+    }
+
+    /// Slots start at a fixed rate (sealing and publishing a block does not push the next slot
+    /// back); after a stall the schedule restarts from now. Returns when cancelled.
+    private func produce() async {
+        var next = ContinuousClock.now
+        while !Task.isCancelled {
+            next += slot
+            if next < ContinuousClock.now { next = ContinuousClock.now + slot }
+            guard (try? await Task.sleep(until: next, clock: .continuous)) != nil else { return }
+            if let production = await sequencer.tick(now: clock(), heartbeatMs: heartbeatMs) {
+                await hub.publish(production)
+            }
+        }
+    }
+}
