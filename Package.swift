@@ -11,12 +11,11 @@ let package = Package(
     // Libraries only where another package can depend on them by version: SwiftPM refuses a
     // product whose targets use unsafe flags, and VerityTensor (so VerityModels and everything
     // that runs models) builds its kernels with -Ounchecked and -target-cpu. Those modules are
-    // local to this package.
+    // local to this package, and so are VerityChain (its referee runs the audit checks) and
+    // VerityClient (which reads the chain's records).
     products: [
         .executable(name: "verity", targets: ["verity"]),
         .library(name: "VerityCore", targets: ["VerityCore"]),
-        .library(name: "VerityChain", targets: ["VerityChain"]),
-        .library(name: "VerityClient", targets: ["VerityClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -76,10 +75,12 @@ let package = Package(
             dependencies: ["VerityCore", "VerityTensor", "VerityModels"],
             swiftSettings: strictSwift
         ),
-        // The deterministic state machine: accounts, System program, executor, blocks, state root.
+        // The deterministic state machine: accounts, System program, executor, blocks, state
+        // root, the market programs and the audit protocol, whose referee runs VerityVerify's
+        // one-step check on the models the chain reads from its blob store.
         .target(
             name: "VerityChain",
-            dependencies: ["VerityCore"],
+            dependencies: ["VerityCore", "VerityTensor", "VerityModels", "VerityVerify"],
             swiftSettings: strictSwift
         ),
         // The node: sequencer, SQLite store, JSON-RPC and WebSocket servers (Hummingbird), the
@@ -116,7 +117,8 @@ let package = Package(
         .target(
             name: "VerityBench",
             dependencies: [
-                "VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityNode", "VerityClient", .product(name: "Logging", package: "swift-log"),
+                "VerityCore", "VerityChain", "VerityTensor", "VerityModels", "VerityVerify", "VerityNode", "VerityClient",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -158,6 +160,14 @@ let package = Package(
             path: "Tests/VerityTestSupport",
             swiftSettings: strictSwift
         ),
+        // Tiny synthetic BERT models held as blobs, and a provider's and an auditor's work on
+        // them, for tests of the audit protocol that need no download.
+        .target(
+            name: "VerityAuditSupport",
+            dependencies: ["VerityCore", "VerityTensor", "VerityModels", "VerityVerify", "VerityChain", "VerityTestSupport"],
+            path: "Tests/VerityAuditSupport",
+            swiftSettings: strictSwift
+        ),
         // A node in the test process on port 0, shared by the test targets that need one live.
         .target(
             name: "VerityNodeTestSupport",
@@ -190,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityChainTests",
-            dependencies: ["VerityChain", "VerityCore", "VerityTestSupport"],
+            dependencies: ["VerityChain", "VerityCore", "VerityTestSupport", "VerityAuditSupport", "VerityVerify", "VerityTensor", "VerityModels"],
             swiftSettings: strictSwift
         ),
         .testTarget(

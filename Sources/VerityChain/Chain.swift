@@ -52,15 +52,22 @@ public struct Chain: Sendable {
 
     /// A chain whose genesis block (slot 0) holds `genesisAccounts` and, as in Solana, an
     /// executable account of 1 lamport for each built-in program.
-    public init(genesisAccounts: [PublicKey: Account], genesisTimestamp: Int64, config: ChainConfig = ChainConfig()) {
+    ///
+    /// `blobs` is the store the chain reads model files, job inputs and audit bundles from, for
+    /// its whole history (replays included). Without one the chain audits nothing: no result is
+    /// drawn for audit, full-tier jobs are refused, and models register without their files
+    /// being checked; a chain's history must be replayed with a store if and only if it was
+    /// made with one.
+    public init(genesisAccounts: [PublicKey: Account], genesisTimestamp: Int64, config: ChainConfig = ChainConfig(), blobs: (any BlobReader)? = nil) {
         self.config = config
         executor = TransactionExecutor(
             rent: config.rent,
             programs: [
                 SystemProgramProcessor(), ModelRegistryProgram(), ProviderProgram(params: config.market), JobMarketProgram(params: config.market),
                 BridgeProgram(),
-            ])
-        crank = MarketCrank(params: config.market)
+            ],
+            blobs: blobs)
+        crank = MarketCrank(params: config.market, rent: config.rent, blobs: blobs)
         var initial = genesisAccounts.filter { !$0.value.isUnused }
         for (key, account) in Self.marketGenesis(config) where initial[key] == nil { initial[key] = account }
         for programId in executor.programs.keys where initial[programId] == nil {
@@ -129,6 +136,9 @@ public struct Chain: Sendable {
         /// Job accounts the market's end-of-block step changed (results posted by transactions
         /// show in the block's entries).
         public let marketJobs: [PublicKey]
+        /// Blobs the end-of-block step needed and the store does not hold (the jobs waiting on
+        /// them resume once they are stored). Empty on a healthy node.
+        public let missingBlobs: [Hash]
     }
 
     /// Runs `candidates` in order into the next block, stamped `timestamp` (which must not go
@@ -206,7 +216,7 @@ public struct Chain: Sendable {
             start = end
         }
 
-        let market = crank.run(accounts: &accounts, now: now)
+        let market = crank.run(accounts: &accounts, now: now, slot: slot + 1, parentHash: lastBlockhash)
         for (key, account) in market.writes {
             if account.isUnused { accounts[key] = nil }
             changed[key] = account
@@ -224,7 +234,7 @@ public struct Chain: Sendable {
         recent.append((block.blockhash, now))
         recentIndex[block.blockhash] = now
         prune(now: now)
-        return Production(block: block, dropped: dropped, marketJobs: market.jobs)
+        return Production(block: block, dropped: dropped, marketJobs: market.jobs, missingBlobs: market.missingBlobs)
     }
 
     /// Re-runs a stored block (on restart) and checks it reproduces exactly: the same
@@ -233,10 +243,10 @@ public struct Chain: Sendable {
         guard block.slot == slot + 1 else { throw .outOfOrder(expected: slot + 1, got: block.slot) }
         let production = produceBlock(block.entries.map(\.transaction), timestamp: block.timestamp)
         guard production.dropped.isEmpty else {
-            throw .replayMismatch(slot: block.slot, reason: "\(production.dropped.count) transactions no longer apply")
+            throw .replayMismatch(slot: block.slot, reason: "\(production.dropped.count) transactions no longer apply" + Self.blobNote(production))
         }
         guard production.block == block else {
-            throw .replayMismatch(slot: block.slot, reason: "state root \(production.block.stateRoot) vs stored \(block.stateRoot)")
+            throw .replayMismatch(slot: block.slot, reason: "state root \(production.block.stateRoot) vs stored \(block.stateRoot)" + Self.blobNote(production))
         }
     }
 
@@ -247,12 +257,21 @@ public struct Chain: Sendable {
         guard expectedSlot == slot + 1 else { throw .outOfOrder(expected: slot + 1, got: expectedSlot) }
         let production = produceBlock(transactions, timestamp: timestamp)
         guard production.dropped.isEmpty else {
-            throw .replayMismatch(slot: expectedSlot, reason: "\(production.dropped.count) stored transactions no longer apply")
+            throw .replayMismatch(slot: expectedSlot, reason: "\(production.dropped.count) stored transactions no longer apply" + Self.blobNote(production))
         }
         guard production.block.blockhash == expectedBlockhash else {
-            throw .replayMismatch(slot: expectedSlot, reason: "blockhash \(production.block.blockhash) vs stored \(expectedBlockhash)")
+            throw .replayMismatch(slot: expectedSlot, reason: "blockhash \(production.block.blockhash) vs stored \(expectedBlockhash)" + Self.blobNote(production))
         }
         return production.block
+    }
+
+    /// Names what a replay lacked, when blobs were missing (a store that lost some, or a
+    /// replayer that did not fetch them).
+    private static func blobNote(_ production: Production) -> String {
+        let missing = production.dropped.filter { $0.error == .blobUnavailable }.count
+        var note = missing > 0 ? "; \(missing) refused for a blob this store does not hold" : ""
+        if let blob = production.missingBlobs.first { note += "; blob \(blob.hex) is missing" }
+        return note
     }
 
     /// The end of the wave starting at `start`: the longest run of transactions whose locks do

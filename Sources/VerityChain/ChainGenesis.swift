@@ -44,9 +44,10 @@ public struct ChainGenesis: Sendable, Equatable {
         return accounts
     }
 
-    /// The chain at slot 0.
-    public func makeChain() -> Chain {
-        Chain(genesisAccounts: accounts, genesisTimestamp: timestamp, config: config)
+    /// The chain at slot 0, reading blobs (models, inputs, audit bundles) through `blobs`; a
+    /// chain without a reader audits nothing (see `BlobReader`).
+    public func makeChain(blobs: (any BlobReader)? = nil) -> Chain {
+        Chain(genesisAccounts: accounts, genesisTimestamp: timestamp, config: config, blobs: blobs)
     }
 
     static let version: UInt8 = 1

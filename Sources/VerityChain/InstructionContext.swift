@@ -23,6 +23,8 @@ public struct InstructionContext {
     public let data: [UInt8]
     public let rent: Rent
     public let clock: BlockClock
+    /// The chain's blob store (nil on a chain that has none: it audits nothing).
+    public let blobs: (any BlobReader)?
     /// Lines for the transaction's log.
     public var logs: [String] = []
     /// Lamports taken from system-owned signers through `transferFromSigner`, by position: the
@@ -30,6 +32,32 @@ public struct InstructionContext {
     public private(set) var systemDebits: [Int: UInt64] = [:]
     /// Positions of accounts this program created at its own derived addresses.
     public private(set) var created: Set<Int> = []
+    /// A blob the instruction needed and the store does not hold: the runtime then refuses the
+    /// whole transaction (`TransactionError.blobUnavailable`) instead of recording a failure.
+    public private(set) var missingBlob: Hash?
+
+    public init(
+        programId: PublicKey, keys: [PublicKey], accounts: [Account], isSigner: [Bool], isWritable: [Bool], data: [UInt8], rent: Rent,
+        clock: BlockClock, blobs: (any BlobReader)? = nil
+    ) {
+        self.programId = programId
+        self.keys = keys
+        self.accounts = accounts
+        self.isSigner = isSigner
+        self.isWritable = isWritable
+        self.data = data
+        self.rent = rent
+        self.clock = clock
+        self.blobs = blobs
+    }
+
+    /// Records that blob `id` is missing and returns the error to throw (the transaction is
+    /// then refused, not recorded).
+    public mutating func blobMissing(_ id: Hash) -> InstructionError {
+        missingBlob = id
+        logs.append("Error: blob \(id.hex) is not in this node's store")
+        return .genericError
+    }
 
     /// Throws `notEnoughAccountKeys` unless the instruction names at least `count` accounts.
     public func require(accounts count: Int) throws(InstructionError) {

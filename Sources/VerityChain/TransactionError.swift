@@ -71,6 +71,10 @@ public enum TransactionError: Error, Hashable, Sendable {
     case insufficientFundsForRent(accountIndex: UInt8)
     case programAccountNotFound
     case invalidProgramForExecution
+    /// A blob an instruction relies on (a model's files, a job input, an audit bundle) is not
+    /// in this node's store: refused, never recorded, so a replay on a store that holds it
+    /// decides the same way (Verity's own; Solana has no blobs).
+    case blobUnavailable
 
     /// Whether the transaction is refused outright rather than recorded as failed.
     public var isDropped: Bool {
@@ -95,6 +99,7 @@ public enum TransactionError: Error, Hashable, Sendable {
         case .insufficientFundsForRent: "InsufficientFundsForRent"
         case .programAccountNotFound: "ProgramAccountNotFound"
         case .invalidProgramForExecution: "InvalidProgramForExecution"
+        case .blobUnavailable: "BlobUnavailable"
         }
     }
 }

@@ -21,9 +21,11 @@ public struct TransactionExecutor: Sendable {
 
     public let rent: Rent
     let programs: [PublicKey: any NativeProgram]
+    let blobs: (any BlobReader)?
 
-    public init(rent: Rent = Rent(), programs: [any NativeProgram] = [SystemProgramProcessor()]) {
+    public init(rent: Rent = Rent(), programs: [any NativeProgram] = [SystemProgramProcessor()], blobs: (any BlobReader)? = nil) {
         self.rent = rent
+        self.blobs = blobs
         var table = [PublicKey: any NativeProgram]()
         for program in programs { table[program.programId] = program }
         self.programs = table
@@ -67,12 +69,17 @@ public struct TransactionExecutor: Sendable {
         for (n, instruction) in message.instructions.enumerated() {
             let programId = keys[Int(instruction.programIdIndex)]
             logs.append("Program \(programId) invoke [1]")
-            do {
+            do throws(Stop) {
                 try run(instruction, programId: programId, message: message, writable: writable, clock: clock, accounts: &accounts, logs: &logs)
                 logs.append("Program \(programId) success")
             } catch {
-                logs.append("Program \(programId) failed: \(describe(error))")
-                failure = .instructionError(index: UInt8(n), error)
+                switch error {
+                case let .failed(error):
+                    logs.append("Program \(programId) failed: \(describe(error))")
+                    failure = .instructionError(index: UInt8(n), error)
+                case .blobMissing:
+                    throw .blobUnavailable
+                }
                 break
             }
         }
@@ -89,18 +96,34 @@ public struct TransactionExecutor: Sendable {
             error: failure, fee: fee, preBalances: original.map(\.lamports), postBalances: final.map(\.lamports), logs: logs, writes: writes)
     }
 
+    /// How one instruction ended, when it did not succeed.
+    private enum Stop: Error {
+        case failed(InstructionError)
+        /// A blob it needs is not held: the transaction is refused.
+        case blobMissing
+    }
+
     /// Runs one instruction and applies the runtime's checks on what it changed.
     private func run(
         _ instruction: CompiledInstruction, programId: PublicKey, message: Message, writable: [Bool], clock: BlockClock,
         accounts: inout [Account], logs: inout [String]
-    ) throws(InstructionError) {
-        guard let program = programs[programId] else { throw .unsupportedProgramId }
+    ) throws(Stop) {
+        guard let program = programs[programId] else { throw .failed(.unsupportedProgramId) }
         let indexes = instruction.accounts.map(Int.init)
         var context = InstructionContext(
             programId: programId, keys: indexes.map { message.accountKeys[$0] }, accounts: indexes.map { accounts[$0] },
-            isSigner: indexes.map { message.isSigner($0) }, isWritable: indexes.map { writable[$0] }, data: instruction.data, rent: rent, clock: clock)
+            isSigner: indexes.map { message.isSigner($0) }, isWritable: indexes.map { writable[$0] }, data: instruction.data, rent: rent, clock: clock,
+            blobs: blobs)
         defer { logs += context.logs.map { "Program log: \($0)" } }
-        try program.process(&context)
+        do { try program.process(&context) } catch {
+            if context.missingBlob != nil { throw .blobMissing }
+            throw .failed(error)
+        }
+        do { try check(context, indexes: indexes, programId: programId, writable: writable, accounts: &accounts) } catch { throw .failed(error) }
+    }
+
+    /// The runtime's checks on what an instruction changed; applies the changes if they pass.
+    private func check(_ context: InstructionContext, indexes: [Int], programId: PublicKey, writable: [Bool], accounts: inout [Account]) throws(InstructionError) {
         // An account listed twice in one instruction must end up the same in both places.
         var after = [Int: Account]()
         for (position, index) in indexes.enumerated() {
@@ -113,7 +136,8 @@ public struct TransactionExecutor: Sendable {
         for (position, lamports) in context.systemDebits { debits[indexes[position]] = try debits[indexes[position], default: 0].adding(lamports) }
         let created = Set(context.created.map { indexes[$0] })
         var before: UInt128 = 0, afterSum: UInt128 = 0
-        for (index, post) in after {
+        // In account order, so that of several violations every replica reports the same one.
+        for (index, post) in after.sorted(by: { $0.key < $1.key }) {
             let pre = accounts[index]
             before += UInt128(pre.lamports)
             afterSum += UInt128(post.lamports)

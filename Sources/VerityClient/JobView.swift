@@ -28,6 +28,9 @@ public struct JobView: Decodable, Sendable, Equatable {
     /// The output blob's id, once a result is in.
     public var output: Hash?
     public var traceRoot: Hash?
+    /// The result's second trace root (one of the two is the honest trace's, the other a
+    /// planted one's, in an order only the provider's salt tells).
+    public var altTraceRoot: Hash?
     public var tokens: UInt32?
     public var resultMs: Int64?
     /// The fee the result earns, once a result is in.
@@ -35,14 +38,20 @@ public struct JobView: Decodable, Sendable, Equatable {
     public var payoutAfterMs: Int64?
     public var feePaid: UInt64
     public var closedMs: Int64?
+    /// The audit of the current result: the verdict and how far the audit got.
+    public var verification: JobVerification
+    /// Results the chain rejected, oldest first (the last few).
+    public var rejected: [JobRejection]
+    /// Challenges decided on this job, oldest first (the last few).
+    public var challenges: [JobChallenge]
     /// The input's bytes, sent only with an assignment notification to the provider and only
     /// for small inputs; unchecked until hashed against `input`.
     public var inputData: [UInt8]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case job, status, submitter, nonce, model, input, inputBytes, maxFee, tier, deadlineMs, submittedMs, provider, providerAuthority
-        case pricePer1kTokens, attempts, excluded, assignedMs, assignmentDeadlineMs, output, traceRoot, tokens, resultMs, fee
-        case payoutAfterMs, feePaid, closedMs, inputData
+        case pricePer1kTokens, attempts, excluded, assignedMs, assignmentDeadlineMs, output, traceRoot, altTraceRoot, tokens, resultMs, fee
+        case payoutAfterMs, feePaid, closedMs, verification, rejected, challenges, inputData
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,12 +73,16 @@ public struct JobView: Decodable, Sendable, Equatable {
         assignmentDeadlineMs = try c.decodeIfPresent(Int64.self, forKey: .assignmentDeadlineMs)
         output = try c.hexHashIfPresent(.output)
         traceRoot = try c.hexHashIfPresent(.traceRoot)
+        altTraceRoot = try c.hexHashIfPresent(.altTraceRoot)
         tokens = try c.decodeIfPresent(UInt32.self, forKey: .tokens)
         resultMs = try c.decodeIfPresent(Int64.self, forKey: .resultMs)
         fee = try c.decodeIfPresent(UInt64.self, forKey: .fee)
         payoutAfterMs = try c.decodeIfPresent(Int64.self, forKey: .payoutAfterMs)
         feePaid = try c.decode(UInt64.self, forKey: .feePaid)
         closedMs = try c.decodeIfPresent(Int64.self, forKey: .closedMs)
+        verification = try c.decode(JobVerification.self, forKey: .verification)
+        rejected = try c.decode([JobRejection].self, forKey: .rejected)
+        challenges = try c.decode([JobChallenge].self, forKey: .challenges)
         inputData = try c.decodeIfPresent(Data.self, forKey: .inputData).map { [UInt8]($0) }
     }
 

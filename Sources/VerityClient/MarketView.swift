@@ -16,6 +16,11 @@ public struct MarketView: Decodable, Sendable, Equatable {
     public var feesPaid: UInt64
     public var protocolFees: UInt64
     public var slashed: UInt64
+    /// Results audited, results rejected, challenges decided, forced errors drawn.
+    public var audited: UInt64
+    public var rejected: UInt64
+    public var challenges: UInt64
+    public var forcedErrors: UInt64
     /// The treasury account's balance.
     public var treasury: UInt64
     /// The rules the chain runs the market by.
@@ -30,12 +35,14 @@ public struct MarketView: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case queued, active, submitted, finalized, cancelled, expired, reassigned, feesPaid, protocolFees, slashed, treasury, params, programs
+        case queued, active, submitted, finalized, cancelled, expired, reassigned, feesPaid, protocolFees, slashed, audited, rejected, challenges
+        case forcedErrors, treasury, params, programs
     }
 
     enum ParamsKeys: String, CodingKey, CaseIterable {
         case minStake, unbondingMs, heartbeatTimeoutMs, assignmentTimeoutMs, challengeWindowSampledMs, challengeWindowFullMs
-        case protocolShareBps, latePenaltyLamports, maxInputBytes, maxOpenJobs
+        case protocolShareBps, latePenaltyLamports, maxInputBytes, maxOpenJobs, auditRatePpm, forcedErrorPpm, traceTimeoutMs, auditTimeoutMs
+        case revealTimeoutMs, slashBps, challengerShareBps, bondShareBps, auditFeeBps, challengeBond, forcedErrorReward
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +57,10 @@ public struct MarketView: Decodable, Sendable, Equatable {
         feesPaid = try c.decode(UInt64.self, forKey: .feesPaid)
         protocolFees = try c.decode(UInt64.self, forKey: .protocolFees)
         slashed = try c.decode(UInt64.self, forKey: .slashed)
+        audited = try c.decode(UInt64.self, forKey: .audited)
+        rejected = try c.decode(UInt64.self, forKey: .rejected)
+        challenges = try c.decode(UInt64.self, forKey: .challenges)
+        forcedErrors = try c.decode(UInt64.self, forKey: .forcedErrors)
         treasury = try c.decode(UInt64.self, forKey: .treasury)
         programs = try c.decode(Programs.self, forKey: .programs)
         let p = try c.nestedContainer(keyedBy: ParamsKeys.self, forKey: .params)
@@ -64,6 +75,17 @@ public struct MarketView: Decodable, Sendable, Equatable {
         params.latePenaltyLamports = try p.decode(UInt64.self, forKey: .latePenaltyLamports)
         params.maxInputBytes = try p.decode(UInt32.self, forKey: .maxInputBytes)
         params.maxOpenJobs = try p.decode(UInt32.self, forKey: .maxOpenJobs)
+        params.auditRatePpm = try p.decode(UInt32.self, forKey: .auditRatePpm)
+        params.forcedErrorPpm = try p.decode(UInt32.self, forKey: .forcedErrorPpm)
+        params.traceTimeoutMs = try p.decode(Int64.self, forKey: .traceTimeoutMs)
+        params.auditTimeoutMs = try p.decode(Int64.self, forKey: .auditTimeoutMs)
+        params.revealTimeoutMs = try p.decode(Int64.self, forKey: .revealTimeoutMs)
+        params.slashBps = try p.decode(UInt16.self, forKey: .slashBps)
+        params.challengerShareBps = try p.decode(UInt16.self, forKey: .challengerShareBps)
+        params.bondShareBps = try p.decode(UInt16.self, forKey: .bondShareBps)
+        params.auditFeeBps = try p.decode(UInt16.self, forKey: .auditFeeBps)
+        params.challengeBond = try p.decode(UInt64.self, forKey: .challengeBond)
+        params.forcedErrorReward = try p.decode(UInt64.self, forKey: .forcedErrorReward)
         self.params = params
     }
 }

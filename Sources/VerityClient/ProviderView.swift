@@ -23,10 +23,14 @@ public struct ProviderView: Decodable, Sendable, Equatable {
     public var missed: UInt64
     public var slashed: UInt64
     public var earned: UInt64
+    /// Audits whose verdict stood and was paid.
+    public var audits: UInt64
+    /// Results and verdicts not yet settled (its stake cannot be withdrawn until they are).
+    public var unsettled: UInt32
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case account, authority, status, online, stake, capacity, active, hardware, tokensPerSecond, pricePer1kTokens, models
-        case registeredMs, lastHeartbeatMs, unbondingSinceMs, completed, missed, slashed, earned
+        case account, authority, status, online, stake, capacity, active, hardware, tokensPerSecond, pricePer1kTokens, models, roles
+        case registeredMs, lastHeartbeatMs, unbondingSinceMs, completed, missed, slashed, earned, audits, unsettled
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,7 +43,7 @@ public struct ProviderView: Decodable, Sendable, Equatable {
         spec = ProviderSpec(
             capacity: try c.decode(UInt16.self, forKey: .capacity), hardware: try c.decode(String.self, forKey: .hardware),
             tokensPerSecond: try c.decode(UInt32.self, forKey: .tokensPerSecond), pricePer1kTokens: try c.decode(UInt64.self, forKey: .pricePer1kTokens),
-            models: try c.hexHashes(.models))
+            models: try c.hexHashes(.models), roles: try Self.roles(c))
         active = try c.decode(UInt16.self, forKey: .active)
         registeredMs = try c.decode(Int64.self, forKey: .registeredMs)
         lastHeartbeatMs = try c.decode(Int64.self, forKey: .lastHeartbeatMs)
@@ -48,5 +52,14 @@ public struct ProviderView: Decodable, Sendable, Equatable {
         missed = try c.decode(UInt64.self, forKey: .missed)
         slashed = try c.decode(UInt64.self, forKey: .slashed)
         earned = try c.decode(UInt64.self, forKey: .earned)
+        audits = try c.decode(UInt64.self, forKey: .audits)
+        unsettled = try c.decode(UInt32.self, forKey: .unsettled)
+    }
+
+    private static func roles(_ c: KeyedDecodingContainer<CodingKeys>) throws -> ProviderRoles {
+        guard let roles = ProviderRoles(names: try c.decode([String].self, forKey: .roles)) else {
+            throw DecodingError.dataCorruptedError(forKey: .roles, in: c, debugDescription: "unknown role")
+        }
+        return roles
     }
 }

@@ -31,7 +31,7 @@ public struct TransactionFailure: Sendable, Equatable, CustomStringConvertible {
 
     private static let plainErrors: [TransactionError] = [
         .accountLoadedTwice, .accountNotFound, .insufficientFundsForFee, .invalidAccountForFee, .alreadyProcessed, .blockhashNotFound,
-        .signatureFailure, .sanitizeFailure, .programAccountNotFound, .invalidProgramForExecution,
+        .signatureFailure, .sanitizeFailure, .programAccountNotFound, .invalidProgramForExecution, .blobUnavailable,
     ]
 
     private static let plainInstructionErrors: [InstructionError] = [

@@ -1,13 +1,14 @@
 /// BLAKE3 (the unkeyed hash, 32-byte output), written once and compiled per kernel level like
 /// the GEMM: the bodies are `@inlinable @inline(__always)` and generic over the SIMD vector
 /// whose lanes carry independent chunks (or parent nodes) of one input, so a wrapper that
-/// instantiates them with `SIMD8<UInt32>` under `-target-cpu haswell` hashes eight 1 KiB chunks
-/// per AVX2 compression. Integer arithmetic only: every level gives the same digest.
+/// instantiates them with `SIMD16<UInt32>` under `-target-cpu skylake-avx512` hashes sixteen
+/// 1 KiB chunks per AVX-512 compression (`SIMD8` under haswell: eight per AVX2 compression).
+/// Integer arithmetic only: every level gives the same digest.
 ///
 /// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
-/// empty chunk), sixteen 64-byte blocks per chunk chained from the IV with the chunk index as
-/// counter, and parent nodes over pairs of chaining values level by level, an odd last node
-/// carried up unchanged (which is the specification's "left subtree takes the largest power of
+/// empty chunk), up to sixteen 64-byte blocks per chunk chained from the IV with the chunk
+/// index as counter, and parent nodes over pairs of chaining values level by level, an odd last
+/// node carried up unchanged (which is the specification's "left subtree takes the largest power of
 /// two chunks" rule). The last compression carries the ROOT flag.
 public enum Blake3Kernel {
     public static let chunkBytes = 1024
@@ -27,21 +28,25 @@ public enum Blake3Kernel {
     {
         let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
         guard chunks > 1, let bytes else {
-                storeLane0(lastChunk(bytes, length: count, index: 0, isRoot: true, lanes: V.self), into: out)
+            storeLane0(rootChunk(bytes, length: count, lanes: V.self), into: out)
             return
         }
         // Chaining values, 8 words per node, overwritten level by level from the front.
         let cvs = UnsafeMutablePointer<UInt32>.allocate(capacity: chunks * 8)
         defer { cvs.deallocate() }
-        let full = chunks - 1
-        var first = 0
-        while first < full {
-            let active = min(V.scalarCount, full - first)
-            fullChunks(bytes, first: first, active: active, cvs: cvs, lanes: V.self)
-            first += active
+        // The last chunk runs in a lane like the others, from a zero-padded copy.
+        let tailLength = count - (chunks - 1) * chunkBytes
+        withUnsafeTemporaryAllocation(byteCount: chunkBytes, alignment: 64) { tail in
+            tail.initializeMemory(as: UInt8.self, repeating: 0)
+            tail.baseAddress!.copyMemory(from: bytes + (chunks - 1) * chunkBytes, byteCount: tailLength)
+            var first = 0
+            while first < chunks {
+                let active = min(V.scalarCount, chunks - first)
+                chunkGroup(bytes, first: first, active: active, chunks: chunks, tail: UnsafeRawPointer(tail.baseAddress!), tailLength: tailLength,
+                           cvs: cvs, lanes: V.self)
+                first += active
+            }
         }
-        let tail = lastChunk(bytes + full * chunkBytes, length: count - full * chunkBytes, index: full, isRoot: false, lanes: V.self)
-        for i in 0..<8 { cvs[full * 8 + i] = tail[i][0] }
 
         var nodes = chunks
         while nodes > 2 {
@@ -59,7 +64,7 @@ public enum Blake3Kernel {
         }
         let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
             for i in 0..<16 { m[i] = V(repeating: cvs[i]) }
-            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: 64, flags: parent | root)
+            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent | root))
         }
         storeLane0(h, into: out)
     }
@@ -69,67 +74,78 @@ public enum Blake3Kernel {
         for i in 0..<8 { out.storeBytes(of: h[i][0].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
     }
 
-    /// Chaining values of full chunks `first ..< first + active` (one per lane), into `cvs`.
+    /// Chaining values of chunks `first ..< first + active` (one per lane) of an input of
+    /// `chunks` chunks, into `cvs`; the last chunk is read from `tail` (zero-padded), and when
+    /// it holds fewer than 1,024 bytes its lane ends early: its last block is shorter and
+    /// carries CHUNK_END, and the blocks after it do not count for that lane.
     @inlinable @inline(__always)
-    static func fullChunks<V: Blake3Lanes>(_ bytes: UnsafeRawPointer, first: Int, active: Int, cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type)
-    {
+    static func chunkGroup<V: Blake3Lanes>(
+        _ bytes: UnsafeRawPointer, first: Int, active: Int, chunks: Int, tail: UnsafeRawPointer, tailLength: Int, cvs: UnsafeMutablePointer<UInt32>,
+        lanes: V.Type
+    ) {
         var counter = V(), high = V()
         for lane in 0..<V.scalarCount {
             let index = UInt64(first + min(lane, active - 1))
             counter[lane] = UInt32(truncatingIfNeeded: index)
             high[lane] = UInt32(truncatingIfNeeded: index >> 32)
         }
+        let tailLane = chunks - 1 - first < active ? chunks - 1 - first : -1
+        let blocks = chunkBytes / blockBytes
+        let tailBlock = tailLane >= 0 ? (tailLength - 1) / blockBytes : blocks - 1
+        var isTail = V.MaskStorage()
+        if tailLane >= 0 { for lane in tailLane..<V.scalarCount { isTail[lane] = -1 } }
+        let tailMask = SIMDMask(isTail)
         var h = Blake3Words(iv: V.self)
-        withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
-            let msg = m.baseAddress!
-            for block in 0..<(chunkBytes / blockBytes) {
-                if active == V.scalarCount {
-                    let base = bytes + first * chunkBytes + block * blockBytes
-                    for word in 0..<16 { msg[word] = V.gather(base + 4 * word, stride: chunkBytes) }
-                } else {
-                    for word in 0..<16 {
-                        var v = V()
-                        for lane in 0..<V.scalarCount {
-                            let chunk = first + min(lane, active - 1)
-                            v[lane] = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: chunk * chunkBytes + block * blockBytes + 4 * word, as: UInt32.self))
-                        }
-                        msg[word] = v
+        var tailWords = h
+        withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: V.scalarCount) { rows in
+            for lane in 0..<V.scalarCount {
+                let chunk = first + min(lane, active - 1)
+                rows[lane] = chunk == chunks - 1 ? tail : bytes + chunk * chunkBytes
+            }
+            // Every block's message first, then the compressions: apart, the shuffles'
+            // constants do not take the registers the compression state needs.
+            withUnsafeTemporaryAllocation(of: V.self, capacity: 16 * blocks) { m in
+                let msg = m.baseAddress!
+                for block in 0..<blocks { V.loadTransposed(rows.baseAddress!, offset: block * blockBytes, into: msg + 16 * block) }
+                for block in 0..<blocks {
+                    var length = V(repeating: UInt32(blockBytes))
+                    var flags = V(repeating: (block == 0 ? chunkStart : 0) | (block == blocks - 1 ? chunkEnd : 0))
+                    if block == tailBlock && tailLane >= 0 {
+                        length.replace(with: UInt32(tailLength - block * blockBytes), where: tailMask)
+                        flags.replace(with: (block == 0 ? chunkStart : 0) | chunkEnd, where: tailMask)
                     }
+                    h = compress(chainingValue: h, message: msg + 16 * block, counter: counter, high: high, blockLength: length, flags: flags)
+                    if block == tailBlock { tailWords = h }
                 }
-                let flags = (block == 0 ? chunkStart : 0) | (block == chunkBytes / blockBytes - 1 ? chunkEnd : 0)
-                h = compress(chainingValue: h, message: msg, counter: counter, high: high, blockLength: 64, flags: flags)
             }
         }
         for lane in 0..<active {
-            for i in 0..<8 { cvs[(first + lane) * 8 + i] = h[i][lane] }
+            let words = lane == tailLane ? tailWords : h
+            for i in 0..<8 { cvs[(first + lane) * 8 + i] = words[i][lane] }
         }
     }
 
     /// Parents of node pairs `(2p, 2p+1)` for p in `first ..< first + active`, written at p.
     @inlinable @inline(__always)
     static func parents<V: Blake3Lanes>(_ cvs: UnsafeMutablePointer<UInt32>, first: Int, active: Int, lanes: V.Type) {
-        let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
-            let msg = m.baseAddress!
-            for word in 0..<16 {
-                var v = V()
-                for lane in 0..<V.scalarCount { v[lane] = cvs[2 * (first + min(lane, active - 1)) * 8 + word] }
-                msg[word] = v
+        let h = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: V.scalarCount) { rows in
+            // A pair of chaining values is 64 consecutive bytes: one message block per lane.
+            for lane in 0..<V.scalarCount { rows[lane] = UnsafeRawPointer(cvs + 16 * (first + min(lane, active - 1))) }
+            return withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
+                V.loadTransposed(rows.baseAddress!, offset: 0, into: m.baseAddress!)
+                return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent))
             }
-            return compress(chainingValue: nil, message: msg, counter: V(), blockLength: 64, flags: parent)
         }
         for lane in 0..<active {
             for i in 0..<8 { cvs[(first + lane) * 8 + i] = h[i][lane] }
         }
     }
 
-    /// The chaining value (or, with `isRoot`, the digest words) of one chunk of `length` ≤ 1,024
-    /// bytes, computed in lane 0.
+    /// The digest words of an input of at most one chunk (`length` ≤ 1,024 bytes), computed in
+    /// lane 0.
     @inlinable @inline(__always)
-    static func lastChunk<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, length: Int, index: Int, isRoot: Bool, lanes: V.Type) -> Blake3Words<V>
-    {
+    static func rootChunk<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, length: Int, lanes: V.Type) -> Blake3Words<V> {
         let blocks = max(1, (length + blockBytes - 1) / blockBytes)
-        let counter = V(repeating: UInt32(truncatingIfNeeded: index))
-        let high = V(repeating: UInt32(truncatingIfNeeded: index >> 32))
         var h = Blake3Words(iv: V.self)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockBytes) { buffer in
             withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
@@ -140,10 +156,10 @@ public enum Blake3Kernel {
                     buffer.initialize(repeating: 0)
                     if take > 0, let bytes { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: bytes + start, byteCount: take) }
                     let raw = UnsafeRawPointer(buffer.baseAddress!)
-                    for word in 0..<16 { msg[word] = V(repeating: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * word, as: UInt32.self))) }
+                    for word in 0..<16 { msg[word] = V(repeating: raw.loadUnaligned(fromByteOffset: 4 * word, as: UInt32.self)) }
                     let last = block == blocks - 1
-                    let flags = (block == 0 ? chunkStart : 0) | (last ? chunkEnd : 0) | (last && isRoot ? root : 0)
-                    h = compress(chainingValue: h, message: msg, counter: counter, high: high, blockLength: UInt32(take), flags: flags)
+                    let flags = (block == 0 ? chunkStart : 0) | (last ? chunkEnd | root : 0)
+                    h = compress(chainingValue: h, message: msg, counter: V(), blockLength: V(repeating: UInt32(take)), flags: V(repeating: flags))
                 }
             }
         }
@@ -154,13 +170,13 @@ public enum Blake3Kernel {
     /// first 32 bytes of a root output). `chainingValue` nil means the IV.
     @inlinable @inline(__always)
     static func compress<V: Blake3Lanes>(
-        chainingValue: Blake3Words<V>?, message m: UnsafePointer<V>, counter: V, high: V = V(), blockLength: UInt32, flags: UInt32
+        chainingValue: Blake3Words<V>?, message m: UnsafePointer<V>, counter: V, high: V = V(), blockLength: V, flags: V
     ) -> Blake3Words<V> {
         let h = chainingValue ?? Blake3Words(iv: V.self)
         var s = Blake3State(
             h.w0, h.w1, h.w2, h.w3, h.w4, h.w5, h.w6, h.w7,
             V(repeating: iv.0), V(repeating: iv.1), V(repeating: iv.2), V(repeating: iv.3),
-            counter, high, V(repeating: blockLength), V(repeating: flags))
+            counter, high, blockLength, flags)
         // Round r reads the message words in the order of the specification's permutation
         // applied r times.
         round(&s, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12], m[13], m[14], m[15])
@@ -244,39 +260,5 @@ public struct Blake3State<V: Blake3Lanes> {
          _ v8: V, _ v9: V, _ v10: V, _ v11: V, _ v12: V, _ v13: V, _ v14: V, _ v15: V) {
         (self.v0, self.v1, self.v2, self.v3, self.v4, self.v5, self.v6, self.v7) = (v0, v1, v2, v3, v4, v5, v6, v7)
         (self.v8, self.v9, self.v10, self.v11, self.v12, self.v13, self.v14, self.v15) = (v8, v9, v10, v11, v12, v13, v14, v15)
-    }
-}
-
-/// The vector operations the BLAKE3 bodies use, implemented on each concrete vector type so
-/// that the compiler emits whole-vector instructions (the generic `SIMD` operators compile to
-/// per-lane loops that the optimizer does not re-vectorize in code this large).
-public protocol Blake3Lanes: SIMD where Scalar == UInt32 {
-    static func add(_ a: Self, _ b: Self) -> Self
-    static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self
-    static func xor(_ a: Self, _ b: Self) -> Self
-    static func rotateRight(_ x: Self, _ n: UInt32) -> Self
-    /// Lane l loaded (little-endian) from `base + l·stride`.
-    static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self
-}
-
-extension SIMD8: Blake3Lanes where Scalar == UInt32 {
-    @inlinable @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a &+ b }
-    @inlinable @inline(__always) public static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self { a &+ b &+ c }
-    @inlinable @inline(__always) public static func xor(_ a: Self, _ b: Self) -> Self { a ^ b }
-    @inlinable @inline(__always) public static func rotateRight(_ x: Self, _ n: UInt32) -> Self { (x &>> n) | (x &<< (32 - n)) }
-    @inlinable @inline(__always) public static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self {
-        func at(_ l: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: l * stride, as: UInt32.self)) }
-        return Self(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
-    }
-}
-
-extension SIMD16: Blake3Lanes where Scalar == UInt32 {
-    @inlinable @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a &+ b }
-    @inlinable @inline(__always) public static func add3(_ a: Self, _ b: Self, _ c: Self) -> Self { a &+ b &+ c }
-    @inlinable @inline(__always) public static func xor(_ a: Self, _ b: Self) -> Self { a ^ b }
-    @inlinable @inline(__always) public static func rotateRight(_ x: Self, _ n: UInt32) -> Self { (x &>> n) | (x &<< (32 - n)) }
-    @inlinable @inline(__always) public static func gather(_ base: UnsafeRawPointer, stride: Int) -> Self {
-        func at(_ l: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: l * stride, as: UInt32.self)) }
-        return Self(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(11), at(12), at(13), at(14), at(15))
     }
 }

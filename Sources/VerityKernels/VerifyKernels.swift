@@ -3,42 +3,142 @@
 /// level (and every machine) computes the same bits: a referee's verdict cannot depend on the
 /// CPU that replays it.
 public enum VerifyKernel {
-    /// For one row x of `count` floats: the four f64 dot products Σⱼ xⱼ·s[4j + v] (v = 0..<4,
-    /// `s` interleaved four per element), and the f64 sum Σⱼ xⱼ²·q[j].
+    /// For one row x of `count` floats: the four f64 dot products Σⱼ xⱼ·s[v·ld + j] (v = 0..<4,
+    /// the rows of `s`, stride `ld`) and the f64 sum Σⱼ xⱼ²·q[j].
     ///
-    /// The products x·s are not exact (s is a full f64), but the order is fixed: four partial
-    /// sums by j mod 4, added (0+1)+(2+3) at the end.
+    /// The products x·s are not exact (s is a full f64), but the order is fixed: lane l of an
+    /// eight-lane f64 accumulator takes j ≡ l mod 8 (a short last block is zero-padded), and
+    /// the lanes are summed pairwise (`lanes`). No multiply is fused with an add.
     @inlinable @inline(__always)
-    public static func rowDots4(
-        _ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, q: UnsafePointer<Float>
+    public static func sketchDots(
+        _ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>
     ) -> (dots: SIMD4<Double>, squares: Double) {
-        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
-        var q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
-        let sv = UnsafeRawPointer(s)
+        var a0 = SIMD8<Double>(), a1 = SIMD8<Double>(), a2 = SIMD8<Double>(), a3 = SIMD8<Double>(), sq = SIMD8<Double>()
+        let xr = UnsafeRawPointer(x), sr = UnsafeRawPointer(s), qr = UnsafeRawPointer(q)
         var j = 0
-        while j + 4 <= count {
-            let x0 = Double(x[j]), x1 = Double(x[j + 1]), x2 = Double(x[j + 2]), x3 = Double(x[j + 3])
-            a0 += SIMD4(repeating: x0) * sv.loadUnaligned(fromByteOffset: 32 * j, as: SIMD4<Double>.self)
-            a1 += SIMD4(repeating: x1) * sv.loadUnaligned(fromByteOffset: 32 * (j + 1), as: SIMD4<Double>.self)
-            a2 += SIMD4(repeating: x2) * sv.loadUnaligned(fromByteOffset: 32 * (j + 2), as: SIMD4<Double>.self)
-            a3 += SIMD4(repeating: x3) * sv.loadUnaligned(fromByteOffset: 32 * (j + 3), as: SIMD4<Double>.self)
-            q0 += x0 * x0 * Double(q[j])
-            q1 += x1 * x1 * Double(q[j + 1])
-            q2 += x2 * x2 * Double(q[j + 2])
-            q3 += x3 * x3 * Double(q[j + 3])
-            j += 4
+        while j + 8 <= count {
+            let v = SIMD8<Double>(xr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+            a0 += v * sr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self)
+            a1 += v * sr.loadUnaligned(fromByteOffset: 8 * (ld + j), as: SIMD8<Double>.self)
+            a2 += v * sr.loadUnaligned(fromByteOffset: 8 * (2 * ld + j), as: SIMD8<Double>.self)
+            a3 += v * sr.loadUnaligned(fromByteOffset: 8 * (3 * ld + j), as: SIMD8<Double>.self)
+            sq += (v * v) * qr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self)
+            j += 8
         }
+        if j < count {
+            var v = SIMD8<Double>(), b0 = SIMD8<Double>(), b1 = SIMD8<Double>(), b2 = SIMD8<Double>(), b3 = SIMD8<Double>(), qq = SIMD8<Double>()
+            for l in 0..<(count - j) {
+                v[l] = Double(x[j + l])
+                b0[l] = s[j + l]
+                b1[l] = s[ld + j + l]
+                b2[l] = s[2 * ld + j + l]
+                b3[l] = s[3 * ld + j + l]
+                qq[l] = q[j + l]
+            }
+            a0 += v * b0
+            a1 += v * b1
+            a2 += v * b2
+            a3 += v * b3
+            sq += (v * v) * qq
+        }
+        return (SIMD4(lanes(a0), lanes(a1), lanes(a2), lanes(a3)), lanes(sq))
+    }
+
+    /// The eight lanes summed pairwise in a fixed order.
+    @inlinable @inline(__always)
+    static func lanes(_ v: SIMD8<Double>) -> Double {
+        ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+    }
+
+    /// One row of LayerNorm(a + b) (b may be nil) with γ, β, ε recomputed in f64 and compared
+    /// with the committed row `output`: the largest |output − reference|, its column, the
+    /// largest |reference|, and whether every difference was finite. `scratch` holds `count`
+    /// doubles. Sums in eight lanes by j mod 8 (zero-padded), then pairwise; no fused
+    /// multiply-add, so every level gives the same bits.
+    @inlinable @inline(__always)
+    public static func layerNormRow(
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        epsilon: Double, output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        let ar = UnsafeRawPointer(a), sr = UnsafeMutableRawPointer(scratch)
+        var sum = SIMD8<Double>()
+        var j = 0
+        while j + 8 <= count {
+            var v = SIMD8<Double>(ar.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+            if let b { v += SIMD8<Double>(UnsafeRawPointer(b).loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)) }
+            sr.storeBytes(of: v, toByteOffset: 8 * j, as: SIMD8<Double>.self)
+            sum += v
+            j += 8
+        }
+        let body = j
         while j < count {
-            let xj = Double(x[j])
-            a0 += SIMD4(repeating: xj) * sv.loadUnaligned(fromByteOffset: 32 * j, as: SIMD4<Double>.self)
-            q0 += xj * xj * Double(q[j])
+            scratch[j] = Double(a[j]) + (b.map { Double($0[j]) } ?? 0)
+            sum[j - body] += scratch[j]
             j += 1
         }
-        return ((a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3))
+        return normalizedRow(scratch, sum: lanes(sum), count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+    }
+
+    /// The second half of `layerNormRow`, from the row already in f64 (`v`, which it keeps)
+    /// and its sum: also the check of the embedding sum's layer norm, whose input is f64.
+    @inlinable @inline(__always)
+    public static func normalizedRow(
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        output: UnsafePointer<Float>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        let vr = UnsafeRawPointer(v), gr = UnsafeRawPointer(gamma), br = UnsafeRawPointer(beta), or = UnsafeRawPointer(output)
+        let mean = sum / Double(count)
+        let meanV = SIMD8<Double>(repeating: mean)
+        var squares = SIMD8<Double>()
+        var j = 0
+        while j + 8 <= count {
+            let d = vr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self) - meanV
+            squares += d * d
+            j += 8
+        }
+        let body = j
+        while j < count {
+            squares[j - body] += (v[j] - mean) * (v[j] - mean)
+            j += 1
+        }
+        let inv = 1 / (lanes(squares) / Double(count) + epsilon).squareRoot()
+        let invV = SIMD8<Double>(repeating: inv)
+        var top = SIMD8<Double>(), worst = SIMD8<Double>(), total = SIMD8<Double>()
+        j = 0
+        while j + 8 <= count {
+            let g = SIMD8<Double>(gr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+            let be = SIMD8<Double>(br.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+            let reference = ((vr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self) - meanV) * invV) * g + be
+            let difference = SIMD8<Double>(or.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)) - reference
+            let size = difference.replacing(with: -difference, where: difference .< 0)
+            let magnitude = reference.replacing(with: -reference, where: reference .< 0)
+            top = top.replacing(with: magnitude, where: magnitude .> top)
+            worst = worst.replacing(with: size, where: size .> worst)
+            total += size
+            j += 8
+        }
+        var topValue = top.max(), worstValue = worst.max(), finite = total.sum().isFinite
+        while j < count {
+            let reference = (v[j] - mean) * inv * Double(gamma[j]) + Double(beta[j])
+            let size = abs(Double(output[j]) - reference)
+            topValue = Swift.max(topValue, abs(reference))
+            worstValue = Swift.max(worstValue, size)
+            finite = finite && size.isFinite
+            j += 1
+        }
+        // The first column at the worst difference, found again only for the report.
+        var column = 0
+        for c in 0..<count where abs(Double(output[c]) - ((v[c] - mean) * inv * Double(gamma[c]) + Double(beta[c]))) == worstValue {
+            column = c
+            break
+        }
+        return (worstValue, column, topValue, finite)
     }
 
     /// Attention scores of one query against `count` keys: out[j] = scale · Σₘ q[m]·kᵀ[m·ldk + j]
-    /// in f32, eight keys per step, m ascending (keys transposed: d rows of `ldk` floats).
+    /// in f32, m ascending for every key (keys transposed: d rows of `ldk` floats). Thirty-two
+    /// keys per step in four independent accumulators, so the additions' latency overlaps; the
+    /// order per key, and with it every bit, is the same as one key at a time.
     @inlinable @inline(__always)
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float,
@@ -46,6 +146,22 @@ public enum VerifyKernel {
     ) {
         let raw = UnsafeRawPointer(kt), o = UnsafeMutableRawPointer(out)
         var j = 0
+        while j + 32 <= count {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for m in 0..<d {
+                let qm = SIMD8(repeating: q[m]), at = 4 * (m * ldk + j)
+                a0 += qm * raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self)
+                a1 += qm * raw.loadUnaligned(fromByteOffset: at + 32, as: SIMD8<Float>.self)
+                a2 += qm * raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Float>.self)
+                a3 += qm * raw.loadUnaligned(fromByteOffset: at + 96, as: SIMD8<Float>.self)
+            }
+            let sv = SIMD8<Float>(repeating: scale)
+            o.storeBytes(of: a0 * sv, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            o.storeBytes(of: a1 * sv, toByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: a2 * sv, toByteOffset: 4 * j + 64, as: SIMD8<Float>.self)
+            o.storeBytes(of: a3 * sv, toByteOffset: 4 * j + 96, as: SIMD8<Float>.self)
+            j += 32
+        }
         while j + 8 <= count {
             var acc = SIMD8<Float>()
             for m in 0..<d {

@@ -6,8 +6,21 @@ extension HaswellKernels {
         VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }
 
-    public static func rowDots4(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
-        VerifyKernel.rowDots4(x, count: count, s: s, q: q)
+    public static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double) {
+        VerifyKernel.sketchDots(x, count: count, s: s, ld: ld, q: q)
+    }
+
+    public static func layerNormRow(
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+    }
+
+    public static func normalizedRow(
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
     }
 
     public static func scores(

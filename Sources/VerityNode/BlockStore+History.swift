@@ -31,28 +31,31 @@ public struct AddressSignature: Sendable, Equatable {
     public let timestamp: Int64
 }
 
-/// The history methods' queries; each is one or two lookups on a primary key or index.
+/// The history methods' queries; each is one or two lookups on a primary key or index. A
+/// signature is found through the index over its first eight bytes and checked whole.
 extension BlockStore {
     /// The transaction with this first signature, if a stored block holds it.
     public func transaction(_ signature: Signature) throws -> HistoricTransaction? {
-        try pool.read { db in
+        let bytes = signature.bytes
+        return try pool.read { db in
             guard let row = try Row.fetchOne(
                 db, sql: """
-                    SELECT tx.slot, tx.position, tx.error, tx.meta, block.timestamp, block.transactions
-                    FROM tx JOIN block ON block.slot = tx.slot WHERE tx.signature = ?
-                    """, arguments: [Data(signature.bytes)])
+                    SELECT tx.place, tx.error, tx.meta, block.timestamp, block.transactions
+                    FROM tx JOIN block ON block.slot = tx.place >> 16 WHERE tx.signaturePrefix = ? AND tx.signature = ?
+                    """, arguments: [Self.prefix(bytes), Data(bytes)])
             else { return nil }
-            let slot: Int64 = row["slot"], position: Int = row["position"]
+            let place: Int64 = row["place"], position = Int(place & 0xFFFF)
             let blob: Data = row["transactions"]
             return HistoricTransaction(
-                slot: UInt64(slot), position: position, timestamp: row["timestamp"],
+                slot: UInt64(place >> 16), position: position, timestamp: row["timestamp"],
                 transaction: try Self.transaction(at: position, in: Array(blob)), meta: try Self.meta(row))
         }
     }
 
     /// The block at `slot`, with every transaction's meta.
     public func block(_ slot: UInt64) throws -> HistoricBlock? {
-        guard let number = Int64(exactly: slot) else { return nil }
+        guard slot < 1 << 47 else { return nil }
+        let number = Int64(slot)
         return try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT timestamp, blockhash, transactions FROM block WHERE slot = ?", arguments: [number]) else {
                 return nil
@@ -61,7 +64,9 @@ extension BlockStore {
             let blob: Data = row["transactions"], hash: Data = row["blockhash"]
             var reader = ByteReader(Array(blob))
             let transactions = try [[UInt8]](borsh: &reader).map { try Transaction(wireBytes: $0) }
-            let metas = try Row.fetchAll(db, sql: "SELECT error, meta FROM tx WHERE slot = ? ORDER BY position", arguments: [number]).map(Self.meta)
+            let metas = try Row.fetchAll(
+                db, sql: "SELECT error, meta FROM tx WHERE place BETWEEN ? AND ? ORDER BY place", arguments: [number << 16, number << 16 | 0xFFFF]
+            ).map(Self.meta)
             guard metas.count == transactions.count else {
                 throw CoreError.invalidLength(what: "history rows of block \(slot)", expected: transactions.count, actual: metas.count)
             }
@@ -89,11 +94,12 @@ extension BlockStore {
     /// Each signature's status, nil where no stored block holds it.
     public func statuses(_ signatures: [Signature]) throws -> [SignatureStatus?] {
         try pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT slot, error FROM tx WHERE signature = ?")
+            let statement = try db.cachedStatement(sql: "SELECT place, error FROM tx WHERE signaturePrefix = ? AND signature = ?")
             return try signatures.map { signature in
-                try Row.fetchOne(statement, arguments: [Data(signature.bytes)]).map { row in
-                    let slot: Int64 = row["slot"]
-                    return SignatureStatus(slot: UInt64(slot), error: try Self.error(row))
+                let bytes = signature.bytes
+                return try Row.fetchOne(statement, arguments: [Self.prefix(bytes), Data(bytes)]).map { row in
+                    let place: Int64 = row["place"]
+                    return SignatureStatus(slot: UInt64(place >> 16), error: try Self.error(row))
                 }
             }
         }
@@ -103,22 +109,24 @@ extension BlockStore {
     /// `before` when it is given and stored.
     public func signatures(for address: PublicKey, before: Signature?, limit: Int) throws -> [AddressSignature] {
         try pool.read { db in
-            var start = (slot: Int64.max, position: Int.max)
-            if let before, let row = try Row.fetchOne(db, sql: "SELECT slot, position FROM tx WHERE signature = ?", arguments: [Data(before.bytes)]) {
-                start = (row["slot"], row["position"])
+            var start = Int64.max
+            if let before {
+                let bytes = before.bytes
+                if let place = try Int64.fetchOne(
+                    db, sql: "SELECT place FROM tx WHERE signaturePrefix = ? AND signature = ?", arguments: [Self.prefix(bytes), Data(bytes)]) {
+                    start = place
+                }
             }
             return try Row.fetchAll(
                 db, sql: """
-                    SELECT tx.signature, tx.slot, tx.error, block.timestamp FROM address_tx AS a
-                    JOIN tx ON tx.slot = a.slot AND tx.position = a.position
-                    JOIN block ON block.slot = a.slot
-                    WHERE a.address = ? AND (a.slot < ? OR (a.slot = ? AND a.position < ?))
-                    ORDER BY a.slot DESC, a.position DESC LIMIT ?
-                    """, arguments: [Data(address.bytes), start.slot, start.slot, start.position, limit]
+                    SELECT tx.signature, tx.place, tx.error, block.timestamp FROM address_tx AS a
+                    JOIN tx ON tx.place = a.place JOIN block ON block.slot = a.place >> 16
+                    WHERE a.address = ? AND a.place < ? ORDER BY a.place DESC LIMIT ?
+                    """, arguments: [Data(address.bytes), start, limit]
             ).map { row in
-                let signature: Data = row["signature"], slot: Int64 = row["slot"]
+                let signature: Data = row["signature"], place: Int64 = row["place"]
                 return AddressSignature(
-                    signature: try Signature(bytes: signature), status: SignatureStatus(slot: UInt64(slot), error: try Self.error(row)),
+                    signature: try Signature(bytes: signature), status: SignatureStatus(slot: UInt64(place >> 16), error: try Self.error(row)),
                     timestamp: row["timestamp"])
             }
         }

@@ -19,26 +19,31 @@ extension BlockStore {
         }
         // History in the store rather than in the node's memory. Blocks stored before this have
         // a NULL transactionCount until the replay on start writes their rows.
+        //
+        // A transaction's place is `slot << 16 | position` (a block holds at most 2,048), so
+        // `tx` and each address's rows grow at their ends as blocks are appended. Only the
+        // signature lookup is random: it is an index over the signature's first eight bytes (an
+        // integer, so the index stays small and cheap to update), and every lookup checks the
+        // whole signature in the row.
         migrator.registerMigration("v2-history") { db in
             try db.alter(table: "block") { t in
                 // Transactions in blocks up to and including this one.
                 t.add(column: "transactionCount", .integer)
             }
-            try db.create(table: "tx", options: .withoutRowID) { t in
-                t.primaryKey("signature", .blob)
-                t.column("slot", .integer).notNull()
-                t.column("position", .integer).notNull()
+            try db.create(table: "tx") { t in
+                t.primaryKey("place", .integer)
+                t.column("signature", .blob).notNull()
+                t.column("signaturePrefix", .integer).notNull()
                 // The TransactionError's Borsh bytes, NULL when it succeeded.
                 t.column("error", .blob)
                 // Fee, balances and logs (TransactionMeta's stored body).
                 t.column("meta", .blob).notNull()
             }
-            try db.create(index: "tx_place", on: "tx", columns: ["slot", "position"], unique: true)
+            try db.create(index: "tx_signature", on: "tx", columns: ["signaturePrefix"])
             try db.create(table: "address_tx", options: .withoutRowID) { t in
                 t.column("address", .blob).notNull()
-                t.column("slot", .integer).notNull()
-                t.column("position", .integer).notNull()
-                t.primaryKey(["address", "slot", "position"])
+                t.column("place", .integer).notNull()
+                t.primaryKey(["address", "place"])
             }
         }
         // L1 settlement: one row per batch, written before its commitment is sent (see

@@ -21,13 +21,49 @@ enum MarketJSON {
         }
         if job.resultMs > 0 {
             fields += [
-                ("output", hex(job.output)), ("traceRoot", hex(job.traceRoot)), ("tokens", .uint(UInt64(job.tokens))),
-                ("resultMs", .int(job.resultMs)), ("fee", .uint(job.fee(tokens: job.tokens))),
+                ("output", hex(job.output)), ("traceRoot", hex(job.traceRoot)), ("altTraceRoot", hex(job.altTraceRoot)),
+                ("tokens", .uint(UInt64(job.tokens))), ("resultMs", .int(job.resultMs)), ("fee", .uint(job.fee(tokens: job.tokens))),
                 ("payoutAfterMs", .int(job.resultMs.saturatingAdding(params.challengeWindowMs(job.tier)))),
             ]
         }
-        fields += [("feePaid", .uint(job.feePaid)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null)]
+        fields += [
+            ("feePaid", .uint(job.feePaid)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null), ("verification", verification(job)),
+            ("rejected", .array(job.rejected.map { attempt in
+                .object([
+                    ("provider", key(attempt.provider)), ("step", attempt.step.map { .uint(UInt64($0)) } ?? .null), ("reason", .string(attempt.reason.name)),
+                    ("slashedLamports", .uint(attempt.slashed)),
+                ])
+            })),
+            ("challenges", .array(job.challenges.map { outcome in
+                .object([
+                    ("challenger", key(outcome.challenger)), ("step", outcome.step.map { .uint(UInt64($0)) } ?? .null), ("bond", .uint(outcome.bond)),
+                    ("result", .string(outcome.result.name)), ("paidLamports", .uint(outcome.paid)),
+                ])
+            })),
+        ]
         return .object(fields)
+    }
+
+    /// The audit of the job's current result: the verdict clients show (`verified`, `rejected`,
+    /// `unaudited`, `pending`), then how far the audit got.
+    static func verification(_ job: JobRecord) -> JSONValue {
+        let audit = job.audit
+        func time(_ ms: Int64) -> JSONValue { ms > 0 ? .int(ms) : .null }
+        let challenge: JSONValue = job.challenge.stands
+            ? .object([
+                ("challenger", key(job.challenge.challenger)), ("step", job.challenge.step.map { .uint(UInt64($0)) } ?? .null),
+                ("bond", .uint(job.challenge.bond)),
+            ])
+            : .null
+        return .object([
+            ("verdict", .string(job.verdictName)), ("selection", .string(audit.selection.name)), ("round", .uint(UInt64(audit.round))),
+            ("auditor", key(audit.auditor)), ("auditorAuthority", key(audit.auditorAuthority)), ("auditVerdict", .string(audit.verdict.name)),
+            ("step", audit.verdict == .challenged ? .uint(UInt64(audit.verdictStep)) : .null), ("bundle", hex(audit.bundle)),
+            ("bundleBytes", .uint(audit.bundleBytes)), ("traceDeadlineMs", time(audit.traceDeadlineMs)), ("auditDeadlineMs", time(audit.auditDeadlineMs)),
+            ("revealDeadlineMs", time(audit.revealDeadlineMs)), ("revealed", .bool(audit.revealed)), ("forced", .bool(audit.revealed && audit.forced)),
+            ("auditFeePaid", .uint(audit.auditFeePaid)), ("auditorSlashedLamports", .uint(audit.auditorSlashed)),
+            ("providerPenalizedLamports", .uint(audit.providerPenalized)), ("rewardPaid", .uint(audit.rewardPaid)), ("challenge", challenge),
+        ])
     }
 
     static func model(_ address: PublicKey, _ record: ModelRecord) -> JSONValue {
@@ -47,9 +83,10 @@ enum MarketJSON {
             ("online", .bool(now.saturatingSubtracting(p.lastHeartbeatMs) <= params.heartbeatTimeoutMs)), ("stake", .uint(p.stake)),
             ("capacity", .uint(UInt64(p.capacity))), ("active", .uint(UInt64(p.active))), ("hardware", .string(p.spec.hardware)),
             ("tokensPerSecond", .uint(UInt64(p.tokensPerSecond))), ("pricePer1kTokens", .uint(p.pricePer1kTokens)),
-            ("models", .array(p.models.map { .string($0.hex) })), ("registeredMs", .int(p.registeredMs)),
+            ("models", .array(p.models.map { .string($0.hex) })), ("roles", .array(p.roles.names.map { .string($0) })), ("registeredMs", .int(p.registeredMs)),
             ("lastHeartbeatMs", .int(p.lastHeartbeatMs)), ("unbondingSinceMs", p.status == .unbonding ? .int(p.unbondingSinceMs) : .null),
             ("completed", .uint(p.completed)), ("missed", .uint(p.missed)), ("slashed", .uint(p.slashed)), ("earned", .uint(p.earned)),
+            ("audits", .uint(p.audits)), ("unsettled", .uint(UInt64(p.unsettled))),
         ])
     }
 
@@ -59,13 +96,18 @@ enum MarketJSON {
             ("queued", .uint(UInt64(book.queue.count))), ("active", .uint(UInt64(book.active.count))), ("submitted", .uint(book.submitted)),
             ("finalized", .uint(book.finalized)), ("cancelled", .uint(book.cancelled)), ("expired", .uint(book.expired)),
             ("reassigned", .uint(book.reassigned)), ("feesPaid", .uint(book.feesPaid)), ("protocolFees", .uint(book.protocolFees)),
-            ("slashed", .uint(book.slashed)), ("treasury", .uint(treasury)),
+            ("slashed", .uint(book.slashed)), ("audited", .uint(book.audited)), ("rejected", .uint(book.rejected)),
+            ("challenges", .uint(book.challenges)), ("forcedErrors", .uint(book.forcedErrors)), ("treasury", .uint(treasury)),
             ("params", .object([
                 ("minStake", .uint(p.minStake)), ("unbondingMs", .int(p.unbondingMs)), ("heartbeatTimeoutMs", .int(p.heartbeatTimeoutMs)),
                 ("assignmentTimeoutMs", .int(p.assignmentTimeoutMs)), ("challengeWindowSampledMs", .int(p.challengeWindowSampledMs)),
                 ("challengeWindowFullMs", .int(p.challengeWindowFullMs)), ("protocolShareBps", .uint(UInt64(p.protocolShareBps))),
                 ("latePenaltyLamports", .uint(p.latePenaltyLamports)), ("maxInputBytes", .uint(UInt64(p.maxInputBytes))),
-                ("maxOpenJobs", .uint(UInt64(p.maxOpenJobs))),
+                ("maxOpenJobs", .uint(UInt64(p.maxOpenJobs))), ("auditRatePpm", .uint(UInt64(p.auditRatePpm))),
+                ("forcedErrorPpm", .uint(UInt64(p.forcedErrorPpm))), ("traceTimeoutMs", .int(p.traceTimeoutMs)), ("auditTimeoutMs", .int(p.auditTimeoutMs)),
+                ("revealTimeoutMs", .int(p.revealTimeoutMs)), ("slashBps", .uint(UInt64(p.slashBps))),
+                ("challengerShareBps", .uint(UInt64(p.challengerShareBps))), ("bondShareBps", .uint(UInt64(p.bondShareBps))),
+                ("auditFeeBps", .uint(UInt64(p.auditFeeBps))), ("challengeBond", .uint(p.challengeBond)), ("forcedErrorReward", .uint(p.forcedErrorReward)),
             ])),
             ("programs", .object([
                 ("modelRegistry", .string(Market.modelRegistryId.base58)), ("provider", .string(Market.providerProgramId.base58)),

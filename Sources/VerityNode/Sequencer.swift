@@ -54,6 +54,9 @@ public actor Sequencer {
     public nonisolated let store: BlockStore
     /// Set when a block could not be stored: the sequencer stops sealing and refuses work.
     public private(set) var failure: String?
+    /// Whether a sealed block is being written to the store: no other is sealed meanwhile, and
+    /// its transactions' statuses are not reported until it is durable.
+    private var storing = false
 
     /// How many blocks a blockhash is reported valid for (`lastValidBlockHeight`): the 60 s
     /// window at one block per 50 ms slot. Validity itself is decided by block time.
@@ -252,9 +255,15 @@ public actor Sequencer {
 
     /// Seals a block stamped `now` if transactions are waiting or `heartbeatMs` passed since the
     /// last block, stores it, and returns it with the job accounts the market's end-of-block
-    /// step changed.
-    public func tick(now: Int64, heartbeatMs: Int64) -> Chain.Production? {
-        guard failure == nil, !pending.isEmpty || now.saturatingSubtracting(chain.lastTimestamp) >= heartbeatMs else { return nil }
+    /// step changed; nil when no block was due, or one is still being stored.
+    ///
+    /// The store write is awaited off the actor, so submissions and reads go on during its
+    /// fsync: reads of state (accounts, slot, latest blockhash) already see the new block,
+    /// while its transactions' statuses (here and in the store) appear only once it is
+    /// durable, and no further block is sealed until then. A failed write stops the sequencer
+    /// (`failure`): nothing more is sealed or accepted.
+    public func tick(now: Int64, heartbeatMs: Int64) async -> Chain.Production? {
+        guard failure == nil, !storing, !pending.isEmpty || now.saturatingSubtracting(chain.lastTimestamp) >= heartbeatMs else { return nil }
         let batch = Array(pending.prefix(limits.blockTransactions))
         pending.removeFirst(batch.count)
         if pending.isEmpty {
@@ -269,12 +278,14 @@ public actor Sequencer {
         // Every pending transaction's signatures were checked on admission.
         let production = chain.produceBlock(batch, timestamp: now, signaturesVerified: true)
         let count = processedCount + UInt64(production.block.entries.count)
+        storing = true
         // Durable before anyone hears of it. If storing fails the in-memory chain is ahead of
         // the disk: stop here rather than report what a restart would lose.
-        do { try store.append(production.block, transactionCount: count) } catch {
+        do { try await store.append(production.block, transactionCount: count) } catch {
             failure = "\(error)"
             return nil
         }
+        storing = false
         processedCount = count
         recent.add(production.block)
         return production

@@ -42,6 +42,7 @@ extension TransactionError {
         case .signatureFailure: "Transaction did not pass signature verification"
         case let .insufficientFundsForRent(index): "Transaction results in an account (\(index)) with insufficient funds for rent"
         case .programAccountNotFound: "Attempt to load a program that does not exist"
+        case .blobUnavailable: "A blob the transaction relies on is not in this node's blob store"
         default: name
         }
     }

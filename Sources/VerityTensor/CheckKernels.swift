@@ -7,13 +7,37 @@ import VerityKernelsHaswell
 public enum CheckKernels {
     static let level = KernelLevel.current
 
-    /// Four f64 dot products of a float row with an interleaved sketch, and Σ x²·q; see
-    /// `VerifyKernel.rowDots4`.
-    public static func rowDots4(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
+    /// Four f64 dot products of a float row with the rows of a sketch, and Σ x²·q; see
+    /// `VerifyKernel.sketchDots`.
+    public static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double) {
         switch level {
-        case .avx512: AVX512Kernels.rowDots4(x, count: count, s: s, q: q)
-        case .haswell: HaswellKernels.rowDots4(x, count: count, s: s, q: q)
-        case .portable: PortableKernels.rowDots4(x, count: count, s: s, q: q)
+        case .avx512: AVX512Kernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
+        case .haswell: HaswellKernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
+        case .portable: PortableKernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
+        }
+    }
+
+    /// One row of LayerNorm(a + b) recomputed in f64 against the committed row; see
+    /// `VerifyKernel.layerNormRow`.
+    public static func layerNormRow(
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        switch level {
+        case .avx512: AVX512Kernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        case .haswell: HaswellKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        case .portable: PortableKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        }
+    }
+
+    /// The same from a row already in f64 and its sum; see `VerifyKernel.normalizedRow`.
+    public static func normalizedRow(
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
+        switch level {
+        case .avx512: AVX512Kernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        case .haswell: HaswellKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        case .portable: PortableKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
         }
     }
 

@@ -11,18 +11,19 @@ import VerityTensor
 ///   attention itself costs. A seed-chosen sample of s < n rows catches a single wrong row with
 ///   probability s/n only.
 enum AttentionCheck {
-    static func check(qkv: [Float], context: [Float], tokens n: Int, hidden h: Int, heads: Int, seed: Hash, label: String, rows sample: Int? = nil) -> StepOutcome {
+    /// `vectors` are `FreivaldsVectors.vectors(seed:label:length: h)` when the caller has them
+    /// already (an auditor computes them once per seed).
+    static func check(
+        qkv: [Float], context: [Float], tokens n: Int, hidden h: Int, heads: Int, seed: Hash, label: String, rows sample: Int? = nil, vectors given: [[Double]]? = nil
+    ) -> StepOutcome {
         let queries = sample.map { FreivaldsVectors.rows(seed: seed, label: label, count: $0, of: n) } ?? Array(0..<n)
         let dh = h / heads
         let u = Tolerances.unitRoundoff
         let scale = 1 / Float(dh).squareRoot()
-        let vectors = FreivaldsVectors.vectors(seed: seed, label: label, length: h)
-        var rAll = [Double](repeating: 0, count: 4 * h), r2All = [Float](repeating: 0, count: h)
-        for m in 0..<h {
-            let v = SIMD4(vectors[0][m], vectors[1][m], vectors[2][m], vectors[3][m])
-            for l in 0..<4 { rAll[4 * m + l] = v[l] }
-            r2All[m] = Float((v * v).max())
-        }
+        let vectors = given ?? FreivaldsVectors.vectors(seed: seed, label: label, length: h)
+        // The vectors as four rows of h, and r̂ₘ² = maxᵥ rᵥₘ².
+        let rAll = vectors.flatMap { $0 }
+        let r2All = (0..<h).map { m in (0..<4).map { vectors[$0][m] * vectors[$0][m] }.max() ?? 0 }
         var predicted = [SIMD4<Double>](repeating: SIMD4(), count: n)
         var variance = [Double](repeating: 0, count: n)
         let ldk = (n + 7) & ~7
@@ -33,25 +34,21 @@ enum AttentionCheck {
         qkv.withUnsafeBufferPointer { src in
             for head in 0..<heads {
                 var keyNormMax = 0.0
-                for j in 0..<n {
-                    let row = j * 3 * h
-                    var keySquares = 0.0, querySquares = 0.0
-                    var dots = SIMD4<Double>(), squares = 0.0
-                    for m in 0..<dh {
-                        let k = src[row + h + head * dh + m], q = Double(src[row + head * dh + m]), v = Double(src[row + 2 * h + head * dh + m])
-                        kt[m * ldk + j] = k
-                        keySquares += Double(k) * Double(k)
-                        querySquares += q * q
-                        let c = head * dh + m
-                        let vector = SIMD4<Double>(rAll[4 * c], rAll[4 * c + 1], rAll[4 * c + 2], rAll[4 * c + 3])
-                        dots += SIMD4<Double>(repeating: v) * vector
-                        squares += v * v * Double(r2All[c])
+                rAll.withUnsafeBufferPointer { r in
+                    r2All.withUnsafeBufferPointer { r2 in
+                        for j in 0..<n {
+                            let row = j * 3 * h
+                            for m in 0..<dh { kt[m * ldk + j] = src[row + h + head * dh + m] }
+                            keyNormMax = max(keyNormMax, Self.squaredNorm(src.baseAddress! + row + h + head * dh, count: dh).squareRoot())
+                            // V·r for this head's slice of the vectors, and Σ v²·r̂².
+                            let (dots, squares) = CheckKernels.sketchDots(src.baseAddress! + row + 2 * h + head * dh, count: dh,
+                                                                          s: r.baseAddress! + head * dh, ld: h, q: r2.baseAddress! + head * dh)
+                            for l in 0..<4 { vr[l * ldk + j] = Float(dots[l]) }
+                            vr2[j] = Float(squares)
+                        }
                     }
-                    keyNormMax = max(keyNormMax, keySquares.squareRoot())
-                    queryNorms[j] = querySquares.squareRoot()
-                    for l in 0..<4 { vr[l * ldk + j] = Float(dots[l]) }
-                    vr2[j] = Float(squares)
                 }
+                for i in queries { queryNorms[i] = Self.squaredNorm(src.baseAddress! + i * 3 * h + head * dh, count: dh).squareRoot() }
                 kt.withUnsafeBufferPointer { keys in
                     vr.withUnsafeBufferPointer { vrb in
                         vr2.withUnsafeBufferPointer { vr2b in
@@ -78,7 +75,7 @@ enum AttentionCheck {
             rAll.withUnsafeBufferPointer { r in
                 r2All.withUnsafeBufferPointer { r2 in
                     for i in queries {
-                        let observed = CheckKernels.rowDots4(c.baseAddress! + i * h, count: h, s: r.baseAddress!, q: r2.baseAddress!)
+                        let observed = CheckKernels.sketchDots(c.baseAddress! + i * h, count: h, s: r.baseAddress!, ld: h, q: r2.baseAddress!)
                         let e = observed.dots - predicted[i]
                         let sigma = max((variance[i] + u * u * observed.squares).squareRoot(), Double.leastNormalMagnitude)
                         for v in 0..<4 { outcome.record(abs(e[v]) / sigma, row: i, column: v) }
@@ -87,5 +84,18 @@ enum AttentionCheck {
             }
         }
         return outcome
+    }
+
+    /// Σ xⱼ² in f64, eight lanes by j mod 8, then pairwise (every level the same bits).
+    static func squaredNorm(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var sum = SIMD8<Double>()
+        var j = 0
+        while j < count {
+            var v = SIMD8<Double>()
+            for l in 0..<min(8, count - j) { v[l] = Double(x[j + l]) }
+            sum += v * v
+            j += 8
+        }
+        return ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]))
     }
 }

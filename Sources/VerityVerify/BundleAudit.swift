@@ -10,9 +10,15 @@ public struct BundleAudit: Sendable {
     public let weights: ModelWeights
     public let seed: Hash
     public let tolerances: Tolerances
-    /// Query rows the attention check samples per head (nil: every row; see `StepCheck`).
+    /// Query rows the attention check samples per step (nil: every row; see `StepCheck`).
     public let attentionRows: Int?
+    /// The attention rows an auditor samples per step: a cheat confined to m of n context
+    /// rows of one step is caught with probability 1 − C(n−m, 16)/C(n, 16), every other step
+    /// on every row (docs/verification.md states the rates); the referee checks every row.
+    public static let auditorAttentionRows = 16
     let sketches: [String: WeightSketch]
+    /// The attention checks' vectors, by step name.
+    let attentionVectors: [String: [[Double]]]
 
     /// Prepares the audits of `config`'s traces for the vectors of `seed`.
     /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
@@ -23,10 +29,16 @@ public struct BundleAudit: Sendable {
         self.seed = seed
         self.tolerances = tolerances
         var sketches = [String: WeightSketch]()
-        for step in try ModelSchedule(config: config, tokens: 1).steps where step.kind == .gemm {
-            sketches[step.name] = try WeightSketch(step: step.weights, weights: weights, seed: seed)
+        var attentionVectors = [String: [[Double]]]()
+        for step in try ModelSchedule(config: config, tokens: 1).steps {
+            switch step.kind {
+            case .gemm: sketches[step.name] = try WeightSketch(step: step.weights, weights: weights, seed: seed)
+            case .attention: attentionVectors[step.name] = FreivaldsVectors.vectors(seed: seed, label: step.name, length: config.hiddenSize)
+            default: break
+            }
         }
         self.sketches = sketches
+        self.attentionVectors = attentionVectors
     }
 
     /// What an audit found.
@@ -64,7 +76,8 @@ public struct BundleAudit: Sendable {
                   Self.outputHash(output.storage) == outputHash else {
                 throw VerifyError.custody(step: schedule.steps.count - 1, "the final output does not hash to the job's output hash")
             }
-            let verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+            var verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+            verifier.attentionVectors = attentionVectors
             for step in trace.steps {
                 do throws(VerifyError) {
                     outcomes.append(try verifier.verify(step, sketch: sketches[step.name]))

@@ -17,42 +17,21 @@ enum ElementwiseCheck {
         return out
     }
 
-    /// LayerNorm(a (+ b)) with γ, β, ε, recomputed in f64, against the committed `output`.
-    static func layerNorm(_ a: [Double], plus b: [Float]?, output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
+    /// LayerNorm(a + b) with γ, β, ε, recomputed in f64, against the committed `output`.
+    static func layerNorm(_ a: [Float], plus b: [Float], output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
-        var v = [Double](repeating: 0, count: h)
-        let zeros = [Float](repeating: 0, count: b == nil ? a.count : 0)
+        var scratch = [Double](repeating: 0, count: h)
         a.withUnsafeBufferPointer { ap in
-            (b ?? zeros).withUnsafeBufferPointer { bp in
+            b.withUnsafeBufferPointer { bp in
                 output.withUnsafeBufferPointer { out in
                     gamma.withUnsafeBufferPointer { g in
                         beta.withUnsafeBufferPointer { be in
-                            v.withUnsafeMutableBufferPointer { vp in
+                            scratch.withUnsafeMutableBufferPointer { v in
                                 for i in 0..<rows {
-                                    var mean = 0.0
-                                    for j in 0..<h {
-                                        vp[j] = ap[i * h + j] + Double(bp[i * h + j])
-                                        mean += vp[j]
-                                    }
-                                    mean /= Double(h)
-                                    var variance = 0.0
-                                    for j in 0..<h { variance += (vp[j] - mean) * (vp[j] - mean) }
-                                    let inv = 1 / (variance / Double(h) + epsilon).squareRoot()
-                                    var top = 0.0, worst = 0.0, column = 0
-                                    var finite = true
-                                    for j in 0..<h {
-                                        let reference = (vp[j] - mean) * inv * Double(g[j]) + Double(be[j])
-                                        top = max(top, abs(reference))
-                                        let difference = abs(Double(out[i * h + j]) - reference)
-                                        finite = finite && difference.isFinite
-                                        if difference > worst {
-                                            worst = difference
-                                            column = j
-                                        }
-                                    }
-                                    let unit = max(Tolerances.unitRoundoff * top, Double.leastNormalMagnitude)
-                                    outcome.record(finite ? worst / unit : .infinity, row: i, column: column)
+                                    let row = CheckKernels.layerNormRow(ap.baseAddress! + i * h, plus: bp.baseAddress! + i * h, count: h, gamma: g.baseAddress!,
+                                                                        beta: be.baseAddress!, epsilon: epsilon, output: out.baseAddress! + i * h, scratch: v.baseAddress!)
+                                    record(row, row: i, into: &outcome)
                                 }
                             }
                         }
@@ -61,6 +40,34 @@ enum ElementwiseCheck {
             }
         }
         return outcome
+    }
+
+    /// LayerNorm of the (f64) embedding sum, against the committed `output`.
+    static func layerNorm(_ a: [Double], output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
+        let h = gamma.count
+        var outcome = StepOutcome()
+        a.withUnsafeBufferPointer { ap in
+            output.withUnsafeBufferPointer { out in
+                gamma.withUnsafeBufferPointer { g in
+                    beta.withUnsafeBufferPointer { be in
+                        for i in 0..<rows {
+                            var sum = 0.0
+                            for j in 0..<h { sum += ap[i * h + j] }
+                            let row = CheckKernels.normalizedRow(ap.baseAddress! + i * h, sum: sum, count: h, gamma: g.baseAddress!, beta: be.baseAddress!,
+                                                                 epsilon: epsilon, output: out.baseAddress! + i * h)
+                            record(row, row: i, into: &outcome)
+                        }
+                    }
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// A recomputed row's z: its largest difference in units of u·max|reference|.
+    static func record(_ row: (worst: Double, column: Int, top: Double, finite: Bool), row i: Int, into outcome: inout StepOutcome) {
+        let unit = max(Tolerances.unitRoundoff * row.top, Double.leastNormalMagnitude)
+        outcome.record(row.finite ? row.worst / unit : .infinity, row: i, column: row.column)
     }
 
     /// The mean of a sequence's rows. A float32 running sum rounds at every partial sum Sₖ,

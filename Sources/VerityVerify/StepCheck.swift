@@ -58,6 +58,8 @@ struct StepVerifier {
     let tolerances: Tolerances
     /// Query rows the attention check samples per head (nil: every row).
     let attentionRows: Int?
+    /// The attention checks' vectors by step name, where the caller computed them already.
+    var attentionVectors: [String: [[Double]]] = [:]
 
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> Tensor {
         let expected = schedule.steps.lazy.flatMap { $0.inputs + $0.outputs }.first { $0.id == id }?.shape
@@ -79,13 +81,13 @@ struct StepVerifier {
             let outcome: StepOutcome
             let threshold: Double
             if step.inputs[0].isCommitted {
-                let a = try tensor(step.inputs[0].id, step: step.index).storage.map(Double.init)
+                let a = try tensor(step.inputs[0].id, step: step.index).storage
                 let b = try tensor(step.inputs[1].id, step: step.index).storage
                 outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
                 threshold = tolerances.layerNorm
             } else {
                 let sum = try embeddingSum(step: step.index)
-                outcome = ElementwiseCheck.layerNorm(sum, plus: nil, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
+                outcome = ElementwiseCheck.layerNorm(sum, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
                 threshold = tolerances.embeddingNorm
             }
             guard outcome.maxZ <= threshold else {
@@ -97,20 +99,22 @@ struct StepVerifier {
             if let given { sketch = given } else { sketch = try WeightSketch(step: step.weights, weights: weights, seed: seed) }
             let y = try tensor(step.outputs[0].id, step: step.index).storage
             let x: [Float]
-            if step.inputs[0].isCommitted {
-                x = try tensor(step.inputs[0].id, step: step.index).storage
+            let derived = !step.inputs[0].isCommitted
+            if derived {
+                x = try geluInput(of: step.inputs[0].id, step: step.index)
             } else {
-                x = try geluOutput(of: step.inputs[0].id, step: step.index)
+                x = try tensor(step.inputs[0].id, step: step.index).storage
             }
             guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
-            let outcome = GemmCheck.check(x: x, y: y, rows: n, sketch: sketch)
+            let outcome = GemmCheck.check(x: x, geluOfX: derived, y: y, rows: n, sketch: sketch)
             guard outcome.maxZ <= tolerances.gemm else {
                 throw .gemm(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.gemm)
             }
             return outcome
         case .attention:
             let qkv = try tensor(step.inputs[0].id, step: step.index).storage, context = try tensor(step.outputs[0].id, step: step.index).storage
-            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows)
+            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows,
+                                                 vectors: attentionVectors[step.name])
             guard outcome.maxZ <= tolerances.attention else {
                 throw .attention(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.attention)
             }
@@ -143,12 +147,10 @@ struct StepVerifier {
         return try ElementwiseCheck.embeddings(ids: ids, positions: positions, word: word, position: position, type: type, step: step)
     }
 
-    /// The derived GELU output `id`, recomputed from its producer's committed input (f32, no
-    /// FMA: the portable build's bits on every CPU).
-    func geluOutput(of id: Int, step: Int) throws(VerifyError) -> [Float] {
+    /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check
+    /// recomputes GELU from it row by row (f32, no FMA: the portable build's bits on every CPU).
+    func geluInput(of id: Int, step: Int) throws(VerifyError) -> [Float] {
         guard let producer = schedule.producer(of: id), schedule.steps[producer].kind == .gelu else { throw .custody(step: step, "tensor \(id) is not a GELU output") }
-        var x = try tensor(schedule.steps[producer].inputs[0].id, step: step).storage
-        x.withUnsafeMutableBufferPointer { CheckKernels.gelu($0.baseAddress!, count: $0.count) }
-        return x
+        return try tensor(schedule.steps[producer].inputs[0].id, step: step).storage
     }
 }

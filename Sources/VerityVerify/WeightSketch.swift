@@ -2,9 +2,9 @@ import VerityCore
 import VerityTensor
 
 /// What the Freivalds check of one weight needs, computed once per vector set and reused for
-/// every row, step and job that uses the weight: Wᵀ·rᵥ for the four vectors (interleaved, four
-/// per input element), q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ², the vectors themselves (interleaved), r̂ₒ² =
-/// maxᵥ rᵥₒ², and b·rᵥ.
+/// every row, step and job that uses the weight: Wᵀ·rᵥ for the four vectors (four rows of
+/// `inputs`), q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ², the vectors themselves (four rows of `outputs`), r̂ₒ² =
+/// maxᵥ rᵥₒ², and b·rᵥ. Row layouts, so each check is four contiguous dot products.
 ///
 /// - Complexity: 8·out·in f64 multiply-adds to build; O(in + out) memory.
 public struct WeightSketch: Sendable {
@@ -12,9 +12,9 @@ public struct WeightSketch: Sendable {
     public let inputs: Int
     public let outputs: Int
     let s: [Double]
-    let q: [Float]
+    let q: [Double]
     let r: [Double]
-    let r2: [Float]
+    let r2: [Double]
     let biasDots: SIMD4<Double>
 
     /// The sketch of `Y = X·Wᵀ + b` where W is `parts` stacked along the output (each out_p ×
@@ -26,12 +26,11 @@ public struct WeightSketch: Sendable {
         let outputs = parts.reduce(0) { $0 + $1.shape[0] }
         guard bias.count == outputs else { throw .weight("\(label): bias of \(bias.count) for \(outputs) outputs") }
         let vectors = FreivaldsVectors.vectors(seed: seed, label: label, length: outputs)
-        var r = [Double](repeating: 0, count: 4 * outputs), r2 = [Float](repeating: 0, count: outputs)
+        var r2 = [Double](repeating: 0, count: outputs)
         var biasDots = SIMD4<Double>()
         for o in 0..<outputs {
             let v = SIMD4(vectors[0][o], vectors[1][o], vectors[2][o], vectors[3][o])
-            for l in 0..<4 { r[4 * o + l] = v[l] }
-            r2[o] = Float((v * v).max())
+            r2[o] = (v * v).max()
             biasDots += SIMD4(repeating: Double(bias[o])) * v
         }
         var s = [SIMD4<Double>](repeating: SIMD4(), count: inputs)
@@ -40,7 +39,7 @@ public struct WeightSketch: Sendable {
         for part in parts {
             part.storage.withUnsafeBufferPointer { w in
                 for row in 0..<part.shape[0] {
-                    let v = SIMD4(r[4 * o], r[4 * o + 1], r[4 * o + 2], r[4 * o + 3])
+                    let v = SIMD4(vectors[0][o], vectors[1][o], vectors[2][o], vectors[3][o])
                     let vv = v * v
                     for j in 0..<inputs {
                         let value = Double(w[row * inputs + j])
@@ -53,9 +52,9 @@ public struct WeightSketch: Sendable {
         }
         self.inputs = inputs
         self.outputs = outputs
-        self.s = s.flatMap { [$0[0], $0[1], $0[2], $0[3]] }
-        q = squares.map { Float($0.max()) }
-        self.r = r
+        self.s = (0..<4).flatMap { v in s.map { $0[v] } }
+        q = squares.map { $0.max() }
+        r = vectors.flatMap { $0 }
         self.r2 = r2
         self.biasDots = biasDots
     }

@@ -247,7 +247,11 @@ public actor Worker: Service {
             let modelName = manifest?.id ?? modelId.hex
             let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName, mode: config.traces == .full ? .bundle : .receipt)
             let outputHash = try await blobs.put(EmbeddingOutput.encode(vector))
-            let result = Market.submitResult(authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens))
+            // A fresh salt per result. It is not kept, so this worker cannot reveal it: it serves
+            // nodes that audit nothing (no blob store), where no reveal is ever asked for.
+            let salt = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            let result = Market.submitResult(
+                authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens), plantCommitment: Hash.sha256(salt))
             // The result goes out first; the slot frees once it is in a block, whether or not
             // this worker has heard so yet.
             try await submit([result], what: "result for job \(key)", waitForBlock: false, job: key)

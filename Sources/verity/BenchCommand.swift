@@ -7,7 +7,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run Verity's benchmarks and print their figures (build with -c release).",
-        subcommands: [Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, Settle.self, TPS.self, Soak.self, Jobs.self, Market.self]
+        subcommands: [
+            Core.self, HashBench.self, VerifyBench.self, Gemm.self, Embed.self, Chain.self, Settle.self, TPS.self, Soak.self, Jobs.self, Market.self,
+            Referee.self, Cheat.self,
+        ]
     )
 
     struct Core: ParsableCommand {
@@ -54,8 +57,7 @@ struct BenchCommand: ParsableCommand {
             abstract: "all-MiniLM-L6-v2 latency (12-token sentence, ~200-token text, batch of 32) and peak memory."
         )
 
-        @Option(help: "A model name (minilm) or a model folder.")
-        var model: String = "minilm"
+        @OptionGroup var choice: ModelChoice
 
         @Option(help: "The benchmark inputs (JSON with short, long and batch).")
         var inputs: String = "scripts/bench-embed-inputs.json"
@@ -71,7 +73,7 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             KernelNotice.printIfPortable()
             try EmbedBench(
-                folder: try ModelLocator.resolve(model), model: model, inputs: inputs, runs: runs, rounds: rounds, levels: try kernels.levels()
+                folder: try choice.folder(), model: choice.model, inputs: inputs, runs: runs, rounds: rounds, levels: try kernels.levels()
             ).run()
         }
     }
@@ -106,6 +108,47 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             guard transactions > 0, blocks > 0 else { throw CLIError("--transactions and --blocks must be positive") }
             try ChainBench(transactions: transactions, blocks: blocks).run()
+        }
+    }
+
+    struct Referee: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "referee",
+            abstract: "The chain's referee on all-MiniLM-L6-v2: one challenged step of each kind, and what it adds to its block."
+        )
+
+        @OptionGroup var choice: ModelChoice
+
+        @Option(parsing: .upToNextOption, help: "Token counts, each in 3...256.")
+        var tokens: [Int] = [16, 128, 256]
+
+        @Option(help: "Timed runs per case (the median is reported).")
+        var runs: Int = 5
+
+        func run() throws {
+            guard !tokens.isEmpty, tokens.allSatisfy({ (3...256).contains($0) }), (1...1_000).contains(runs) else {
+                throw CLIError("--tokens must be numbers in 3...256 and --runs in 1...1000")
+            }
+            KernelNotice.printIfPortable()
+            try RefereeBench(folder: try choice.folder(), tokens: tokens, runs: runs).run()
+        }
+    }
+
+    struct Cheat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cheat",
+            abstract: "Rational cheaters (providers skipping work, auditors attesting blindly) against the market's rules at several audit rates."
+        )
+
+        @Option(help: "Jobs simulated per rate.")
+        var jobs: Int = 1_000_000
+
+        @Option(help: "The simulation's seed.")
+        var seed: UInt64 = 14
+
+        func run() throws {
+            guard (1...1_000_000_000).contains(jobs) else { throw CLIError("--jobs must be in 1...1000000000") }
+            CheatBench(jobs: jobs, seed: seed).run()
         }
     }
 }

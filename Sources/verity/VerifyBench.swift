@@ -21,8 +21,8 @@ struct VerifyBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Token counts.")
     var tokens: [Int] = [16, 128, 256]
 
-    @Option(help: "Query rows per head for the sampled-attention audit figure.")
-    var sampledRows: Int = 16
+    @Option(help: "Query rows per attention step for the sampled-attention audit figure.")
+    var sampledRows: Int = BundleAudit.auditorAttentionRows
 
     func run() throws {
         #if DEBUG
@@ -66,7 +66,7 @@ struct VerifyBench: ParsableCommand {
             let kinds = stepCosts(setup, trace, embedding.tokens, hash)
             print(String(format: "    audit checks %.2f ms = %.1f%% of untraced inference (%@); re-execution %.2f ms = %.0f%%; reading the %.1f MB bundle with digests %.2f ms",
                          audit, 100 * audit / untraced, kinds, reexecute, 100 * reexecute / untraced, Double(bundle.count) / 1e6, readAndHash))
-            print(String(format: "    audit with attention sampled to %d query rows per head: %.2f ms = %.1f%%", sampledRows, auditSampled, 100 * auditSampled / untraced))
+            print(String(format: "    audit with attention sampled to %d query rows per step (the auditor's policy): %.2f ms = %.1f%%", sampledRows, auditSampled, 100 * auditSampled / untraced))
         }
     }
 

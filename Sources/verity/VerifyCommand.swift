@@ -33,11 +33,14 @@ struct VerifyCommand: ParsableCommand {
         @Option(help: "The 32-byte vector seed in hex (default: fresh random bytes).")
         var seed: String?
 
+        @Flag(help: "Check every attention row (the referee's check) instead of the auditor's sample of 16 per step.")
+        var allAttentionRows = false
+
         func run() throws {
             guard let data = FileManager.default.contents(atPath: bundle) else { throw CLIError("cannot read \(bundle)") }
             let trace: Trace
             do { trace = try Trace(bundle: [UInt8](data), verifyDigests: false) } catch { throw CLIError("\(bundle): \(error)") }
-            let setup = try AuditSetup(model: model, seed: seed)
+            let setup = try AuditSetup(model: model, seed: seed, attentionRows: allAttentionRows ? nil : BundleAudit.auditorAttentionRows)
             let tokens = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens)
             let expected: Hash
             if let outputHash {
@@ -70,7 +73,7 @@ struct AuditSetup {
     let audit: BundleAudit
     let seed: Hash
 
-    init(model: String, seed: String?) throws {
+    init(model: String, seed: String?, attentionRows: Int? = nil) throws {
         let folder = try ModelLocator.resolve(model)
         do {
             embedder = try SentenceEmbedder(directory: folder)
@@ -82,7 +85,7 @@ struct AuditSetup {
             var generator = SystemRandomNumberGenerator()
             self.seed = (try? Hash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })) ?? .zero
         }
-        do { audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: self.seed) } catch { throw CLIError("cannot prepare the audit: \(error)") }
+        do { audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: self.seed, attentionRows: attentionRows) } catch { throw CLIError("cannot prepare the audit: \(error)") }
     }
 
     /// The output hash a worker publishes for an embedding.

@@ -64,8 +64,11 @@ def submit_job(submitter: Pubkey, nonce: int, model_id: bytes, input_hash: bytes
     ])
 
 
-def submit_result(authority: Pubkey, job: Pubkey, output: bytes, trace_root: bytes, tokens: int) -> Instruction:
-    data = bytes([1]) + output + trace_root + struct.pack("<I", tokens)
+def submit_result(authority: Pubkey, job: Pubkey, output: bytes, trace_root: bytes, tokens: int,
+                  alt_trace_root: bytes | None = None, plant_commitment: bytes = b"\x07" * 32) -> Instruction:
+    """A result: output hash, the two trace roots (honest and planted, in the salt's order),
+    the token count, and SHA-256 of the provider's salt."""
+    data = bytes([1]) + output + trace_root + (alt_trace_root or trace_root) + struct.pack("<I", tokens) + plant_commitment
     return Instruction(JOB_MARKET, data, [
         AccountMeta(authority, is_signer=True, is_writable=False),
         AccountMeta(provider_address(authority), is_signer=False, is_writable=False),
@@ -73,10 +76,14 @@ def submit_result(authority: Pubkey, job: Pubkey, output: bytes, trace_root: byt
     ])
 
 
+ROLES = {"inference": 1, "audit": 2}
+
+
 def register_provider(authority: Pubkey, stake: int, capacity: int, hardware: str, tokens_per_second: int,
-                      price_per_1k: int, models: list[bytes]) -> Instruction:
+                      price_per_1k: int, models: list[bytes], roles: tuple[str, ...] = ("inference",)) -> Instruction:
     data = bytes([0]) + struct.pack("<QH", stake, capacity) + borsh_string(hardware) \
-        + struct.pack("<IQ", tokens_per_second, price_per_1k) + struct.pack("<I", len(models)) + b"".join(models)
+        + struct.pack("<IQ", tokens_per_second, price_per_1k) + struct.pack("<I", len(models)) + b"".join(models) \
+        + bytes([sum(ROLES[r] for r in roles)])
     return Instruction(PROVIDER_PROGRAM, data, [
         AccountMeta(authority, is_signer=True, is_writable=True),
         AccountMeta(provider_address(authority), is_signer=False, is_writable=True),

@@ -9,14 +9,14 @@ struct Fixture {
 
     static let sol: UInt64 = 1_000_000_000
 
-    init(funded count: Int = 4, lamports: UInt64 = 10 * Fixture.sol, config: ChainConfig = ChainConfig()) {
+    init(funded count: Int = 4, lamports: UInt64 = 10 * Fixture.sol, config: ChainConfig = ChainConfig(), blobs: (any BlobReader)? = nil) {
         keys = (0..<count).map { i in
             // Fixed seeds: the same keys (and so the same state roots) on every run.
             (try? Keypair(seed: [UInt8](repeating: UInt8(i + 1), count: 32))) ?? Keypair()
         }
         var genesis = [PublicKey: Account]()
         for key in keys { genesis[key.publicKey] = Account(lamports: lamports) }
-        chain = Chain(genesisAccounts: genesis, genesisTimestamp: now, config: config)
+        chain = Chain(genesisAccounts: genesis, genesisTimestamp: now, config: config, blobs: blobs)
     }
 
     func tx(_ instructions: [Instruction], payer: Keypair, signers: [Keypair] = [], blockhash: Hash? = nil) throws -> Transaction {

@@ -85,13 +85,13 @@ func marketError(_ production: Chain.Production) -> MarketError? {
 
         // Only the assigned provider may answer, once.
         let output = Hash.sha256([1]), root = Hash.sha256([2])
-        let wrong = try m.run(Market.submitResult(authority: slow.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12), payer: slow)
+        let wrong = try m.run(Market.submitResult(authority: slow.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12, plantCommitment: Hash.sha256([7])), payer: slow)
         #expect(marketError(wrong) == .notAssignedProvider)
-        try expectOK(m.run(Market.submitResult(authority: fast.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12), payer: fast))
+        try expectOK(m.run(Market.submitResult(authority: fast.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12, plantCommitment: Hash.sha256([7])), payer: fast))
         job = try #require(m.job(jobKey))
         #expect(job.status == .completed && job.output == output && job.tokens == 12)
         #expect(m.provider(fast)?.active == 0)
-        let twice = try m.run(Market.submitResult(authority: fast.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12), payer: fast)
+        let twice = try m.run(Market.submitResult(authority: fast.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 12, plantCommitment: Hash.sha256([7])), payer: fast)
         #expect(marketError(twice) == .jobNotAssigned)
 
         // After the challenge window: the fee goes to the provider and the treasury, the rest back.
@@ -133,9 +133,9 @@ func marketError(_ production: Chain.Production) -> MarketError? {
 
         // The late provider can no longer answer; the new one can.
         let output = Hash.sha256([9]), root = Hash.sha256([8])
-        let lateAnswer = try m.run(Market.submitResult(authority: late.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 5), payer: late)
+        let lateAnswer = try m.run(Market.submitResult(authority: late.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 5, plantCommitment: Hash.sha256([7])), payer: late)
         #expect(marketError(lateAnswer) == .notAssignedProvider)
-        try expectOK(m.run(Market.submitResult(authority: backup.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 5), payer: backup))
+        try expectOK(m.run(Market.submitResult(authority: backup.publicKey, job: jobKey, output: output, traceRoot: root, tokens: 5, plantCommitment: Hash.sha256([7])), payer: backup))
         let lateBalance = m.f.balance(late.publicKey), backupBalance = m.f.balance(backup.publicKey)
         m.f.block([], advance: 10_000)
         job = try #require(m.job(jobKey))
@@ -153,7 +153,7 @@ func marketError(_ production: Chain.Production) -> MarketError? {
         try expectOK(m.run(Market.submitJob(submitter: m.submitter.publicKey, m.jobSpec(nonce: 2)), payer: m.submitter))
         let deadline = try #require(m.job(jobKey)).assignmentDeadlineMs
         // A block stamped after the deadline: the transaction runs first and is refused.
-        let tx = try m.f.tx([Market.submitResult(authority: p.publicKey, job: jobKey, output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 3)], payer: p)
+        let tx = try m.f.tx([Market.submitResult(authority: p.publicKey, job: jobKey, output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 3, plantCommitment: Hash.sha256([7]))], payer: p)
         let production = m.f.block([tx], advance: deadline - m.f.now + 1)
         #expect(marketError(production) == .assignmentExpired)
         #expect(m.job(jobKey)?.status == .pending)  // taken back; no one else serves it
@@ -184,7 +184,7 @@ func marketError(_ production: Chain.Production) -> MarketError? {
         // A result for a job that does not exist, from a registered provider.
         let p = m.f.keys[1]
         try expectOK(m.run(Market.registerProvider(authority: p.publicKey, stake: Fixture.sol, m.providerSpec()), payer: p))
-        let ghost = try m.run(Market.submitResult(authority: p.publicKey, job: Market.jobAddress(submitter: s.publicKey, nonce: 42), output: Hash.sha256([1]), traceRoot: Hash.sha256([1]), tokens: 1), payer: p)
+        let ghost = try m.run(Market.submitResult(authority: p.publicKey, job: Market.jobAddress(submitter: s.publicKey, nonce: 42), output: Hash.sha256([1]), traceRoot: Hash.sha256([1]), tokens: 1, plantCommitment: Hash.sha256([7])), payer: p)
         #expect(marketError(ghost) == .unknownJob)
     }
 
@@ -255,7 +255,7 @@ func marketError(_ production: Chain.Production) -> MarketError? {
             blocks.append(try m.run(Market.submitJob(submitter: m.submitter.publicKey, m.jobSpec(nonce: UInt64(n))), payer: m.submitter).block)
         }
         let key = Market.jobAddress(submitter: m.submitter.publicKey, nonce: 1)
-        blocks.append(try m.run(Market.submitResult(authority: p.publicKey, job: key, output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 9), payer: p).block)
+        blocks.append(try m.run(Market.submitResult(authority: p.publicKey, job: key, output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 9, plantCommitment: Hash.sha256([7])), payer: p).block)
         for _ in 0..<4 { blocks.append(m.f.block([], advance: 3000).block) }
         #expect(m.job(key)?.status == .finalized)
         #expect(m.book.reassigned > 0)  // job 2 timed out on the only provider (and could not move)
@@ -317,14 +317,14 @@ func marketError(_ production: Chain.Production) -> MarketError? {
             ModelRegistryInstruction.register(m.spec).encode(), ModelRegistryInstruction.setPrice(pricePer1kTokens: 7).encode(),
             ProviderInstruction.register(stake: 5, spec: m.providerSpec()).encode(), ProviderInstruction.heartbeat.encode(),
             JobMarketInstruction.submit(m.jobSpec(nonce: 3)).encode(),
-            JobMarketInstruction.submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 4).encode(),
+            JobMarketInstruction.submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), altTraceRoot: Hash.sha256([3]), tokens: 4, plantCommitment: Hash.sha256([4])).encode(),
         ]
         #expect(try ModelRegistryInstruction.decode(cases[0]) == .register(m.spec))
         #expect(try ModelRegistryInstruction.decode(cases[1]) == .setPrice(pricePer1kTokens: 7))
         #expect(try ProviderInstruction.decode(cases[2]) == .register(stake: 5, spec: m.providerSpec()))
         #expect(try ProviderInstruction.decode(cases[3]) == .heartbeat)
         #expect(try JobMarketInstruction.decode(cases[4]) == .submit(m.jobSpec(nonce: 3)))
-        #expect(try JobMarketInstruction.decode(cases[5]) == .submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), tokens: 4))
+        #expect(try JobMarketInstruction.decode(cases[5]) == .submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), altTraceRoot: Hash.sha256([3]), tokens: 4, plantCommitment: Hash.sha256([4])))
         // Every truncation and a trailing byte are refused.
         let decoders: [([UInt8]) throws -> Void] = [
             { _ = try ModelRegistryInstruction.decode($0) }, { _ = try ModelRegistryInstruction.decode($0) },

@@ -49,7 +49,7 @@ import VerityNodeTestSupport
         let vector: [Float] = [0.25, -1, 3.5]
         let output = try await market.blobs.put(EmbeddingOutput.encode(vector))
         try await market.rpc.execute(
-            [Market.submitResult(authority: authority.publicKey, job: address, output: output, traceRoot: Hash.sha256(Array("trace".utf8)), tokens: 3)],
+            [Market.submitResult(authority: authority.publicKey, job: address, output: output, traceRoot: Hash.sha256(Array("trace".utf8)), tokens: 3, plantCommitment: Hash.sha256([7]))],
             payer: authority)
 
         let outcome = try await follower.outcome(until: [.completed, .finalized], timeout: .seconds(20))

@@ -97,6 +97,31 @@ import VerityCore
         #expect(try reopened.store.transaction(failed.id)?.meta.error == .instructionError(index: 0, .system(.resultWithNegativeLamports)))
     }
 
+    /// The signature index holds eight bytes of each signature; lookups check the whole one.
+    @Test func signaturesSharingTheirIndexedBytesAreToldApart() async throws {
+        let payer = Keypair()
+        let sequencer = try Sequencer(genesisAccounts: [payer.publicKey: Account(lamports: 1 << 40)], faucet: nil, faucetLamports: 0, identity: payer.publicKey, now: 1_000)
+        let blockhash = await sequencer.latestBlockhash.hash
+        let prefix = [UInt8](repeating: 7, count: 8)
+        /// A transfer whose signature starts with `prefix` (the sequencer is told it was checked).
+        func transfer(_ lamports: UInt64) throws -> Transaction {
+            let message = try Message.compile(
+                payer: payer.publicKey, instructions: [SystemProgram.transfer(from: payer.publicKey, to: Keypair().publicKey, lamports: lamports)],
+                recentBlockhash: blockhash)
+            var wire = try Transaction(message: message, signers: [payer]).serialize()
+            wire.replaceSubrange(1..<9, with: prefix)
+            return try Transaction(wireBytes: wire)
+        }
+        let first = try transfer(1_000_000_000), second = try transfer(2_000_000_000)
+        for tx in [first, second] { _ = try await sequencer.submit(tx, skipPreflight: true, signaturesVerified: true) }
+        #expect(await sequencer.tick(now: 1_050, heartbeatMs: 1_000)?.block.entries.count == 2)
+        let stranger = try Signature(bytes: prefix + [UInt8](repeating: 9, count: 56))
+        #expect(try sequencer.store.statuses([second.id, first.id, stranger]).map { $0?.slot } == [1, 1, nil])
+        #expect(try sequencer.store.transaction(second.id)?.transaction == second)
+        #expect(try sequencer.store.transaction(second.id)?.position == 1)
+        #expect(try sequencer.store.transaction(stranger) == nil)
+    }
+
     @Test func everyErrorSurvivesTheStore() throws {
         var errors: [TransactionError] = [
             .accountLoadedTwice, .accountNotFound, .insufficientFundsForFee, .invalidAccountForFee, .alreadyProcessed, .blockhashNotFound,

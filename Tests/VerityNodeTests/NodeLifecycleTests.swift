@@ -59,8 +59,12 @@ import VerityNodeTestSupport
     @Test func shutdownStopsInOrderAndSealsTheQueue() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-lifecycle-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
+        // Blockhashes that outlive a slow run (the whole suite on two cores can stall this test
+        // for minutes): the queued airdrop must still be valid when the shutdown seals it.
+        var config = ChainConfig()
+        config.blockhashMaxAgeMs = 3_600_000
         let sequencer = try Sequencer(
-            store: try BlockStore(directory: directory.path), faucetLamports: 1 << 50, identity: Keypair(), now: NodeServer.nowMs())
+            store: try BlockStore(directory: directory.path), faucetLamports: 1 << 50, identity: Keypair(), now: NodeServer.nowMs(), config: config)
         let events = Events()
         // Slots of a minute: whatever is sent now is still queued at shutdown.
         let node = try await LiveNode.start(sequencer, directory: directory, blobs: false, slotMs: 60_000) { services in
@@ -86,7 +90,8 @@ import VerityNodeTestSupport
         #expect(status != nil && status?.error == nil, "the queued airdrop was sealed at shutdown")
 
         // The block is in the store: a restart finds it.
-        let reopened = try Sequencer(store: try BlockStore(directory: directory.path), faucetLamports: 0, identity: Keypair(), now: NodeServer.nowMs())
+        let reopened = try Sequencer(
+            store: try BlockStore(directory: directory.path), faucetLamports: 0, identity: Keypair(), now: NodeServer.nowMs(), config: config)
         #expect(await reopened.account(user.publicKey)?.lamports == 1_000_000)
     }
 

@@ -58,7 +58,8 @@ import VerityNodeTestSupport
         // Once assigned the worker holds it (assignments reach it within a slot or two).
         _ = try await follower.outcome(until: [.assigned, .completed, .finalized], timeout: .seconds(60))
         await follower.close()
-        for _ in 0..<500 {
+        // Up to a minute for the worker to take it (seconds under the whole suite on two cores).
+        for _ in 0..<6_000 {
             let held = await worker.heldJobs, done = await worker.completedJobs
             if held > 0 || done > 0 { break }
             try await Task.sleep(for: .milliseconds(10))

@@ -5,6 +5,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case modelAlreadyRegistered = 0x101
     case notModelOwner = 0x102
     case invalidModelRecord = 0x103
+    case modelFilesInvalid = 0x104
     case stakeTooLow = 0x110
     case providerAlreadyRegistered = 0x111
     case unknownProvider = 0x112
@@ -27,6 +28,25 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case jobNotPending = 0x129
     case invalidResult = 0x12A
     case priceTooHigh = 0x12B
+    case auditsUnavailable = 0x12C
+    case inputMismatch = 0x12D
+    case invalidRoles = 0x12E
+    case traceNotAwaited = 0x130
+    case invalidTrace = 0x131
+    case rootMismatch = 0x132
+    case traceDeadlinePassed = 0x133
+    case notAuditor = 0x134
+    case notAuditing = 0x135
+    case auditExpired = 0x136
+    case invalidStep = 0x137
+    case challengeStands = 0x138
+    case jobClosed = 0x139
+    case notChallengeable = 0x13A
+    case providerCannotChallenge = 0x13B
+    case insufficientBond = 0x13C
+    case notRevealing = 0x13D
+    case invalidReveal = 0x13E
+    case revealExpired = 0x13F
 
     public var message: String {
         switch self {
@@ -34,6 +54,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .modelAlreadyRegistered: "a model with that id is already registered"
         case .notModelOwner: "only the model's owner may change it"
         case .invalidModelRecord: "model record fields are out of range"
+        case .modelFilesInvalid: "the model's files (manifest, config, tokenizer, weights) are not a model the chain can check, or do not match the spec"
         case .stakeTooLow: "stake is below the market's minimum"
         case .providerAlreadyRegistered: "this authority already has a provider"
         case .unknownProvider: "no provider at that account"
@@ -42,7 +63,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .tooManyModels: "a provider serves 1...8 models, each registered"
         case .providerNotUnbonding: "the provider must deregister first"
         case .unbondingNotOver: "the unbonding period has not passed"
-        case .providerHasActiveJobs: "the provider still holds jobs"
+        case .providerHasActiveJobs: "the provider still holds jobs, or results or verdicts not yet settled"
         case .tooManyProviders: "the provider directory is full"
         case .feeTooLow: "max fee is below the model's price for a full-length input"
         case .inputTooLarge: "input is larger than the market allows"
@@ -54,8 +75,27 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .assignmentExpired: "the assignment's deadline has passed"
         case .notSubmitter: "only the job's submitter may do this"
         case .jobNotPending: "only a job still waiting for a provider can be cancelled"
-        case .invalidResult: "a result needs an output hash, a trace root and a token count above 0"
+        case .invalidResult: "a result needs an output hash, two trace roots, a plant commitment and a token count above 0"
         case .priceTooHigh: "the price of a full-length input would not fit in 64 bits"
+        case .auditsUnavailable: "this chain has no blob store, so it audits nothing and takes no full-tier jobs"
+        case .inputMismatch: "the input blob's size is not the job's input size"
+        case .invalidRoles: "roles must be inference, audit or both"
+        case .traceNotAwaited: "the job is not waiting for this provider's trace"
+        case .invalidTrace: "the bundle is not a well-formed trace of the job's model and token count"
+        case .rootMismatch: "the bundle's leaves do not give the committed trace root"
+        case .traceDeadlinePassed: "the trace deadline has passed"
+        case .notAuditor: "only the job's assigned auditor may post a verdict"
+        case .notAuditing: "the job is not waiting for an audit verdict"
+        case .auditExpired: "the audit deadline has passed"
+        case .invalidStep: "the step is not in the job's trace"
+        case .challengeStands: "a challenge already stands on this job"
+        case .jobClosed: "the job is closed (finalized, cancelled or expired)"
+        case .notChallengeable: "the job cannot be challenged that way now (a step needs a published trace; no step needs an unaudited result in its window)"
+        case .providerCannotChallenge: "a result's provider or its current auditor cannot challenge it this way"
+        case .insufficientBond: "the challenger cannot pay the challenge bond"
+        case .notRevealing: "the job is not waiting for the provider's reveal"
+        case .invalidReveal: "the salt does not hash to the result's plant commitment"
+        case .revealExpired: "the reveal deadline has passed"
         }
     }
 

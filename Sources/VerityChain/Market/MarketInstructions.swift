@@ -33,88 +33,6 @@ public enum ModelRegistryInstruction: Sendable, Equatable {
     }
 }
 
-/// What registering a model declares.
-public struct ModelSpec: Sendable, Equatable, BorshCodable {
-    public var id: Hash
-    public var architecture: String
-    public var hiddenSize: UInt32
-    public var layers: UInt32
-    public var outputDims: UInt32
-    public var maxSequence: UInt32
-    public var flopsPerToken: UInt64
-    public var weights: Hash
-    public var pricePer1kTokens: UInt64
-
-    public init(
-        id: Hash, architecture: String, hiddenSize: UInt32, layers: UInt32, outputDims: UInt32, maxSequence: UInt32, flopsPerToken: UInt64,
-        weights: Hash, pricePer1kTokens: UInt64
-    ) {
-        self.id = id
-        self.architecture = architecture
-        self.hiddenSize = hiddenSize
-        self.layers = layers
-        self.outputDims = outputDims
-        self.maxSequence = maxSequence
-        self.flopsPerToken = flopsPerToken
-        self.weights = weights
-        self.pricePer1kTokens = pricePer1kTokens
-    }
-
-    public func borshEncode(to w: inout ByteWriter) {
-        id.borshEncode(to: &w)
-        architecture.borshEncode(to: &w)
-        for v in [hiddenSize, layers, outputDims, maxSequence] { w.writeLE(v) }
-        w.writeLE(flopsPerToken)
-        weights.borshEncode(to: &w)
-        w.writeLE(pricePer1kTokens)
-    }
-
-    public init(borsh r: inout ByteReader) throws(CoreError) {
-        id = try Hash(borsh: &r)
-        architecture = try String(borsh: &r)
-        hiddenSize = try UInt32(borsh: &r)
-        layers = try UInt32(borsh: &r)
-        outputDims = try UInt32(borsh: &r)
-        maxSequence = try UInt32(borsh: &r)
-        flopsPerToken = try UInt64(borsh: &r)
-        weights = try Hash(borsh: &r)
-        pricePer1kTokens = try UInt64(borsh: &r)
-    }
-}
-
-/// What a provider declares when it registers or updates.
-public struct ProviderSpec: Sendable, Equatable, BorshCodable {
-    public var capacity: UInt16
-    public var hardware: String
-    public var tokensPerSecond: UInt32
-    public var pricePer1kTokens: UInt64
-    public var models: [Hash]
-
-    public init(capacity: UInt16, hardware: String, tokensPerSecond: UInt32, pricePer1kTokens: UInt64, models: [Hash]) {
-        self.capacity = capacity
-        self.hardware = hardware
-        self.tokensPerSecond = tokensPerSecond
-        self.pricePer1kTokens = pricePer1kTokens
-        self.models = models
-    }
-
-    public func borshEncode(to w: inout ByteWriter) {
-        w.writeLE(capacity)
-        hardware.borshEncode(to: &w)
-        w.writeLE(tokensPerSecond)
-        w.writeLE(pricePer1kTokens)
-        models.borshEncode(to: &w)
-    }
-
-    public init(borsh r: inout ByteReader) throws(CoreError) {
-        capacity = try UInt16(borsh: &r)
-        hardware = try String(borsh: &r)
-        tokensPerSecond = try UInt32(borsh: &r)
-        pricePer1kTokens = try UInt64(borsh: &r)
-        models = try [Hash](borsh: &r)
-    }
-}
-
 /// Provider program instructions (a u8 tag, then Borsh fields).
 public enum ProviderInstruction: Sendable, Equatable {
     /// Accounts: authority (signer, writable: pays stake and rent), provider `["provider",
@@ -172,62 +90,32 @@ public enum ProviderInstruction: Sendable, Equatable {
     }
 }
 
-/// What a job asks for.
-public struct JobSpec: Sendable, Equatable, BorshCodable {
-    /// Chosen by the submitter; with its key, it derives the job's address.
-    public var nonce: UInt64
-    public var model: Hash
-    /// The input's blob id and size.
-    public var input: Hash
-    public var inputBytes: UInt32
-    /// The most the submitter will pay (escrowed).
-    public var maxFee: UInt64
-    public var tier: VerificationTier
-    /// Milliseconds since 1970 by which the result must be in.
-    public var deadlineMs: Int64
-
-    public init(nonce: UInt64, model: Hash, input: Hash, inputBytes: UInt32, maxFee: UInt64, tier: VerificationTier, deadlineMs: Int64) {
-        self.nonce = nonce
-        self.model = model
-        self.input = input
-        self.inputBytes = inputBytes
-        self.maxFee = maxFee
-        self.tier = tier
-        self.deadlineMs = deadlineMs
-    }
-
-    public func borshEncode(to w: inout ByteWriter) {
-        w.writeLE(nonce)
-        model.borshEncode(to: &w)
-        input.borshEncode(to: &w)
-        w.writeLE(inputBytes)
-        w.writeLE(maxFee)
-        w.writeU8(tier.rawValue)
-        w.writeLE(deadlineMs)
-    }
-
-    public init(borsh r: inout ByteReader) throws(CoreError) {
-        nonce = try UInt64(borsh: &r)
-        model = try Hash(borsh: &r)
-        input = try Hash(borsh: &r)
-        inputBytes = try UInt32(borsh: &r)
-        maxFee = try UInt64(borsh: &r)
-        guard let tier = VerificationTier(rawValue: try r.readU8("tier")) else { throw .valueOutOfRange(what: "tier", value: "?") }
-        self.tier = tier
-        deadlineMs = try Int64(borsh: &r)
-    }
-}
-
 /// JobMarket instructions (a u8 tag, then Borsh fields).
 public enum JobMarketInstruction: Sendable, Equatable {
     /// Escrows `maxFee` and queues the job. Accounts: submitter (signer, writable), job
     /// `["job", submitter, nonce]` (writable), market book (writable), model account (read-only).
     case submit(JobSpec)
-    /// Accounts: provider authority (signer), provider account (read-only), job (writable).
-    case submitResult(output: Hash, traceRoot: Hash, tokens: UInt32)
+    /// The assigned provider's result: the output hash, the two trace roots (honest and
+    /// planted, in the order its salt gives), the token count and SHA-256 of a fresh 32-byte
+    /// salt. Accounts: provider authority (signer), provider account (read-only), job (writable).
+    case submitResult(output: Hash, traceRoot: Hash, altTraceRoot: Hash, tokens: UInt32, plantCommitment: Hash)
     /// Refunds a job no provider has taken. Accounts: submitter (signer, writable), job
     /// (writable), market book (writable).
     case cancel
+    /// An audited provider's bundle, by blob id: its leaves must give one of the committed
+    /// roots and follow the model's schedule for the job's token count. Accounts: provider
+    /// authority (signer), provider account (read-only), job (writable).
+    case publishTrace(bundle: Hash)
+    /// The assigned auditor's verdict that the trace passed. Accounts: auditor authority
+    /// (signer), job (writable).
+    case attest
+    /// A bonded challenge: by the assigned auditor, its verdict naming the first failing step;
+    /// by anyone else but the provider, a challenge of one step of a published trace, or (no
+    /// step) a demand that an unaudited result be audited. Accounts: challenger (signer,
+    /// writable: pays the bond), job (writable).
+    case challenge(step: UInt32?)
+    /// The provider's salt, after the verdict. Accounts: provider authority (signer), job (writable).
+    case reveal(salt: Hash)
 
     public func encode() -> [UInt8] {
         var w = ByteWriter()
@@ -235,12 +123,24 @@ public enum JobMarketInstruction: Sendable, Equatable {
         case let .submit(spec):
             w.writeU8(0)
             spec.borshEncode(to: &w)
-        case let .submitResult(output, traceRoot, tokens):
+        case let .submitResult(output, traceRoot, altTraceRoot, tokens, plantCommitment):
             w.writeU8(1)
             output.borshEncode(to: &w)
             traceRoot.borshEncode(to: &w)
+            altTraceRoot.borshEncode(to: &w)
             w.writeLE(tokens)
+            plantCommitment.borshEncode(to: &w)
         case .cancel: w.writeU8(2)
+        case let .publishTrace(bundle):
+            w.writeU8(3)
+            bundle.borshEncode(to: &w)
+        case .attest: w.writeU8(4)
+        case let .challenge(step):
+            w.writeU8(5)
+            step.borshEncode(to: &w)
+        case let .reveal(salt):
+            w.writeU8(6)
+            salt.borshEncode(to: &w)
         }
         return w.bytes
     }
@@ -253,89 +153,17 @@ public enum JobMarketInstruction: Sendable, Equatable {
         case 1:
             let output = try Hash(borsh: &r)
             let root = try Hash(borsh: &r)
-            value = .submitResult(output: output, traceRoot: root, tokens: try UInt32(borsh: &r))
+            let alt = try Hash(borsh: &r)
+            let tokens = try UInt32(borsh: &r)
+            value = .submitResult(output: output, traceRoot: root, altTraceRoot: alt, tokens: tokens, plantCommitment: try Hash(borsh: &r))
         case 2: value = .cancel
+        case 3: value = .publishTrace(bundle: try Hash(borsh: &r))
+        case 4: value = .attest
+        case 5: value = .challenge(step: try UInt32?(borsh: &r))
+        case 6: value = .reveal(salt: try Hash(borsh: &r))
         case let tag: throw .valueOutOfRange(what: "JobMarket instruction", value: String(tag))
         }
         try r.expectEnd("JobMarket instruction")
         return value
-    }
-}
-
-/// Instruction builders with the accounts each program expects.
-extension Market {
-    public static func registerModel(owner: PublicKey, _ spec: ModelSpec) -> Instruction {
-        Instruction(
-            programId: modelRegistryId, accounts: [.writable(owner, signer: true), .writable(modelAddress(spec.id))],
-            data: ModelRegistryInstruction.register(spec).encode())
-    }
-
-    public static func setModelPrice(owner: PublicKey, model: Hash, pricePer1kTokens: UInt64) -> Instruction {
-        Instruction(
-            programId: modelRegistryId, accounts: [.readonly(owner, signer: true), .writable(modelAddress(model))],
-            data: ModelRegistryInstruction.setPrice(pricePer1kTokens: pricePer1kTokens).encode())
-    }
-
-    public static func registerProvider(authority: PublicKey, stake: UInt64, _ spec: ProviderSpec) -> Instruction {
-        Instruction(
-            programId: providerProgramId,
-            accounts: [.writable(authority, signer: true), .writable(providerAddress(authority)), .writable(directoryAddress)]
-                + spec.models.map { .readonly(modelAddress($0)) },
-            data: ProviderInstruction.register(stake: stake, spec: spec).encode())
-    }
-
-    public static func updateProvider(authority: PublicKey, _ spec: ProviderSpec) -> Instruction {
-        Instruction(
-            programId: providerProgramId,
-            accounts: [.readonly(authority, signer: true), .writable(providerAddress(authority))] + spec.models.map { .readonly(modelAddress($0)) },
-            data: ProviderInstruction.update(spec).encode())
-    }
-
-    public static func heartbeat(authority: PublicKey) -> Instruction {
-        Instruction(
-            programId: providerProgramId, accounts: [.readonly(authority, signer: true), .writable(providerAddress(authority))],
-            data: ProviderInstruction.heartbeat.encode())
-    }
-
-    public static func deregisterProvider(authority: PublicKey) -> Instruction {
-        Instruction(
-            programId: providerProgramId, accounts: [.readonly(authority, signer: true), .writable(providerAddress(authority))],
-            data: ProviderInstruction.deregister.encode())
-    }
-
-    public static func withdrawStake(authority: PublicKey) -> Instruction {
-        Instruction(
-            programId: providerProgramId,
-            accounts: [.writable(authority, signer: true), .writable(providerAddress(authority)), .writable(directoryAddress)],
-            data: ProviderInstruction.withdraw.encode())
-    }
-
-    public static func addStake(authority: PublicKey, lamports: UInt64) -> Instruction {
-        Instruction(
-            programId: providerProgramId, accounts: [.writable(authority, signer: true), .writable(providerAddress(authority))],
-            data: ProviderInstruction.addStake(lamports: lamports).encode())
-    }
-
-    public static func submitJob(submitter: PublicKey, _ spec: JobSpec) -> Instruction {
-        Instruction(
-            programId: jobMarketId,
-            accounts: [
-                .writable(submitter, signer: true), .writable(jobAddress(submitter: submitter, nonce: spec.nonce)), .writable(bookAddress),
-                .readonly(modelAddress(spec.model)),
-            ],
-            data: JobMarketInstruction.submit(spec).encode())
-    }
-
-    public static func submitResult(authority: PublicKey, job: PublicKey, output: Hash, traceRoot: Hash, tokens: UInt32) -> Instruction {
-        Instruction(
-            programId: jobMarketId,
-            accounts: [.readonly(authority, signer: true), .readonly(providerAddress(authority)), .writable(job)],
-            data: JobMarketInstruction.submitResult(output: output, traceRoot: traceRoot, tokens: tokens).encode())
-    }
-
-    public static func cancelJob(submitter: PublicKey, job: PublicKey) -> Instruction {
-        Instruction(
-            programId: jobMarketId, accounts: [.writable(submitter, signer: true), .writable(job), .writable(bookAddress)],
-            data: JobMarketInstruction.cancel.encode())
     }
 }

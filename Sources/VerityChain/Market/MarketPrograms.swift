@@ -13,6 +13,28 @@ extension InstructionContext {
         do { return try decode(data) } catch { throw .invalidInstructionData }
     }
 
+    /// On a chain with a blob store: requires the model's manifest (the blob whose id is the
+    /// model id) and every file it lists to be held, to load as a model the referee can check
+    /// (config, tokenizer, weights of the config's shapes), and to be what `spec` declares.
+    mutating func checkModelFiles(_ spec: ModelSpec, blobs: any BlobReader) throws(InstructionError) {
+        let model: LoadedModel
+        do { model = try ModelLibrary.model(spec.id, blobs: blobs) } catch {
+            switch error {
+            case let .missing(id): throw blobMissing(id)
+            case let .invalid(reason):
+                logs.append("model \(spec.id.hex): \(reason)")
+                throw fail(.modelFilesInvalid)
+            }
+        }
+        let config = model.config
+        guard spec.architecture == "bert", Int(spec.hiddenSize) == config.hiddenSize, Int(spec.layers) == config.layers,
+            Int(spec.outputDims) == config.hiddenSize, Int(spec.maxSequence) <= config.maxPositions, spec.weights == model.files.weights
+        else {
+            logs.append("model \(spec.id.hex): the spec does not match its files (bert, hidden \(config.hiddenSize), \(config.layers) layers, at most \(config.maxPositions) tokens, weights \(model.files.weights.hex))")
+            throw fail(.modelFilesInvalid)
+        }
+    }
+
     /// Refuses a price whose full-length job (`maxSequence` tokens) would cost more than 64
     /// bits hold, so that no fee computed from a stored price can overflow.
     mutating func requirePayable(_ price: UInt64, maxSequence: UInt32) throws(InstructionError) {
@@ -36,6 +58,7 @@ public struct ModelRegistryProgram: NativeProgram {
             else { throw ctx.fail(.invalidModelRecord) }
             try ctx.requirePayable(spec.pricePer1kTokens, maxSequence: spec.maxSequence)
             if ctx.accounts[1].owner == programId { throw ctx.fail(.modelAlreadyRegistered) }
+            if let blobs = ctx.blobs { try ctx.checkModelFiles(spec, blobs: blobs) }
             try ctx.createDerivedAccount(at: 1, seeds: [Array("model".utf8), spec.id.bytes], space: ModelRecord.space, payer: 0)
             let record = ModelRecord(spec: spec, owner: ctx.keys[0], registeredMs: ctx.clock.timestampMs)
             ctx.accounts[1].data = record.accountData
@@ -100,7 +123,7 @@ public struct ProviderProgram: NativeProgram {
             try ctx.require(accounts: 3)
             guard record.status == .unbonding else { throw ctx.fail(.providerNotUnbonding) }
             guard try ctx.clock.timestampMs.subtracting(record.unbondingSinceMs) >= params.unbondingMs else { throw ctx.fail(.unbondingNotOver) }
-            guard record.active == 0 else { throw ctx.fail(.providerHasActiveJobs) }
+            guard record.active == 0, record.unsettled == 0 else { throw ctx.fail(.providerHasActiveJobs) }
             guard ctx.keys[2] == Market.directoryAddress, var directory = ProviderDirectory.decode(ctx.accounts[2]) else {
                 throw .invalidArgument
             }
@@ -138,80 +161,12 @@ public struct ProviderProgram: NativeProgram {
         guard (1...ProviderRecord.maxModels).contains(spec.models.count), Set(spec.models).count == spec.models.count else {
             throw ctx.fail(.tooManyModels)
         }
+        guard !spec.roles.isEmpty, ProviderRoles.known.isSuperset(of: spec.roles) else { throw ctx.fail(.invalidRoles) }
         try ctx.require(accounts: first + spec.models.count)
         for (i, model) in spec.models.enumerated() {
             guard ctx.keys[first + i] == Market.modelAddress(model), let record = ModelRecord.decode(ctx.accounts[first + i]), record.id == model
             else { throw ctx.fail(.unknownModel) }
             try ctx.requirePayable(spec.pricePer1kTokens, maxSequence: record.spec.maxSequence)
-        }
-    }
-}
-
-/// The JobMarket: escrowed job submission, results from the assigned provider, cancellation.
-/// Matching, deadlines and payout run at the end of each block (`MarketCrank`).
-public struct JobMarketProgram: NativeProgram {
-    public let programId = Market.jobMarketId
-    public let params: MarketParams
-
-    public init(params: MarketParams) { self.params = params }
-
-    public func process(_ ctx: inout InstructionContext) throws(InstructionError) {
-        switch try ctx.decoded(JobMarketInstruction.decode) {
-        case let .submit(spec):
-            try ctx.require(accounts: 4)
-            try ctx.requireSigner(0)
-            guard ctx.keys[2] == Market.bookAddress, var book = MarketBook.decode(ctx.accounts[2]) else { throw .invalidArgument }
-            guard ctx.keys[3] == Market.modelAddress(spec.model), let model = ModelRecord.decode(ctx.accounts[3]), model.id == spec.model else {
-                throw ctx.fail(.unknownModel)
-            }
-            guard spec.inputBytes <= params.maxInputBytes else { throw ctx.fail(.inputTooLarge) }
-            guard spec.maxFee >= model.minimumFee else { throw ctx.fail(.feeTooLow) }
-            guard spec.deadlineMs > ctx.clock.timestampMs else { throw ctx.fail(.deadlinePassed) }
-            guard book.queue.count + book.active.count < Int(params.maxOpenJobs) else { throw ctx.fail(.marketFull) }
-            try ctx.createDerivedAccount(
-                at: 1, seeds: Market.jobSeeds(submitter: ctx.keys[0], nonce: spec.nonce), space: JobRecord.space, payer: 0,
-                extraLamports: spec.maxFee)
-            let job = JobRecord(submitter: ctx.keys[0], spec: spec, submittedMs: ctx.clock.timestampMs)
-            ctx.accounts[1].data = job.accountData
-            book.queue.append(ctx.keys[1])
-            book.submitted = try book.submitted.adding(1)
-            ctx.accounts[2].data = book.accountData
-            try ctx.keepRentExempt(2, payer: 0)
-            ctx.logs.append("job \(ctx.keys[1]) queued")
-        case let .submitResult(output, traceRoot, tokens):
-            try ctx.require(accounts: 3)
-            try ctx.requireSigner(0)
-            guard let provider = ProviderRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownProvider) }
-            guard provider.authority == ctx.keys[0] else { throw ctx.fail(.notProviderAuthority) }
-            guard var job = JobRecord.decode(ctx.accounts[2]) else { throw ctx.fail(.unknownJob) }
-            guard job.status == .assigned else { throw ctx.fail(.jobNotAssigned) }
-            guard job.provider == ctx.keys[1] else { throw ctx.fail(.notAssignedProvider) }
-            guard ctx.clock.timestampMs <= job.assignmentDeadlineMs else { throw ctx.fail(.assignmentExpired) }
-            guard output != .zero, traceRoot != .zero, tokens > 0 else { throw ctx.fail(.invalidResult) }
-            job.status = .completed
-            job.output = output
-            job.traceRoot = traceRoot
-            job.tokens = tokens
-            job.resultMs = ctx.clock.timestampMs
-            ctx.accounts[2].data = job.accountData
-            ctx.logs.append("job \(ctx.keys[2]) result \(output.hex)")
-        case .cancel:
-            try ctx.require(accounts: 3)
-            try ctx.requireSigner(0)
-            try ctx.requireWritable(0)
-            guard var job = JobRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownJob) }
-            guard job.submitter == ctx.keys[0] else { throw ctx.fail(.notSubmitter) }
-            guard job.status == .pending else { throw ctx.fail(.jobNotPending) }
-            guard ctx.keys[2] == Market.bookAddress, var book = MarketBook.decode(ctx.accounts[2]) else { throw .invalidArgument }
-            book.queue.removeAll { $0 == ctx.keys[1] }
-            book.cancelled = try book.cancelled.adding(1)
-            ctx.accounts[2].data = book.accountData
-            job.status = .cancelled
-            job.closedMs = ctx.clock.timestampMs
-            ctx.accounts[1].data = job.accountData
-            ctx.accounts[1].lamports = try ctx.accounts[1].lamports.subtracting(job.maxFee)
-            ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(job.maxFee)
-            ctx.logs.append("job \(ctx.keys[1]) cancelled; \(job.maxFee) lamports refunded")
         }
     }
 }

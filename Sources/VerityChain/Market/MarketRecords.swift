@@ -73,6 +73,11 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
     public var missed: UInt64
     public var slashed: UInt64
     public var earned: UInt64
+    /// Audits whose verdict stood and was paid.
+    public var audits: UInt64
+    /// Results it posted and verdicts it gave that are not settled yet (paid or rejected): its
+    /// stake answers for them, so it cannot be withdrawn until they are.
+    public var unsettled: UInt32
 
     public init(authority: PublicKey, stake: UInt64, spec: ProviderSpec, registeredMs: Int64) {
         self.authority = authority
@@ -87,12 +92,15 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         missed = 0
         slashed = 0
         earned = 0
+        audits = 0
+        unsettled = 0
     }
 
     public var capacity: UInt16 { spec.capacity }
     public var tokensPerSecond: UInt32 { spec.tokensPerSecond }
     public var pricePer1kTokens: UInt64 { spec.pricePer1kTokens }
     public var models: [Hash] { spec.models }
+    public var roles: ProviderRoles { spec.roles }
 
     public func borshEncode(to w: inout ByteWriter) {
         authority.borshEncode(to: &w)
@@ -103,7 +111,8 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         w.writeU8(status.rawValue)
         w.writeLE(unbondingSinceMs)
         w.writeLE(active)
-        for value in [completed, missed, slashed, earned] { w.writeLE(value) }
+        for value in [completed, missed, slashed, earned, audits] { w.writeLE(value) }
+        w.writeLE(unsettled)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -122,6 +131,8 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
         missed = try UInt64(borsh: &r)
         slashed = try UInt64(borsh: &r)
         earned = try UInt64(borsh: &r)
+        audits = try UInt64(borsh: &r)
+        unsettled = try UInt32(borsh: &r)
     }
 
     public static func decode(_ account: Account) -> ProviderRecord? {
@@ -129,154 +140,9 @@ public struct ProviderRecord: Sendable, Equatable, BorshCodable {
     }
     public var accountData: [UInt8] { encodeRecord(self, kind: .provider, space: Self.space) }
 
-    /// Whether the market may give it a job now.
+    /// Whether the market may give it work (a job, or an audit) now.
     public func isMatchable(now: Int64, params: MarketParams) -> Bool {
         status == .active && stake >= params.minStake && now.saturatingSubtracting(lastHeartbeatMs) <= params.heartbeatTimeoutMs
             && active < capacity
     }
-}
-
-/// Where a job is in its life.
-public enum JobStatus: UInt8, Sendable, CaseIterable {
-    /// Waiting for a provider.
-    case pending = 0
-    /// A provider has it and must answer before its assignment deadline.
-    case assigned = 1
-    /// The result is posted; payout follows the challenge window.
-    case completed = 2
-    /// Paid: the provider (and the protocol) got the fee, the submitter the rest of the escrow.
-    case finalized = 3
-    /// Withdrawn by its submitter before matching; escrow refunded.
-    case cancelled = 4
-    /// Not done by its deadline; escrow refunded.
-    case expired = 5
-
-    public var name: String {
-        switch self {
-        case .pending: "pending"
-        case .assigned: "assigned"
-        case .completed: "completed"
-        case .finalized: "finalized"
-        case .cancelled: "cancelled"
-        case .expired: "expired"
-        }
-    }
-
-    public var isClosed: Bool { self == .finalized || self == .cancelled || self == .expired }
-}
-
-/// An inference job and its escrow: JobMarket account `["job", submitter, nonce]`. The escrow
-/// (`maxFee`) sits in the account's lamports above its rent-exempt minimum until payout.
-/// Layout: submitter, the `JobSpec` as submitted, the submission time, then its progress.
-public struct JobRecord: Sendable, Equatable, BorshCodable {
-    public static let space = 480
-    /// Providers a job remembers having timed out on (never offered it again).
-    public static let maxExcluded = 4
-
-    public var submitter: PublicKey
-    /// What was asked: nonce, model, input blob and size, max fee, tier, deadline.
-    public var spec: JobSpec
-    public var submittedMs: Int64
-    public var status: JobStatus
-    /// The provider account holding it (zero when none).
-    public var provider: PublicKey
-    /// The provider's authority, who is paid (kept so payout never depends on the provider
-    /// account still existing).
-    public var payee: PublicKey
-    /// The provider's price per 1,000 tokens when it took the job.
-    public var price: UInt64
-    public var assignedMs: Int64
-    public var assignmentDeadlineMs: Int64
-    public var attempts: UInt8
-    public var excluded: [PublicKey]
-    /// Whether the market has already freed the provider's capacity for this result.
-    public var released: Bool
-    public var output: Hash
-    public var traceRoot: Hash
-    public var tokens: UInt32
-    public var resultMs: Int64
-    public var feePaid: UInt64
-    public var closedMs: Int64
-
-    public init(submitter: PublicKey, spec: JobSpec, submittedMs: Int64) {
-        self.submitter = submitter
-        self.spec = spec
-        self.submittedMs = submittedMs
-        status = .pending
-        provider = .zero
-        payee = .zero
-        price = 0
-        assignedMs = 0
-        assignmentDeadlineMs = 0
-        attempts = 0
-        excluded = []
-        released = false
-        output = .zero
-        traceRoot = .zero
-        tokens = 0
-        resultMs = 0
-        feePaid = 0
-        closedMs = 0
-    }
-
-    public var nonce: UInt64 { spec.nonce }
-    public var model: Hash { spec.model }
-    public var input: Hash { spec.input }
-    public var inputBytes: UInt32 { spec.inputBytes }
-    public var maxFee: UInt64 { spec.maxFee }
-    public var tier: VerificationTier { spec.tier }
-    public var deadlineMs: Int64 { spec.deadlineMs }
-
-    /// The fee for `tokens` at the assigned price, never above the escrow.
-    public func fee(tokens: UInt32) -> UInt64 {
-        min(maxFee, Market.fee(pricePer1kTokens: price, tokens: tokens) ?? maxFee)
-    }
-
-    public func borshEncode(to w: inout ByteWriter) {
-        submitter.borshEncode(to: &w)
-        spec.borshEncode(to: &w)
-        w.writeLE(submittedMs)
-        w.writeU8(status.rawValue)
-        provider.borshEncode(to: &w)
-        payee.borshEncode(to: &w)
-        w.writeLE(price)
-        w.writeLE(assignedMs)
-        w.writeLE(assignmentDeadlineMs)
-        w.writeU8(attempts)
-        excluded.borshEncode(to: &w)
-        released.borshEncode(to: &w)
-        output.borshEncode(to: &w)
-        traceRoot.borshEncode(to: &w)
-        w.writeLE(tokens)
-        w.writeLE(resultMs)
-        w.writeLE(feePaid)
-        w.writeLE(closedMs)
-    }
-
-    public init(borsh r: inout ByteReader) throws(CoreError) {
-        submitter = try PublicKey(borsh: &r)
-        spec = try JobSpec(borsh: &r)
-        submittedMs = try Int64(borsh: &r)
-        guard let status = JobStatus(rawValue: try r.readU8("job status")) else { throw .valueOutOfRange(what: "job status", value: "?") }
-        self.status = status
-        provider = try PublicKey(borsh: &r)
-        payee = try PublicKey(borsh: &r)
-        price = try UInt64(borsh: &r)
-        assignedMs = try Int64(borsh: &r)
-        assignmentDeadlineMs = try Int64(borsh: &r)
-        attempts = try r.readU8("attempts")
-        excluded = try [PublicKey](borsh: &r)
-        released = try Bool(borsh: &r)
-        output = try Hash(borsh: &r)
-        traceRoot = try Hash(borsh: &r)
-        tokens = try UInt32(borsh: &r)
-        resultMs = try Int64(borsh: &r)
-        feePaid = try UInt64(borsh: &r)
-        closedMs = try Int64(borsh: &r)
-    }
-
-    public static func decode(_ account: Account) -> JobRecord? {
-        account.owner == Market.jobMarketId ? decodeRecord(Self.self, account.data, kind: .job) : nil
-    }
-    public var accountData: [UInt8] { encodeRecord(self, kind: .job, space: Self.space) }
 }

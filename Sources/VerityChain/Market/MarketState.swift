@@ -79,6 +79,33 @@ public struct MarketParams: Sendable, Equatable, BorshCodable {
     public var maxInputBytes: UInt32 = 65_536
     /// The most jobs the book holds at once (waiting and active).
     public var maxOpenJobs: UInt32 = 10_000
+    /// The chance, in parts per million, that a sampled-tier result is audited (full-tier
+    /// results always are).
+    public var auditRatePpm: UInt32 = 100_000
+    /// The chance, in parts per million, that an audited result's provider must plant an error
+    /// for its auditor to find (Truebit's forced errors).
+    public var forcedErrorPpm: UInt32 = 20_000
+    /// How long an audited provider has to publish its bundle.
+    public var traceTimeoutMs: Int64 = 30_000
+    /// How long an assigned auditor has to post its verdict.
+    public var auditTimeoutMs: Int64 = 30_000
+    /// How long a provider has, after the verdict, to reveal its salt.
+    public var revealTimeoutMs: Int64 = 10_000
+    /// The share of a provider's (or a wrong auditor's) stake slashed for a rejected result, a
+    /// withheld trace, a missing reveal or a plant not made, in basis points.
+    public var slashBps: UInt16 = 5_000
+    /// The part of a slash paid to the challenger who proved it, in basis points (the rest goes
+    /// to the treasury).
+    public var challengerShareBps: UInt16 = 5_000
+    /// The part of a forfeited challenge bond paid to the provider it wrongly accused, in basis
+    /// points (the rest goes to the treasury).
+    public var bondShareBps: UInt16 = 5_000
+    /// The auditor's fee, in basis points of the provider's fee, paid from the job's escrow.
+    public var auditFeeBps: UInt16 = 3_000
+    /// Lamports a challenger posts with a challenge.
+    public var challengeBond: UInt64 = 10_000_000
+    /// Lamports the treasury pays an auditor that catches a planted error.
+    public var forcedErrorReward: UInt64 = 1_000_000
 
     public init() {}
 
@@ -93,6 +120,14 @@ public struct MarketParams: Sendable, Equatable, BorshCodable {
         w.writeLE(latePenaltyLamports)
         w.writeLE(maxInputBytes)
         w.writeLE(maxOpenJobs)
+        w.writeLE(auditRatePpm)
+        w.writeLE(forcedErrorPpm)
+        w.writeLE(traceTimeoutMs)
+        w.writeLE(auditTimeoutMs)
+        w.writeLE(revealTimeoutMs)
+        for bps in [slashBps, challengerShareBps, bondShareBps, auditFeeBps] { w.writeLE(bps) }
+        w.writeLE(challengeBond)
+        w.writeLE(forcedErrorReward)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -106,14 +141,46 @@ public struct MarketParams: Sendable, Equatable, BorshCodable {
         latePenaltyLamports = try UInt64(borsh: &r)
         maxInputBytes = try UInt32(borsh: &r)
         maxOpenJobs = try UInt32(borsh: &r)
+        auditRatePpm = try UInt32(borsh: &r)
+        forcedErrorPpm = try UInt32(borsh: &r)
+        traceTimeoutMs = try Int64(borsh: &r)
+        auditTimeoutMs = try Int64(borsh: &r)
+        revealTimeoutMs = try Int64(borsh: &r)
+        slashBps = try UInt16(borsh: &r)
+        challengerShareBps = try UInt16(borsh: &r)
+        bondShareBps = try UInt16(borsh: &r)
+        auditFeeBps = try UInt16(borsh: &r)
+        challengeBond = try UInt64(borsh: &r)
+        forcedErrorReward = try UInt64(borsh: &r)
     }
 
     public func challengeWindowMs(_ tier: VerificationTier) -> Int64 {
         tier == .full ? challengeWindowFullMs : challengeWindowSampledMs
     }
+
+    /// The auditor's fee for a provider's `fee`: ⌈fee × auditFeeBps / 10,000⌉, nil past 64 bits.
+    public func auditFee(for fee: UInt64) -> UInt64? {
+        let exact = (UInt128(fee) * UInt128(auditFeeBps) + 9_999) / 10_000
+        return exact <= UInt128(UInt64.max) ? UInt64(exact) : nil
+    }
+
+    /// What a job must escrow at least to pay a provider `fee` and the audit fee on it.
+    public func escrowNeeded(for fee: UInt64) -> UInt64? {
+        auditFee(for: fee).flatMap { audit in
+            let (sum, overflow) = fee.addingReportingOverflow(audit)
+            return overflow ? nil : sum
+        }
+    }
+
+    /// The most a provider's fee may be when the escrow is `maxFee` (so that the audit fee on
+    /// it still fits): ⌊maxFee × 10,000 / (10,000 + auditFeeBps)⌋.
+    public func feeBudget(maxFee: UInt64) -> UInt64 {
+        UInt64(UInt128(maxFee) * 10_000 / (10_000 + UInt128(auditFeeBps)))
+    }
 }
 
-/// How much checking a job buys: `sampled` audits a random fraction of steps, `full` all of them.
+/// How much checking a job buys: a `sampled` result is audited with the market's audit
+/// probability, a `full` one always.
 public enum VerificationTier: UInt8, Sendable, CaseIterable {
     case sampled = 0
     case full = 1
@@ -164,6 +231,12 @@ public struct MarketBook: Sendable, Equatable, BorshCodable {
     public var feesPaid: UInt64 = 0
     public var protocolFees: UInt64 = 0
     public var slashed: UInt64 = 0
+    /// Results selected (or forced by a challenge) for audit, results rejected, challenges
+    /// decided, and forced errors drawn.
+    public var audited: UInt64 = 0
+    public var rejected: UInt64 = 0
+    public var challenges: UInt64 = 0
+    public var forcedErrors: UInt64 = 0
 
     public init(params: MarketParams) {
         self.params = params
@@ -175,7 +248,9 @@ public struct MarketBook: Sendable, Equatable, BorshCodable {
         params.borshEncode(to: &w)
         queue.borshEncode(to: &w)
         active.borshEncode(to: &w)
-        for value in [submitted, finalized, cancelled, expired, reassigned, feesPaid, protocolFees, slashed] { w.writeLE(value) }
+        for value in [submitted, finalized, cancelled, expired, reassigned, feesPaid, protocolFees, slashed, audited, rejected, challenges, forcedErrors] {
+            w.writeLE(value)
+        }
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -190,6 +265,10 @@ public struct MarketBook: Sendable, Equatable, BorshCodable {
         feesPaid = try UInt64(borsh: &r)
         protocolFees = try UInt64(borsh: &r)
         slashed = try UInt64(borsh: &r)
+        audited = try UInt64(borsh: &r)
+        rejected = try UInt64(borsh: &r)
+        challenges = try UInt64(borsh: &r)
+        forcedErrors = try UInt64(borsh: &r)
     }
 
     public static func decode(_ account: Account) -> MarketBook? {

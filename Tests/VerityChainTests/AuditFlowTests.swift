@@ -1,0 +1,187 @@
+import Testing
+import VerityAuditSupport
+import VerityCore
+import VerityTensor
+import VerityVerify
+@testable import VerityChain
+
+/// The audit protocol end to end on a live chain, with real traces of a tiny model held as
+/// blobs: honest audits, withheld traces, late auditors, selection statistics.
+@Suite struct AuditFlowTests {
+    @Test func anHonestFullTierJobIsAuditedFinalizedAndPaidOnce() throws {
+        var h = try AuditHarness()
+        let key = try h.submit("the cat runs on the chain", nonce: 1)
+        let assigned = try #require(h.job(key))
+        #expect(assigned.status == .assigned && assigned.provider == Market.providerAddress(h.f.keys[1].publicKey))
+        let result = try h.answer(key)
+        #expect(h.job(key)?.status == .completed && h.job(key)?.verdictName == "pending")
+        // The next block draws the audit from the result block's hash: full tier, always.
+        h.block([])
+        var job = try #require(h.job(key))
+        #expect(job.status == .awaitingTrace && job.audit.selection == .selected && job.audit.round == 1)
+        #expect(job.audit.resultBlockhash == h.blocks[h.blocks.count - 2].blockhash)
+        try expectOK(h.publish(key, result.honestBundle))
+        job = try #require(h.job(key))
+        #expect(job.status == .auditing && job.audit.hasAuditor && job.audit.steps == 20 && job.audit.bundleBytes == UInt64(result.honestBundle.count))
+        let auditorAccount = job.audit.auditor
+        #expect(h.provider(auditorAccount)?.roles == .audit && h.provider(auditorAccount)?.active == 1)
+        #expect(try h.audit(key) == nil)
+        #expect(h.job(key)?.status == .revealing && h.provider(auditorAccount)?.active == 0)
+        try h.reveal(key, result)
+        job = try #require(h.job(key))
+        #expect(job.status == .completed && job.auditPassed && job.verdictName == "verified" && !job.audit.forced)
+
+        let provider = h.f.keys[1].publicKey, auditor = job.audit.auditorAuthority
+        let providerBefore = h.balance(provider), auditorBefore = h.balance(auditor), submitterBefore = h.balance(h.submitter.publicKey)
+        let treasuryBefore = h.balance(Market.treasuryAddress)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        job = try #require(h.job(key))
+        #expect(job.status == .finalized && job.verdictName == "verified" && job.rejected.isEmpty)
+        let fee = job.fee(tokens: job.tokens)
+        let share = Market.protocolShare(of: fee, bps: h.params.protocolShareBps)
+        let auditFee = try #require(h.params.auditFee(for: fee))
+        #expect(job.feePaid == fee && job.audit.auditFeePaid == auditFee)
+        #expect(h.balance(provider) == providerBefore + fee - share)
+        #expect(h.balance(auditor) == auditorBefore + auditFee)
+        #expect(h.balance(Market.treasuryAddress) == treasuryBefore + share)
+        #expect(h.balance(h.submitter.publicKey) == submitterBefore + job.maxFee - fee - auditFee)
+        #expect(h.provider(auditorAccount)?.audits == 1 && h.provider(auditorAccount)?.earned == auditFee)
+        // Paid once: later blocks pay nothing more.
+        let after = (h.balance(provider), h.balance(auditor), h.balance(h.submitter.publicKey))
+        for _ in 0..<3 { h.block([], advance: 5_000) }
+        #expect((h.balance(provider), h.balance(auditor), h.balance(h.submitter.publicKey)) == after)
+        #expect(h.book?.finalized == 1 && h.book?.audited == 1 && h.book?.active.isEmpty == true)
+    }
+
+    @Test func sampledResultsAreDrawnAtTheAuditRate() throws {
+        var params = AuditHarness.testParams
+        params.auditRatePpm = 250_000
+        params.traceTimeoutMs = 3_600_000
+        var h = try AuditHarness(params: params)
+        var selected = 0, drawn = 0, nonce: UInt64 = 0
+        for _ in 0..<30 {
+            var keys = [PublicKey]()
+            for _ in 0..<8 {
+                nonce += 1
+                keys.append(try h.submit("the dog runs \(nonce)", nonce: nonce, tier: .sampled))
+            }
+            var txs = [Transaction]()
+            for key in keys {
+                let record = try #require(h.job(key))
+                let provider = try #require(h.keypair(of: record.provider))
+                txs.append(try h.f.tx([
+                    Market.submitResult(
+                        authority: provider.publicKey, job: key, output: Hash.sha256(key.bytes), traceRoot: Hash.sha256([1]), tokens: 5,
+                        plantCommitment: Hash.sha256([2])),
+                ], payer: provider))
+            }
+            h.block(txs)
+            h.block([])
+            for key in keys {
+                let record = try #require(h.job(key))
+                drawn += 1
+                if record.audit.selection == .selected {
+                    selected += 1
+                    #expect(record.status == .awaitingTrace)
+                } else {
+                    #expect(record.audit.selection == .notSelected && record.status == .completed && record.verdictName == "unaudited")
+                }
+            }
+        }
+        // 240 draws at p = 1/4: 60 expected, σ ≈ 6.7; the draw is a hash, so this is one fixed outcome.
+        #expect(drawn == 240 && (40...80).contains(selected), "\(selected) of \(drawn) selected")
+        #expect(h.book?.audited == UInt64(selected))
+    }
+
+    @Test func aWithheldTraceIsSlashedAndAnotherProviderFinishesTheJob() throws {
+        var h = try AuditHarness()
+        let key = try h.submit("the chain runs fast", nonce: 2)
+        let first = try #require(h.job(key)).provider
+        let stake = try #require(h.provider(first)).stake
+        _ = try h.answer(key)
+        h.block([])
+        #expect(h.job(key)?.status == .awaitingTrace)
+        // No bundle by the deadline: slashed, rejected, back in the queue without that provider.
+        h.block([], advance: h.params.traceTimeoutMs + 1)
+        var job = try #require(h.job(key))
+        let slashed = stake * UInt64(h.params.slashBps) / 10_000
+        #expect(job.rejected == [RejectedAttempt(provider: first, step: nil, reason: .withheld, slashed: slashed)])
+        #expect(h.provider(first)?.stake == stake - slashed && h.provider(first)?.slashed == slashed)
+        #expect(job.excluded.contains(first) && job.status == .assigned && job.provider != first && job.attempts == 1)
+        #expect(job.output == .zero && job.audit.selection == .undecided)
+        // The other provider answers honestly and is paid; the first never is.
+        let firstAuthority = try #require(h.keypair(of: first)).publicKey
+        let firstBalance = h.balance(firstAuthority)
+        let result = try h.answer(key, salt: 2)
+        h.block([])
+        try expectOK(h.publish(key, result.honestBundle))
+        try h.audit(key)
+        try h.reveal(key, result)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        job = try #require(h.job(key))
+        #expect(job.status == .finalized && job.verdictName == "verified" && job.payee != firstAuthority && job.rejected.count == 1)
+        #expect(h.balance(firstAuthority) == firstBalance)
+        #expect(h.book?.rejected == 1 && h.book?.finalized == 1)
+    }
+
+    @Test func aLateAuditorIsPenalizedAndReplaced() throws {
+        var h = try AuditHarness()
+        let (key, result) = try h.published("proof of the model", nonce: 3)
+        let late = try #require(h.job(key)).audit.auditor
+        let stake = try #require(h.provider(late)).stake
+        h.block([], advance: h.params.auditTimeoutMs + 1)
+        let job = try #require(h.job(key))
+        #expect(job.status == .auditing && job.audit.hasAuditor && job.audit.auditor != late && job.excluded.contains(late))
+        #expect(h.provider(late)?.stake == stake - h.params.latePenaltyLamports && h.provider(late)?.missed == 1 && h.provider(late)?.active == 0)
+        // The late auditor can no longer post; the new one can.
+        let lateKey = try #require(h.keypair(of: late))
+        #expect(marketError(try h.run(Market.attest(auditor: lateKey.publicKey, job: key), payer: lateKey)) == .notAuditor)
+        try h.audit(key)
+        try h.reveal(key, result)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        #expect(h.job(key)?.status == .finalized && h.job(key)?.verdictName == "verified")
+        let finalAuditor = try #require(h.job(key)).audit.auditor
+        #expect(h.provider(late)?.audits == 0 && h.provider(finalAuditor)?.audits == 1)
+    }
+
+    @Test func aMissingRevealIsSlashed() throws {
+        var h = try AuditHarness()
+        let (key, result) = try h.published("the dog and the cat", nonce: 4)
+        let provider = try #require(h.job(key)).provider
+        let stake = try #require(h.provider(provider)).stake
+        try h.audit(key)
+        #expect(h.job(key)?.status == .revealing)
+        h.block([], advance: h.params.revealTimeoutMs + 1)
+        let job = try #require(h.job(key))
+        #expect(job.rejected.first?.reason == .unrevealed && job.rejected.first?.slashed == stake * UInt64(h.params.slashBps) / 10_000)
+        #expect(job.provider != provider && job.excluded.contains(provider))
+        // A reveal after the deadline is refused (the job has moved on).
+        let key0 = try #require(h.keypair(of: provider))
+        #expect(marketError(try h.run(Market.reveal(authority: key0.publicKey, job: key, salt: result.salt), payer: key0)) == .notAssignedProvider)
+    }
+
+    /// A provider cannot walk away with the stake that answers for a result still in audit, nor
+    /// an auditor with the stake behind a verdict not yet settled.
+    @Test func stakeBehindUnsettledWorkCannotBeWithdrawn() throws {
+        var params = AuditHarness.testParams
+        params.unbondingMs = 100
+        var h = try AuditHarness(params: params)
+        let (key, result) = try h.published("the cat runs on the chain", nonce: 6)
+        let providerAccount = try #require(h.job(key)).provider
+        let provider = try #require(h.keypair(of: providerAccount))
+        #expect(h.provider(providerAccount)?.unsettled == 1 && h.provider(providerAccount)?.active == 0)
+        try h.audit(key)
+        let auditorAccount = try #require(h.job(key)).audit.auditor
+        let auditor = try #require(h.keypair(of: auditorAccount))
+        #expect(h.provider(auditorAccount)?.unsettled == 1 && h.provider(auditorAccount)?.active == 0)
+        for key in [provider, auditor] { try expectOK(h.run(Market.deregisterProvider(authority: key.publicKey), payer: key)) }
+        h.block([], advance: 200)
+        for key in [provider, auditor] {
+            #expect(marketError(try h.run(Market.withdrawStake(authority: key.publicKey), payer: key)) == .providerHasActiveJobs)
+        }
+        try h.reveal(key, result)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        #expect(h.job(key)?.status == .finalized && h.provider(providerAccount)?.unsettled == 0 && h.provider(auditorAccount)?.unsettled == 0)
+        for key in [provider, auditor] { try expectOK(h.run(Market.withdrawStake(authority: key.publicKey), payer: key)) }
+    }
+}
