@@ -14,6 +14,9 @@ public struct ChainGenesis: Sendable, Equatable {
     /// Lamports the operator starts with on L2: the fees of the bridge transactions it signs
     /// (crediting deposits, recording payouts) before any are paid to it.
     public var operatorLamports: UInt64
+    /// Whether the chain reads blobs (model files, inputs, audit bundles) and so runs audits: a
+    /// rule of the chain, since a history made with a blob store replays only with one.
+    public var usesBlobs: Bool
     public var config: ChainConfig
 
     /// The default operator allotment: 100 SOL, the fees of 20,000 bridge transactions.
@@ -21,9 +24,10 @@ public struct ChainGenesis: Sendable, Equatable {
 
     public init(
         timestamp: Int64, faucet: PublicKey?, faucetLamports: UInt64, operatorKey: PublicKey,
-        operatorLamports: UInt64 = ChainGenesis.defaultOperatorLamports, config: ChainConfig = ChainConfig()
+        operatorLamports: UInt64 = ChainGenesis.defaultOperatorLamports, usesBlobs: Bool = false, config: ChainConfig = ChainConfig()
     ) {
         self.timestamp = timestamp
+        self.usesBlobs = usesBlobs
         self.operatorLamports = operatorLamports
         self.faucet = faucetLamports > 0 ? faucet : nil
         self.faucetLamports = faucet == nil ? 0 : faucetLamports
@@ -44,15 +48,15 @@ public struct ChainGenesis: Sendable, Equatable {
         return accounts
     }
 
-    /// The chain at slot 0, reading blobs (models, inputs, audit bundles) through `blobs`; a
-    /// chain without a reader audits nothing (see `BlobReader`).
+    /// The chain at slot 0, reading blobs (models, inputs, audit bundles) through `blobs` when
+    /// its rules say it uses them (`usesBlobs`); otherwise without a reader, whatever is given.
     public func makeChain(blobs: (any BlobReader)? = nil) -> Chain {
-        Chain(genesisAccounts: accounts, genesisTimestamp: timestamp, config: config, blobs: blobs)
+        Chain(genesisAccounts: accounts, genesisTimestamp: timestamp, config: config, blobs: usesBlobs ? blobs : nil)
     }
 
     static let version: UInt8 = 1
 
-    /// Borsh: version, timestamp, faucet (option), faucet lamports, operator, operator lamports, blockhash max age,
+    /// Borsh: version, timestamp, faucet (option), faucet lamports, operator, operator lamports, uses blobs (u8), blockhash max age,
     /// rent (lamports per byte-year, exemption years), market parameters.
     public var encoded: [UInt8] {
         var w = ByteWriter(capacity: 256)
@@ -67,6 +71,7 @@ public struct ChainGenesis: Sendable, Equatable {
         w.writeLE(faucetLamports)
         w.writePublicKey(operatorKey)
         w.writeLE(operatorLamports)
+        w.writeU8(usesBlobs ? 1 : 0)
         w.writeLE(config.blockhashMaxAgeMs)
         w.writeLE(config.rent.lamportsPerByteYear)
         w.writeLE(config.rent.exemptionThresholdYears)
@@ -87,6 +92,11 @@ public struct ChainGenesis: Sendable, Equatable {
             faucetLamports = try r.readLE(UInt64.self)
             operatorKey = try r.readPublicKey()
             operatorLamports = try r.readLE(UInt64.self)
+            switch try r.readU8() {
+            case 0: usesBlobs = false
+            case 1: usesBlobs = true
+            default: throw ChainError.invalidGenesis("bad blob-store flag")
+            }
             var config = ChainConfig()
             config.blockhashMaxAgeMs = Int64(bitPattern: try r.readLE(UInt64.self))
             config.rent.lamportsPerByteYear = try r.readLE(UInt64.self)

@@ -140,7 +140,8 @@ def test_batches_posted_to_l1_and_verified_independently(tmp_path, l1):
             assert early["confirmations"] is not None
             assert rpc(url, "getTransaction", [sigs[-1], {"commitment": "finalized"}]) is None
             assert rpc(url, "getTransaction", [sigs[-1], {"commitment": "confirmed"}])["slot"] == early["slot"]
-        settlement = settled_through(url, last_slot)
+        # At least three batches (heartbeat blocks fill them when the transfers fit in fewer).
+        settlement = settled_through(url, max(last_slot, 3 * BATCH_SLOTS))
         assert settlement["settling"] is True
         final = rpc(url, "getSignatureStatuses", [sigs])["value"]
         assert all(s["confirmationStatus"] == "finalized" and s["confirmations"] is None for s in final)

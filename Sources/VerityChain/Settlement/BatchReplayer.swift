@@ -26,8 +26,9 @@ public struct BatchReplayer: Sendable {
     /// Transactions replayed so far.
     public private(set) var transactionCount = 0
 
-    public init(genesis: ChainGenesis) {
-        chain = genesis.makeChain()
+    /// A replayer at genesis; a chain that uses blobs reads them through `blobs`.
+    public init(genesis: ChainGenesis, blobs: (any BlobReader)? = nil) {
+        chain = genesis.makeChain(blobs: blobs)
     }
 
     /// Checks `commitment` and the batch data `bytes`, replaying its blocks; on a mismatch the

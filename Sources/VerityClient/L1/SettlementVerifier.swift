@@ -56,6 +56,9 @@ public struct SettlementVerifier: Sendable {
         }
     }
 
+    /// How often one batch is replayed again after fetching blobs it missed.
+    static let maxBlobRounds = 16
+
     /// The L2's genesis, rebuilt from what it serves.
     public func genesis() async throws -> ChainGenesis {
         let result = try await l2.result("verityGetGenesis")
@@ -97,7 +100,8 @@ public struct SettlementVerifier: Sendable {
     /// first mismatch, `ClientError` when a node cannot be read.
     public func run(progress: (Posted) -> Void = { _ in }) async throws -> Report {
         let genesis = try await genesis()
-        var replayer = BatchReplayer(genesis: genesis)
+        let fetched = FetchedBlobs()
+        var replayer = BatchReplayer(genesis: genesis, blobs: fetched)
         let genesisHash = replayer.chain.genesisHash
         let (posted, duplicates) = try await postedCommitments(genesisHash: genesisHash)
         guard !posted.isEmpty else {
@@ -109,9 +113,31 @@ public struct SettlementVerifier: Sendable {
             do { bytes = try await blobs.get(batch.commitment.dataHash) } catch {
                 throw Failure.mismatch(BatchMismatch(batch: batch.commitment.index, reason: "its data \(batch.commitment.dataHash.hex) cannot be fetched from the L2: \(error)"))
             }
-            let start = ContinuousClock.now
-            do { try replayer.apply(batch.commitment, data: bytes) } catch { throw Failure.mismatch(error) }
-            replaySeconds += (ContinuousClock.now - start).inSeconds
+            // A chain that reads blobs (models, inputs, audit bundles) may need some the
+            // verifier has not fetched: fetch what the replay missed and replay the batch again.
+            // (Only such a chain keeps a copy to go back to: the copy costs a copy of the state.)
+            let before: BatchReplayer? = genesis.usesBlobs ? replayer : nil
+            var rounds = 0
+            while true {
+                let start = ContinuousClock.now
+                do throws(BatchMismatch) {
+                    try replayer.apply(batch.commitment, data: bytes)
+                    replaySeconds += (ContinuousClock.now - start).inSeconds
+                    break
+                } catch {
+                    replaySeconds += (ContinuousClock.now - start).inSeconds
+                    let missed = fetched.takeMissed()
+                    rounds += 1
+                    guard let before, !missed.isEmpty, rounds <= Self.maxBlobRounds else { throw Failure.mismatch(error) }
+                    for id in missed {
+                        do { fetched.add(try await blobs.get(id), as: id) } catch {
+                            throw Failure.mismatch(BatchMismatch(
+                                batch: batch.commitment.index, reason: "the chain reads blob \(id.hex), which the L2 does not serve: \(error)"))
+                        }
+                    }
+                    replayer = before
+                }
+            }
             progress(batch)
         }
         return Report(
