@@ -126,6 +126,7 @@ import VerityCore
         var errors: [TransactionError] = [
             .accountLoadedTwice, .accountNotFound, .insufficientFundsForFee, .invalidAccountForFee, .alreadyProcessed, .blockhashNotFound,
             .signatureFailure, .sanitizeFailure, .insufficientFundsForRent(accountIndex: 7), .programAccountNotFound, .invalidProgramForExecution,
+            .blobUnavailable,
         ]
         errors += (InstructionError.plainCases + [.custom(0), .custom(.max)]).map { .instructionError(index: 3, $0) }
         for error in errors {
@@ -133,7 +134,7 @@ import VerityCore
         }
         // The decoder's table holds the encoder's tags.
         for (tag, error) in InstructionError.plainCases.enumerated() { #expect(Borsh.encode(error) == [UInt8(tag)]) }
-        #expect(throws: CoreError.self) { try Borsh.decode(TransactionError.self, from: [12]) }
+        #expect(throws: CoreError.self) { try Borsh.decode(TransactionError.self, from: [13]) }
         #expect(throws: CoreError.self) { try Borsh.decode(TransactionError.self, from: [8, 0, 17]) }
         let meta = TransactionMeta(error: nil, fee: 5_000, preBalances: [1, 2], postBalances: [0, 3], logs: ["a", "é"])
         #expect(try TransactionMeta(error: nil, encodedBody: meta.encodedBody()) == meta)
