@@ -346,7 +346,8 @@ def test_worker_killed_mid_job_is_reassigned_and_paid_once(net: Net):
     info = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getBalance", "params": [job]})["result"]["value"]
     time.sleep(1)
     assert raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getBalance", "params": [job]})["result"]["value"] == info
-    rent = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getMinimumBalanceForRentExemption", "params": [480]})["result"]
+    # A job account holds JobRecord.space (1,536) bytes: rent-exempt for that, never more.
+    rent = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getMinimumBalanceForRentExemption", "params": [1536]})["result"]
     assert info == rent
 
 
