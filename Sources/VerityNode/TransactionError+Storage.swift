@@ -23,6 +23,7 @@ extension TransactionError: BorshCodable {
             writer.writeU8(accountIndex)
         case .programAccountNotFound: writer.writeU8(10)
         case .invalidProgramForExecution: writer.writeU8(11)
+        case .blobUnavailable: writer.writeU8(12)
         }
     }
 
@@ -40,6 +41,7 @@ extension TransactionError: BorshCodable {
         case 9: self = .insufficientFundsForRent(accountIndex: try reader.readU8("account index"))
         case 10: self = .programAccountNotFound
         case 11: self = .invalidProgramForExecution
+        case 12: self = .blobUnavailable
         case let tag: throw .valueOutOfRange(what: "transaction error tag", value: String(tag))
         }
     }
