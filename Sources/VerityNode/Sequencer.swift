@@ -78,12 +78,12 @@ public actor Sequencer {
     /// tests and simulations whose genesis no `GenesisRecord` describes.
     public init(
         genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64,
-        config: ChainConfig = ChainConfig(), limits: Limits = Limits(), store: BlockStore? = nil
+        config: ChainConfig = ChainConfig(), limits: Limits = Limits(), store: BlockStore? = nil, blobs: (any BlobReader)? = nil
     ) throws {
         self.limits = limits
         var accounts = genesisAccounts
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
-        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
+        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config, blobs: blobs)
         genesisHash = chain.genesisHash
         recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
         self.faucet = faucet
@@ -95,8 +95,13 @@ public actor Sequencer {
     /// `faucetLamports`) if the store is empty, else the stored genesis with every stored block
     /// replayed and checked, a page at a time. Blocks stored before history was kept get their
     /// history rows on the way.
+    ///
+    /// `blobs` is what the chain reads model files, inputs and audit bundles from (the node's
+    /// blob store); without one the chain audits nothing (see `Chain.init`). Whether a chain
+    /// has one is part of its rules, so a store is replayed with the same choice it was made with.
     public init(
-        store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits()
+        store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits(),
+        blobs: (any BlobReader)? = nil
     ) throws {
         self.limits = limits
         let record: GenesisRecord
@@ -110,7 +115,7 @@ public actor Sequencer {
         let faucet = try record.faucetKeypair.map { try Keypair(solanaBytes: $0) }
         var accounts = [PublicKey: Account]()
         if let faucet, record.faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: record.faucetLamports) }
-        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config)
+        var chain = Chain(genesisAccounts: accounts, genesisTimestamp: record.timestamp, config: config, blobs: blobs)
         var recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
         var count: UInt64 = 0
         while true {

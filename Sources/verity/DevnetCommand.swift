@@ -45,14 +45,17 @@ struct DevnetCommand: AsyncParsableCommand {
         let manifest = try ModelManifest(directory: folder, name: known.name)
 
         let identity = try KeypairStore.loadOrCreate(path("identity.json"))
-        let sequencer: Sequencer
-        do {
-            sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs())
-        } catch { throw CLIError("cannot open the chain in \(dataDir): \(error)") }
+        // The blob store holds the model's files (87 MB of weights), inputs and audit bundles
+        // (29 MB at 256 tokens); the chain reads them through it, replays included.
         let blobs: BlobStore
         do { blobs = try BlobStore(directory: path("blobs"), maxBlobBytes: 512 << 20) } catch {
             throw CLIError("cannot open the blob store: \(error)")
         }
+        let sequencer: Sequencer
+        do {
+            sequencer = try Sequencer(
+                store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs(), blobs: blobs)
+        } catch { throw CLIError("cannot open the chain in \(dataDir): \(error)") }
         let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: Self.modelPrice)
 
         // One service group: the node's servers and block producer, the ports line, and the
@@ -64,7 +67,7 @@ struct DevnetCommand: AsyncParsableCommand {
         node.add(ListeningAnnouncement(node: node, logger: logger), name: "announcement", stops: .beforeServers)
         node.add(
             DevnetNetwork(
-                node: node, dataDir: dataDir, spec: spec, modelName: known.name, weights: folder.appendingPathComponent("model.safetensors"),
+                node: node, dataDir: dataDir, spec: spec, manifest: manifest, modelName: known.name, modelFolder: folder,
                 workers: workers, concurrency: concurrency, traces: traces, logger: logger),
             name: "devnet", stops: .beforeServers)
         try await node.serviceGroup(handlingSignals: true).run()
