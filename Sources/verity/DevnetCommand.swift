@@ -11,7 +11,7 @@ import VerityWorker
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devnet",
-        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, and N worker processes.",
+        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, N worker processes and auditor processes.",
         discussion: "Once listening it prints one JSON line on stdout with every bound port (as `verity node` does). SIGINT or SIGTERM stops the workers, then the node."
     )
 
@@ -19,6 +19,9 @@ struct DevnetCommand: AsyncParsableCommand {
 
     @Option(help: "Worker processes to start.")
     var workers: Int = 2
+
+    @Option(help: "Auditor processes to start (they check the traces of audited jobs; full-tier jobs need one).")
+    var auditors: Int = 1
 
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
@@ -31,6 +34,7 @@ struct DevnetCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
+        guard (0...8).contains(auditors) else { throw CLIError("--auditors must be 0...8") }
         let dataDir = settings.dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")
         let fm = FileManager.default
         try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -68,7 +72,7 @@ struct DevnetCommand: AsyncParsableCommand {
         node.add(
             DevnetNetwork(
                 node: node, dataDir: dataDir, spec: spec, manifest: manifest, modelName: known.name, modelFolder: folder,
-                workers: workers, concurrency: concurrency, traces: traces, logger: logger),
+                workers: workers, auditors: auditors, concurrency: concurrency, traces: traces, logger: logger),
             name: "devnet", stops: .beforeServers)
         try await node.serviceGroup(handlingSignals: true).run()
     }

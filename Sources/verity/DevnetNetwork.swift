@@ -21,6 +21,7 @@ struct DevnetNetwork: Service {
     /// The model's folder: its four files and manifest are stored as blobs before registering.
     let modelFolder: URL
     let workers: Int
+    let auditors: Int
     let concurrency: Int
     let traces: TraceKeeping
     let logger: Logger
@@ -33,7 +34,7 @@ struct DevnetNetwork: Service {
         guard let url = URL(string: "http://\(host):\(ports.rpc)") else { throw CLIError("no URL for \(host):\(ports.rpc)") }
         let processes = try await start(url)
         FileHandle.standardOutput.write(Data("""
-            Verity devnet is up: \(workers) worker(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
+            Verity devnet is up: \(workers) worker(s), \(auditors) auditor(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
               JSON-RPC  \(url.absoluteString)
               WebSocket ws://\(host):\(ports.webSocket)/
               data      \(dataDir)
@@ -68,18 +69,16 @@ struct DevnetNetwork: Service {
             let keyPath = path("worker-\(i).json")
             let key = try KeypairStore.loadOrCreate(keyPath)
             try await fund(client, key.publicKey, 10)
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = [
+            processes.append(try spawn(executable, [
                 "worker", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName, "--concurrency", String(concurrency),
                 "--trace-dir", path("traces/worker-\(i)"), "--traces", traces.rawValue,
-            ]
-            var environment = ProcessInfo.processInfo.environment
-            // One core per worker process: workers scale by processes, not threads.
-            if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }
-            process.environment = environment
-            try process.run()
-            processes.append(process)
+            ]))
+        }
+        for i in 0..<auditors {
+            let keyPath = path("auditor-\(i).json")
+            let key = try KeypairStore.loadOrCreate(keyPath)
+            try await fund(client, key.publicKey, 10)
+            processes.append(try spawn(executable, ["auditor", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
         }
         return processes
     }
@@ -102,6 +101,19 @@ struct DevnetNetwork: Service {
         let files = ModelFiles(config: hashes[0], weights: hashes[1], tokenizer: hashes[2], vocab: hashes[3])
         let id = try blobs.put(files.manifest)
         guard id == spec.id else { throw CLIError("the manifest text hashes to \(id.hex), not the model id \(spec.id.hex)") }
+    }
+
+    /// Starts `verity <arguments>` on one core (workers and auditors scale by processes, not
+    /// threads).
+    private func spawn(_ executable: URL, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }
+        process.environment = environment
+        try process.run()
+        return process
     }
 
     /// SIGTERM to every worker, then SIGKILL to those still running after `workerGrace`.
