@@ -31,8 +31,7 @@ extension Worker {
         guard job.provider == provider else { return nil }
         switch job.status {
         case .awaitingTrace, .revealing, .expired: return .audit(job)
-        case .completed: return .resultIn(job.job)
-        case .finalized: return .audit(job)
+        case .completed, .finalized: return .resultIn(job.job)
         default: return nil
         }
     }
