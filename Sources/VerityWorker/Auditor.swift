@@ -24,7 +24,9 @@ public actor Auditor: Service {
     private var weights: ModelWeights?
     private var modelId = Hash.zero
     private var current: (audit: BundleAudit, made: ContinuousClock.Instant)?
-    /// Audits (job, round) whose verdict was posted or is being worked on.
+    /// Audits (job, round, bundle) whose verdict was posted or is being worked on. The bundle
+    /// is part of the key: a job whose result was rejected comes back with another provider's
+    /// bundle in the same round, and that is a new audit.
     private var started = Set<String>()
     private var verdicts = 0
     private let auditQueue = DispatchQueue(label: "verity.auditor.checks")
@@ -104,7 +106,7 @@ public actor Auditor: Service {
         while !Task.isCancelled {
             if let jobs = try? await market.jobs(.jobs(provider: providerAccount, status: .auditing)) {
                 for job in jobs where job.verification.auditor == providerAccount && job.verification.auditVerdict == .none {
-                    let key = "\(job.job.base58):\(job.verification.round)"
+                    let key = "\(job.job.base58):\(job.verification.round):\(job.verification.bundle?.hex ?? "-")"
                     guard !started.contains(key) else { continue }
                     started.insert(key)
                     if await !audit(job) { started.remove(key) }
