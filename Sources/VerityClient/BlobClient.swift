@@ -5,7 +5,7 @@ import VerityCore
 /// host and port as its JSON-RPC.
 ///
 /// Downloads are re-hashed here, so a node (or anything between) cannot hand back other bytes
-/// than the ones asked for. Whole blobs are held in memory (the node's limit is 64 MiB unless
+/// than the ones asked for. Whole blobs are held in memory (the node's limit is 128 MiB unless
 /// set otherwise; this client reads at most 4 GiB).
 public struct BlobClient: Sendable {
     /// The node's JSON-RPC URL; blobs live under `<url>/blobs/`.

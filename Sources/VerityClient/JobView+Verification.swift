@@ -18,6 +18,9 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     /// The published bundle's blob id and size.
     public var bundle: Hash?
     public var bundleBytes: UInt64
+    /// The hash of the block holding the result, once the draw is made: with the provider's
+    /// salt it decides whether the provider must plant an error.
+    public var resultBlockhash: Hash?
     public var traceDeadlineMs: Int64?
     public var auditDeadlineMs: Int64?
     public var revealDeadlineMs: Int64?
@@ -48,7 +51,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, bundle, bundleBytes, traceDeadlineMs, auditDeadlineMs
+        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
         case revealDeadlineMs, revealed, forced, auditFeePaid, auditorSlashedLamports, providerPenalizedLamports, rewardPaid, challenge
     }
 
@@ -63,6 +66,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
         step = try c.decodeIfPresent(UInt32.self, forKey: .step)
         bundle = try c.hexHashIfPresent(.bundle)
         bundleBytes = try c.decode(UInt64.self, forKey: .bundleBytes)
+        resultBlockhash = try c.hexHashIfPresent(.resultBlockhash)
         traceDeadlineMs = try c.decodeIfPresent(Int64.self, forKey: .traceDeadlineMs)
         auditDeadlineMs = try c.decodeIfPresent(Int64.self, forKey: .auditDeadlineMs)
         revealDeadlineMs = try c.decodeIfPresent(Int64.self, forKey: .revealDeadlineMs)

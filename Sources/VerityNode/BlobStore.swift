@@ -19,8 +19,9 @@ import Darwin
 ///
 /// Blobs are immutable and this API never deletes one. Every blob is at most `maxBlobBytes`.
 public final class BlobStore: Sendable {
-    /// 64 MiB.
-    public static let defaultMaxBlobBytes = 64 << 20
+    /// 128 MiB: room for a registered model's weights (MiniLM's are 87 MB), which the chain
+    /// reads from the store, and for audit bundles (29 MB at 256 tokens).
+    public static let defaultMaxBlobBytes = 128 << 20
 
     /// The store's root folder.
     public let directory: String

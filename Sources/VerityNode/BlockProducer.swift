@@ -38,6 +38,16 @@ public struct BlockProducer: Service {
         logger.info("block production stopped", metadata: ["slot": "\(slot)", "sealedAtShutdown": "\(sealed)"])
     }
 
+    /// A blob the chain checked present when an instruction named it is gone from the store:
+    /// the jobs that need it wait, and a replay of this history will fail naming it. Said as
+    /// loudly as the log allows, every block it stays missing.
+    private func reportMissingBlobs(_ production: Chain.Production) {
+        guard let first = production.missingBlobs.first else { return }
+        logger.critical(
+            "the blob store lost blobs the chain relies on; the jobs that need them cannot be audited",
+            metadata: ["slot": "\(production.block.slot)", "missing": "\(production.missingBlobs.count)", "first": "\(first.hex)"])
+    }
+
     /// Slots start at a fixed rate (sealing and publishing a block does not push the next slot
     /// back); after a stall the schedule restarts from now. Returns when cancelled.
     private func produce() async {
@@ -47,6 +57,7 @@ public struct BlockProducer: Service {
             if next < ContinuousClock.now { next = ContinuousClock.now + slot }
             guard (try? await Task.sleep(until: next, clock: .continuous)) != nil else { return }
             if let production = await sequencer.tick(now: clock(), heartbeatMs: heartbeatMs) {
+                reportMissingBlobs(production)
                 await hub.publish(production)
             }
         }

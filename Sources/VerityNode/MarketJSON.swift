@@ -59,7 +59,7 @@ enum MarketJSON {
             ("verdict", .string(job.verdictName)), ("selection", .string(audit.selection.name)), ("round", .uint(UInt64(audit.round))),
             ("auditor", key(audit.auditor)), ("auditorAuthority", key(audit.auditorAuthority)), ("auditVerdict", .string(audit.verdict.name)),
             ("step", audit.verdict == .challenged ? .uint(UInt64(audit.verdictStep)) : .null), ("bundle", hex(audit.bundle)),
-            ("bundleBytes", .uint(audit.bundleBytes)), ("traceDeadlineMs", time(audit.traceDeadlineMs)), ("auditDeadlineMs", time(audit.auditDeadlineMs)),
+            ("bundleBytes", .uint(audit.bundleBytes)), ("resultBlockhash", hex(audit.resultBlockhash)), ("traceDeadlineMs", time(audit.traceDeadlineMs)), ("auditDeadlineMs", time(audit.auditDeadlineMs)),
             ("revealDeadlineMs", time(audit.revealDeadlineMs)), ("revealed", .bool(audit.revealed)), ("forced", .bool(audit.revealed && audit.forced)),
             ("auditFeePaid", .uint(audit.auditFeePaid)), ("auditorSlashedLamports", .uint(audit.auditorSlashed)),
             ("providerPenalizedLamports", .uint(audit.providerPenalized)), ("rewardPaid", .uint(audit.rewardPaid)), ("challenge", challenge),
@@ -126,7 +126,8 @@ extension Sequencer {
     public func marketBook() -> MarketBook? { account(Market.bookAddress).flatMap(MarketBook.decode) }
 
     /// Jobs matching the filters, oldest submission first. Open jobs come from the book; with
-    /// `includeClosed`, every job account is scanned.
+    /// `includeClosed`, every job account is scanned. `provider` matches the job's provider and
+    /// its assigned auditor: the jobs that provider holds work on.
     public func jobs(provider: PublicKey?, submitter: PublicKey?, status: JobStatus?, limit: Int) -> [(PublicKey, JobRecord)] {
         let closed = status?.isClosed ?? true
         var found: [(PublicKey, JobRecord)]
@@ -137,7 +138,7 @@ extension Sequencer {
             found = ((book?.active ?? []) + (book?.queue ?? [])).compactMap { key in job(key).map { (key, $0) } }
         }
         found = found.filter { _, job in
-            (provider.map { job.provider == $0 } ?? true) && (submitter.map { job.submitter == $0 } ?? true) && (status.map { job.status == $0 } ?? true)
+            (provider.map { job.provider == $0 || job.audit.auditor == $0 } ?? true) && (submitter.map { job.submitter == $0 } ?? true) && (status.map { job.status == $0 } ?? true)
         }
         found.sort { ($0.1.submittedMs, $0.0) < ($1.1.submittedMs, $1.0) }
         return Array(found.prefix(limit))

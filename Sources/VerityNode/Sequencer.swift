@@ -84,12 +84,12 @@ public actor Sequencer {
     /// tests and simulations whose genesis no `GenesisRecord` describes.
     public init(
         genesisAccounts: [PublicKey: Account], faucet: Keypair?, faucetLamports: UInt64, identity: PublicKey, now: Int64,
-        config: ChainConfig = ChainConfig(), limits: Limits = Limits(), store: BlockStore? = nil
+        config: ChainConfig = ChainConfig(), limits: Limits = Limits(), store: BlockStore? = nil, blobs: (any BlobReader)? = nil
     ) throws {
         self.limits = limits
         var accounts = genesisAccounts
         if let faucet, faucetLamports > 0 { accounts[faucet.publicKey] = Account(lamports: faucetLamports) }
-        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config)
+        chain = Chain(genesisAccounts: accounts, genesisTimestamp: now, config: config, blobs: blobs)
         genesisHash = chain.genesisHash
         genesis = nil
         recent = RecentStatuses(spanMs: config.blockhashMaxAgeMs)
@@ -103,8 +103,13 @@ public actor Sequencer {
     /// the store is empty, else the stored genesis — whose rules win over `config` — with every
     /// stored block replayed and checked, a page at a time. Blocks stored before history was
     /// kept get their history rows on the way.
+    ///
+    /// `blobs` is what the chain reads model files, inputs and audit bundles from (the node's
+    /// blob store); without one the chain audits nothing (see `Chain.init`). Whether a chain
+    /// reads blobs is part of its rules (`ChainGenesis.usesBlobs`), fixed when it is created.
     public init(
-        store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits()
+        store: BlockStore, faucetLamports: UInt64, identity: Keypair, now: Int64, config: ChainConfig = ChainConfig(), limits: Limits = Limits(),
+        blobs: (any BlobReader)? = nil
     ) throws {
         self.limits = limits
         let record: GenesisRecord
@@ -113,7 +118,8 @@ public actor Sequencer {
         } else {
             let faucet = faucetLamports > 0 ? Keypair() : nil
             let genesis = ChainGenesis(
-                timestamp: now, faucet: faucet?.publicKey, faucetLamports: faucet == nil ? 0 : faucetLamports, operatorKey: identity.publicKey, config: config)
+                timestamp: now, faucet: faucet?.publicKey, faucetLamports: faucet == nil ? 0 : faucetLamports, operatorKey: identity.publicKey,
+                usesBlobs: blobs != nil, config: config)
             record = GenesisRecord(
                 timestamp: now, faucetKeypair: faucet?.solanaBytes, faucetLamports: genesis.faucetLamports, identity: identity.publicKey.base58,
                 chain: Data(genesis.encoded).base64EncodedString())
@@ -124,7 +130,7 @@ public actor Sequencer {
         if let encoded = record.chain {
             guard let bytes = Data(base64Encoded: encoded) else { throw ChainError.invalidGenesis("the stored genesis is not base64") }
             let genesis = try ChainGenesis(encoded: [UInt8](bytes))
-            chain = genesis.makeChain()
+            chain = genesis.makeChain(blobs: blobs)
             self.genesis = genesis
         } else {
             var accounts = [PublicKey: Account]()

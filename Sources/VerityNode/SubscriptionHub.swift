@@ -10,7 +10,8 @@ public actor SubscriptionHub {
         case signature(Signature)
         case account(PublicKey, encoding: String)
         case logs(mentions: PublicKey?)
-        /// Verity's own: one job's changes, or every change to jobs a provider holds.
+        /// Verity's own: one job's changes, or every change to jobs a provider holds (as
+        /// the job's provider or its assigned auditor).
         case job(PublicKey, JobFilter)
         case providerJobs(PublicKey, JobFilter)
     }
@@ -274,7 +275,7 @@ public actor SubscriptionHub {
                     if filter.once { remove(id) }
                 }
             case let .providerJobs(provider, filter):
-                for job in jobs where job.record.provider == provider && filter.admits(job.record.status) {
+                for job in jobs where (job.record.provider == provider || job.record.audit.auditor == provider) && filter.admits(job.record.status) {
                     send(Self.notification("verityJobNotification", id: id, result: forProvider(job)))
                     if filter.once {
                         remove(id)

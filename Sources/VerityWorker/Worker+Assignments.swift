@@ -21,13 +21,19 @@ extension Worker {
         case assigned(Assignment)
         /// A result of ours is in a block (the job is completed, or already paid).
         case resultIn(PublicKey)
+        /// One of our results needs its trace or salt, or its audit ended.
+        case audit(JobView)
     }
 
     /// What a notified job tells the worker serving as `provider`, if anything.
     nonisolated static func notice(from job: JobView, provider: PublicKey) -> Notice? {
         if let assignment = assignment(from: job, provider: provider) { return .assigned(assignment) }
-        guard job.status == .completed || job.status == .finalized, job.provider == provider else { return nil }
-        return .resultIn(job.job)
+        guard job.provider == provider else { return nil }
+        switch job.status {
+        case .awaitingTrace, .revealing, .expired: return .audit(job)
+        case .completed, .finalized: return .resultIn(job.job)
+        default: return nil
+        }
     }
 
     /// The assignment a job describes, if it is assigned to `provider`.

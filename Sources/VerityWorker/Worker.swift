@@ -10,8 +10,9 @@ import VerityTensor
 
 /// The provider agent: registers (or reuses its registration), proves it holds the registered
 /// weights, heartbeats, learns of assignments over WebSocket with a polling fallback, runs each
-/// job with the trace recorder, uploads the output, posts the result on chain, and keeps what
-/// `WorkerConfig.traces` says of the trace on disk.
+/// job with the trace recorder, uploads the output, posts the result on chain with its salt
+/// commitment and both trace roots, keeps what `WorkerConfig.traces` says of the trace on
+/// disk, and answers the audit protocol (publication, reveal; `Worker+Audit`).
 ///
 /// It rides out node restarts and network errors (every loop retries), never posts a result
 /// twice for a job, and on graceful shutdown (or `shutdown()`) finishes the jobs it holds
@@ -38,6 +39,14 @@ public actor Worker: Service {
     private var blockhash: (hash: Hash, fetched: ContinuousClock.Instant)?
     private let inferenceQueue = DispatchQueue(label: "verity.worker.inference")
     private let traceQueue = DispatchQueue(label: "verity.worker.traces")
+    /// Results whose audit may still need their trace or salt, by job.
+    var audits = [PublicKey: AuditState]()
+    /// Audit actions started (and, once done, not repeated).
+    var auditTasks = Set<AuditTask>()
+    /// The market's forced-error rate (parts per million), read at start.
+    var forcedErrorPpm: UInt32 = MarketParams().forcedErrorPpm
+    /// The first output posted, for `--cheat reuse-output`.
+    private var reusedOutput: [Float]?
     private let queue: AsyncStream<Assignment>
     private let continuation: AsyncStream<Assignment>.Continuation
 
@@ -48,7 +57,7 @@ public actor Worker: Service {
         (queue, continuation) = AsyncStream<Assignment>.makeStream()
     }
 
-    private nonisolated func log(_ line: String, _ level: Logger.Level = .info) { config.logger.log(level: level, "\(line)") }
+    nonisolated func log(_ line: String, _ level: Logger.Level = .info) { config.logger.log(level: level, "\(line)") }
 
     /// Jobs this process has posted results for.
     public var completedJobs: Int { completed }
@@ -81,6 +90,7 @@ public actor Worker: Service {
             capacity: UInt16(config.concurrency), hardware: config.hardware, tokensPerSecond: tokensPerSecond,
             pricePer1kTokens: config.pricePer1kTokens, models: [spec.id])
         let authority = config.keypair.publicKey
+        if let params = try? await market.market().params { forcedErrorPpm = params.forcedErrorPpm }
         let existing = try await retrying("reading the provider") { [market, providerAccount] in
             try await market.rpc.account(providerAccount).flatMap(ProviderRecord.decode)
         }
@@ -163,6 +173,10 @@ public actor Worker: Service {
                 for job in try await market.jobs(.jobs(provider: providerAccount, status: .assigned)) {
                     if let assignment = Self.assignment(from: job, provider: providerAccount) { offer(assignment) }
                 }
+                for status in [JobStatus.awaitingTrace, .revealing] {
+                    for job in try await market.jobs(.jobs(provider: providerAccount, status: status)) { auditStep(job) }
+                }
+                pruneAudits()
             } catch {
                 // The node may be restarting; the next round retries.
             }
@@ -173,9 +187,11 @@ public actor Worker: Service {
     private func subscription() async {
         let request = JSONValue.object([
             ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
-            // Assignments, and completions that confirm our results; not payouts.
+            // Assignments, completions that confirm our results, and the audit steps that need
+            // this provider (publication, reveal), and the ends that free what it keeps.
             ("params", .array([.object([
-                ("provider", .string(providerAccount.base58)), ("statuses", .array([.string("assigned"), .string("completed")])),
+                ("provider", .string(providerAccount.base58)),
+                ("statuses", .array(["assigned", "completed", "awaitingTrace", "revealing", "finalized", "expired"].map { .string($0) })),
             ])])),
         ]).text
         var logger = Logger(label: "verity.worker.ws")
@@ -214,6 +230,9 @@ public actor Worker: Service {
         switch notice {
         case let .assigned(assignment): offer(assignment)
         case let .resultIn(job): resultsInFlight[job] = nil
+        case let .audit(job):
+            if job.status != .expired { resultsInFlight[job.job] = nil }
+            auditStep(job)
         }
     }
 
@@ -245,13 +264,22 @@ public actor Worker: Service {
             }
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
-            let (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName, mode: config.traces == .full ? .bundle : .receipt)
+            // Every committed tensor is kept until the audit draw: the planted root needs the
+            // faulted tensor, and a drawn result publishes its bundle from this run.
+            var (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName, cheat: config.cheat)
+            switch config.cheat {
+            case .randomOutput?:
+                vector = (0..<vector.count).map { _ in Float.random(in: -0.1...0.1) }
+            case .reuseOutput?:
+                if let reused = reusedOutput { vector = reused } else { reusedOutput = vector }
+            default: break
+            }
             let outputHash = try await blobs.put(EmbeddingOutput.encode(vector))
-            // A fresh salt per result. It is not kept, so this worker cannot reveal it: it serves
-            // nodes that audit nothing (no blob store), where no reveal is ever asked for.
-            let salt = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            let commitment = try commit(trace, tokens: tokens, job: key, config: embedder.model.config)
+            audits[key] = commitment.state
             let result = Market.submitResult(
-                authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: trace.root, tokens: UInt32(tokens), plantCommitment: Hash.sha256(salt))
+                authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: commitment.traceRoot,
+                altTraceRoot: commitment.altTraceRoot, tokens: UInt32(tokens), plantCommitment: commitment.plantCommitment)
             // The result goes out first; the slot frees once it is in a block, whether or not
             // this worker has heard so yet.
             try await submit([result], what: "result for job \(key)", waitForBlock: false, job: key)
@@ -265,13 +293,15 @@ public actor Worker: Service {
                 return
             case .receipt:
                 let file = config.traceDirectory.appendingPathComponent("\(key.base58).vreceipt")
+                let kept = trace
                 traceQueue.async {
-                    do { try Data(TraceReceipt(trace: trace, input: input).serialize()).write(to: file) } catch { log("cannot keep the trace receipt of \(key): \(error)") }
+                    do { try Data(TraceReceipt(trace: kept, input: input).serialize()).write(to: file) } catch { log("cannot keep the trace receipt of \(key): \(error)") }
                 }
             case .full:
                 let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
+                let kept = trace
                 traceQueue.async {
-                    do { try Data(try trace.serializeBundle()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+                    do { try Data(try kept.serializeBundle()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
                 }
             }
         } catch {
@@ -279,13 +309,14 @@ public actor Worker: Service {
         }
     }
 
-    /// Runs the model with the trace recorder on the worker's one inference thread: a worker
-    /// uses one core however many jobs it holds (its capacity hides chain latency, not compute).
-    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, mode: TraceRecorder.Mode) async throws -> ([Float], Int, Trace) {
+    /// Runs the model with the trace recorder (keeping the committed tensors) on the worker's
+    /// one inference thread: a worker uses one core however many jobs it holds (its capacity
+    /// hides chain latency, not compute). A cheat that changes the run changes it here.
+    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, Trace) {
         let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
             inferenceQueue.async {
                 do {
-                    let (embedding, trace) = try embedder.traced(text, modelId: modelId, mode: mode)
+                    let (embedding, trace) = try embedder.traced(text, modelId: modelId, mode: .bundle, intervention: cheat?.intervention)
                     continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, trace)))
                 } catch {
                     continuation.resume(returning: .failure(error))
@@ -308,7 +339,7 @@ public actor Worker: Service {
     /// `waitForBlock` it returns once the transaction is in a block and throws if it failed
     /// there; without, the result for `job` counts as landed when the job's `completed` notice
     /// arrives, and only if none has come after a while is its status read (and a failure logged).
-    private func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true, job: PublicKey? = nil) async throws {
+    func submit(_ instructions: [Instruction], what: String, waitForBlock: Bool = true, job: PublicKey? = nil) async throws {
         func sign(_ blockhash: Hash) throws(ClientError) -> Transaction {
             try client.sign(instructions, payer: config.keypair, blockhash: blockhash)
         }

@@ -19,6 +19,8 @@ public struct WorkerConfig: Sendable {
     public var traceDirectory: URL
     /// What is kept of each job's trace in `traceDirectory`.
     public var traces = TraceKeeping.receipt
+    /// A way to cheat, for tests and demos of the audit protocol (nil: honest).
+    public var cheat: WorkerCheat?
     public var heartbeatInterval: Duration = .seconds(2)
     /// How often assigned jobs are polled while the WebSocket subscription is down.
     public var pollInterval: Duration = .milliseconds(500)

@@ -11,7 +11,7 @@ import VerityWorker
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devnet",
-        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, and N worker processes.",
+        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, N worker processes and auditor processes.",
         discussion: "Once listening it prints one JSON line on stdout with every bound port (as `verity node` does). SIGINT or SIGTERM stops the workers, then the node."
     )
 
@@ -20,6 +20,9 @@ struct DevnetCommand: AsyncParsableCommand {
 
     @Option(help: "Worker processes to start.")
     var workers: Int = 2
+
+    @Option(help: "Auditor processes to start (they check the traces of audited jobs; full-tier jobs need one).")
+    var auditors: Int = 1
 
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
@@ -32,6 +35,7 @@ struct DevnetCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
+        guard (0...8).contains(auditors) else { throw CLIError("--auditors must be 0...8") }
         let dataDir = settings.dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")
         let fm = FileManager.default
         try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -46,14 +50,17 @@ struct DevnetCommand: AsyncParsableCommand {
         let manifest = try ModelManifest(directory: folder, name: known.name)
 
         let identity = try KeypairStore.loadOrCreate(path("identity.json"))
-        let sequencer: Sequencer
-        do {
-            sequencer = try Sequencer(store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs())
-        } catch { throw CLIError("cannot open the chain in \(dataDir): \(error)") }
+        // The blob store holds the model's files (87 MB of weights), inputs and audit bundles
+        // (29 MB at 256 tokens); the chain reads them through it, replays included.
         let blobs: BlobStore
         do { blobs = try BlobStore(directory: path("blobs"), maxBlobBytes: 512 << 20) } catch {
             throw CLIError("cannot open the blob store: \(error)")
         }
+        let sequencer: Sequencer
+        do {
+            sequencer = try Sequencer(
+                store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs(), blobs: blobs)
+        } catch { throw CLIError("cannot open the chain in \(dataDir): \(error)") }
         let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: Self.modelPrice)
 
         // One service group: the node's servers and block producer, the ports line, and the
@@ -66,8 +73,8 @@ struct DevnetCommand: AsyncParsableCommand {
         try settlement.addServices(to: &node, identity: identity)
         node.add(
             DevnetNetwork(
-                node: node, dataDir: dataDir, spec: spec, modelName: known.name, weights: folder.appendingPathComponent("model.safetensors"),
-                workers: workers, concurrency: concurrency, traces: traces, logger: logger),
+                node: node, dataDir: dataDir, spec: spec, manifest: manifest, modelName: known.name, modelFolder: folder,
+                workers: workers, auditors: auditors, concurrency: concurrency, traces: traces, logger: logger),
             name: "devnet", stops: .beforeServers)
         try await node.serviceGroup(handlingSignals: true).run()
     }

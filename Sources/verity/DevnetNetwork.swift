@@ -16,9 +16,12 @@ struct DevnetNetwork: Service {
     let node: NodeServices
     let dataDir: String
     let spec: ModelSpec
+    let manifest: ModelManifest
     let modelName: String
-    let weights: URL
+    /// The model's folder: its four files and manifest are stored as blobs before registering.
+    let modelFolder: URL
     let workers: Int
+    let auditors: Int
     let concurrency: Int
     let traces: TraceKeeping
     let logger: Logger
@@ -31,7 +34,7 @@ struct DevnetNetwork: Service {
         guard let url = URL(string: "http://\(host):\(ports.rpc)") else { throw CLIError("no URL for \(host):\(ports.rpc)") }
         let processes = try await start(url)
         FileHandle.standardOutput.write(Data("""
-            Verity devnet is up: \(workers) worker(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
+            Verity devnet is up: \(workers) worker(s), \(auditors) auditor(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
               JSON-RPC  \(url.absoluteString)
               WebSocket ws://\(host):\(ports.webSocket)/
               data      \(dataDir)
@@ -53,10 +56,7 @@ struct DevnetNetwork: Service {
         let user = try KeypairStore.loadOrCreate(path("user.json"))
         try await fund(client, operatorKey.publicKey, 1000)
         try await fund(client, user.publicKey, 100)
-        if let blobs = node.blobs, !blobs.contains(spec.weights) {
-            let stored = try blobs.put([UInt8](try Data(contentsOf: weights, options: .alwaysMapped)))
-            guard stored == spec.weights else { throw CLIError("weights hash \(stored.hex) differs from the manifest's \(spec.weights.hex)") }
-        }
+        if let blobs = node.blobs { try storeModelFiles(blobs) }
         if try await client.account(Market.modelAddress(spec.id)) == nil {
             do { try await client.execute([Market.registerModel(owner: operatorKey.publicKey, spec)], payer: operatorKey) } catch {
                 throw CLIError("registering the model failed: \(error)")
@@ -69,20 +69,51 @@ struct DevnetNetwork: Service {
             let keyPath = path("worker-\(i).json")
             let key = try KeypairStore.loadOrCreate(keyPath)
             try await fund(client, key.publicKey, 10)
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = [
+            processes.append(try spawn(executable, [
                 "worker", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName, "--concurrency", String(concurrency),
                 "--trace-dir", path("traces/worker-\(i)"), "--traces", traces.rawValue,
-            ]
-            var environment = ProcessInfo.processInfo.environment
-            // One core per worker process: workers scale by processes, not threads.
-            if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }
-            process.environment = environment
-            try process.run()
-            processes.append(process)
+            ]))
+        }
+        for i in 0..<auditors {
+            let keyPath = path("auditor-\(i).json")
+            let key = try KeypairStore.loadOrCreate(keyPath)
+            try await fund(client, key.publicKey, 10)
+            processes.append(try spawn(executable, ["auditor", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
         }
         return processes
+    }
+
+    /// Stores the model's manifest text and the four files it names as blobs, each checked
+    /// against its hash: the chain registers a model only when it holds them (every replica
+    /// must be able to referee it).
+    private func storeModelFiles(_ blobs: BlobStore) throws {
+        var hashes = [Hash]()
+        for name in ModelFiles.names {
+            guard let hex = manifest.files[name], let hash = try? Hash(hex: hex) else { throw CLIError("the manifest lists no hash for \(name)") }
+            hashes.append(hash)
+            if blobs.contains(hash) { continue }
+            let stored: Hash
+            do { stored = try blobs.put([UInt8](try Data(contentsOf: modelFolder.appendingPathComponent(name), options: .alwaysMapped))) } catch {
+                throw CLIError("cannot store \(name) as a blob: \(error)")
+            }
+            guard stored == hash else { throw CLIError("\(name) hashes to \(stored.hex), not the manifest's \(hash.hex)") }
+        }
+        let files = ModelFiles(config: hashes[0], weights: hashes[1], tokenizer: hashes[2], vocab: hashes[3])
+        let id = try blobs.put(files.manifest)
+        guard id == spec.id else { throw CLIError("the manifest text hashes to \(id.hex), not the model id \(spec.id.hex)") }
+    }
+
+    /// Starts `verity <arguments>` on one core (workers and auditors scale by processes, not
+    /// threads).
+    private func spawn(_ executable: URL, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }
+        process.environment = environment
+        try process.run()
+        return process
     }
 
     /// SIGTERM to every worker, then SIGKILL to those still running after `workerGrace`.

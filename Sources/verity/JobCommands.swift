@@ -34,7 +34,7 @@ struct JobCommand: AsyncParsableCommand {
     struct SubmitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "submit", abstract: "Upload the input, escrow the fee and queue a job; with --wait, print the result as one JSON object.",
-            discussion: "--keypair is the submitter's: it pays the escrow and the fees.")
+            discussion: "--keypair is the submitter's: it pays the escrow and the fees. With --wait the JSON carries `verification` (verdict verified, rejected, unaudited or pending; auditor; step) and `rejected` (every rejected attempt); a full-tier job is waited for until its audited result is paid.")
 
         @OptionGroup var endpoint: EndpointOptions
 
@@ -58,7 +58,7 @@ struct JobCommand: AsyncParsableCommand {
         @Flag(help: "Wait for the result and print it.")
         var wait = false
 
-        @Flag(help: "With --wait: wait for the payout too (after the challenge window).")
+        @Flag(help: "With --wait: wait for the payout too (after the challenge window). A full-tier job is always waited for until then: its verdict is final only when it is paid.")
         var finalized = false
 
         @Option(help: "With --wait: give up after this many seconds.")
@@ -89,7 +89,10 @@ struct JobCommand: AsyncParsableCommand {
                 printJSON(["job": job.base58, "status": "submitted"])
                 return
             }
-            let outcome = try await follower.outcome(until: finalized ? [.finalized] : [.completed, .finalized], timeout: .milliseconds(Int(timeout * 1000)))
+            // A full-tier result is audited before it is paid: its verdict (`verification`) and
+            // any rejected attempts (`rejected`) are settled once the job is finalized.
+            let targets: Set<JobStatus> = finalized || tier == .full ? [.finalized] : [.completed, .finalized]
+            let outcome = try await follower.outcome(until: targets, timeout: .milliseconds(Int(timeout * 1000)))
             guard var object = outcome.record.foundationObject as? [String: Any] else { throw CLIError("the node's record of job \(job) is not an object") }
             if let embedding = outcome.embedding { object["embedding"] = embedding.map(Double.init) }
             if outcome.job.status == .expired || outcome.job.status == .cancelled {

@@ -77,13 +77,6 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIError("cannot open the node's store in \(dataDir ?? "a temporary folder"): \(error)")
         }
         if dataDir == nil { logger.notice("no --data-dir: blocks are kept in a temporary folder and deleted when the node stops") }
-        let sequencer: Sequencer
-        do {
-            sequencer = try Sequencer(
-                store: store, faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig, limits: sequencerLimits)
-        } catch {
-            throw CLIError("cannot replay the node's store in \(dataDir ?? store.path): \(error)")
-        }
         let blobDirectory: String
         if let dataDir {
             blobDirectory = (dataDir as NSString).appendingPathComponent("blobs")
@@ -96,6 +89,13 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIError("cannot open the blob store in \(blobDirectory): \(error)")
         }
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: blobDirectory) } }
+        let sequencer: Sequencer
+        do {
+            sequencer = try Sequencer(
+                store: store, faucetLamports: faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig, limits: sequencerLimits, blobs: blobs)
+        } catch {
+            throw CLIError("cannot replay the node's store in \(dataDir ?? store.path): \(error)")
+        }
         var config = settings.config
         config.limits.requestBytes = maxRequestBytes
         config.limits.webSocketMessageBytes = maxWsMessageBytes

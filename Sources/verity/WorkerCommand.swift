@@ -8,6 +8,7 @@ import VerityTensor
 import VerityWorker
 
 extension TraceKeeping: ExpressibleByArgument {}
+extension WorkerCheat: ExpressibleByArgument {}
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,6 +42,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
     var hardware: String?
 
+    @Option(help: "Cheat, for tests and demos of the audit protocol: perturb, skip-layer, random-output, withhold-trace or reuse-output. A cheating provider's audited results are rejected and its stake slashed.")
+    var cheat: WorkerCheat?
+
     func run() async throws {
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
         guard !models.contains(",") else { throw CLIError("one model per worker for now: --models minilm") }
@@ -61,6 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
         config.pricePer1kTokens = price
         config.stake = stake
         config.traces = traces
+        config.cheat = cheat
         config.logger = CommandLogging.logger("verity.worker", ["provider": .string(String(pair.publicKey.base58.prefix(8)))])
         let worker = Worker(config: config)
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }

@@ -90,7 +90,12 @@ import VerityCore
             #expect(job == Self.job)
         }
         #expect(Self.read(Self.notice(status: .completed, provider: Keypair().publicKey), provider: Self.provider) == nil)
-        #expect(Self.read(Self.notice(status: .expired), provider: Self.provider) == nil)
+        // An expired job ends its audit: the worker drops what it kept for it.
+        guard case let .audit(expired)? = Self.read(Self.notice(status: .expired), provider: Self.provider) else {
+            Issue.record("an expiry of our job is not an audit notice")
+            return
+        }
+        #expect(expired.status == .expired && expired.job == Self.job)
     }
 
     /// The polling fallback reads `verityGetJobs` objects, decoded the same way.

@@ -16,7 +16,8 @@ public struct ModelFiles: Sendable, Equatable {
     public let tokenizer: Hash
     public let vocab: Hash
 
-    static let names = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"]
+    /// The file names, in the manifest's order.
+    public static let names = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"]
 
     public init(config: Hash, weights: Hash, tokenizer: Hash, vocab: Hash) {
         self.config = config

@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import VerityChain
+import VerityClient
+import VerityCore
+import VerityModels
+import VerityTensor
+import VerityVerify
+
+/// The auditor agent: registers a provider with the audit role (staked like any provider),
+/// heartbeats, finds the audits the chain assigns it, downloads each published bundle and the
+/// job's input, runs VerityVerify's whole-bundle audit with vectors it draws itself, and posts
+/// `Attest` or `Challenge(first failing step)` before the audit deadline.
+///
+/// Vectors come from a private seed drawn from the system's CSPRNG and replaced every
+/// `seedLifetime`: the weight side of the checks (W·R) is computed once per seed and shared by
+/// every audit in that window, and nobody who fixed a bundle could know the seed.
+public actor Auditor: Service {
+    public nonisolated let config: AuditorConfig
+    let market: MarketClient
+    public nonisolated let providerAccount: PublicKey
+    private var embedder: SentenceEmbedder?
+    private var weights: ModelWeights?
+    private var modelId = Hash.zero
+    private var current: (audit: BundleAudit, made: ContinuousClock.Instant)?
+    /// Audits (job, round, bundle) whose verdict was posted or is being worked on. The bundle
+    /// is part of the key: a job whose result was rejected comes back with another provider's
+    /// bundle in the same round, and that is a new audit.
+    private var started = Set<String>()
+    private var verdicts = 0
+    private let auditQueue = DispatchQueue(label: "verity.auditor.checks")
+
+    /// How long one seed (and its W·R) serves.
+    static let seedLifetime = Duration.seconds(30)
+
+    public init(config: AuditorConfig) {
+        self.config = config
+        market = MarketClient(url: config.rpc)
+        providerAccount = Market.providerAddress(config.keypair.publicKey)
+    }
+
+    private nonisolated func log(_ line: String, _ level: Logger.Level = .info) { config.logger.log(level: level, "\(line)") }
+
+    /// Verdicts posted so far.
+    public var verdictCount: Int { verdicts }
+
+    /// Loads the model and its weights, checks the chain registered them, and registers (or
+    /// reuses) the auditor's provider account with the audit role.
+    public func prepare() async throws {
+        let manifest = try ModelManifest(directory: config.modelDirectory, name: config.modelName)
+        let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: config.pricePer1kTokens)
+        modelId = spec.id
+        let embedder = try SentenceEmbedder(directory: config.modelDirectory)
+        let path = config.modelDirectory.appendingPathComponent("model.safetensors").path
+        weights = try ModelWeights(safetensors: try Safetensors(source: try ByteSource(mapping: path)))
+        self.embedder = embedder
+        let registered = try await market.rpc.account(Market.modelAddress(spec.id)).flatMap(ModelRecord.decode)
+        guard let registered, registered.spec.weights == spec.weights else {
+            throw WorkerError("model \(config.modelName) (\(spec.id.hex)) is not registered on this chain with these weights")
+        }
+        let authority = config.keypair.publicKey
+        let declared = ProviderSpec(
+            capacity: UInt16(config.concurrency), hardware: config.hardware, tokensPerSecond: 1, pricePer1kTokens: config.pricePer1kTokens,
+            models: [spec.id], roles: .audit)
+        if let existing = try await market.rpc.account(providerAccount).flatMap(ProviderRecord.decode) {
+            if existing.status == .unbonding { throw WorkerError("this auditor is unbonding; use another keypair or withdraw first") }
+            if existing.spec != declared { try await market.rpc.execute([Market.updateProvider(authority: authority, declared)], payer: config.keypair) }
+            log("reusing auditor \(providerAccount) (stake \(existing.stake))")
+        } else {
+            var stake = config.stake
+            if stake == nil { stake = try await market.market().params.minStake }
+            let amount = stake ?? MarketParams().minStake
+            try await market.rpc.execute([Market.registerProvider(authority: authority, stake: amount, declared)], payer: config.keypair)
+            log("registered auditor \(providerAccount): stake \(amount), capacity \(config.concurrency)")
+        }
+        try await market.rpc.execute([Market.heartbeat(authority: authority)], payer: config.keypair)
+    }
+
+    /// Heartbeats and audits until cancelled or shut down gracefully (the audit in progress
+    /// finishes first).
+    public func run() async throws {
+        if embedder == nil { try await prepare() }
+        log("auditing \(config.modelName)")
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.heartbeats() }
+                group.addTask { await self.polling() }
+            }
+        }
+        log("stopped after \(verdicts) verdicts")
+    }
+
+    private func heartbeats() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: config.heartbeatInterval)
+            do { try await market.rpc.execute([Market.heartbeat(authority: config.keypair.publicKey)], payer: config.keypair) } catch {
+                if !Task.isCancelled { log("heartbeat failed (will retry): \(error)", .warning) }
+            }
+        }
+    }
+
+    /// Reads the audits assigned to this auditor, and works through the new ones one at a time
+    /// (each uses the process's checking thread).
+    private func polling() async {
+        while !Task.isCancelled {
+            if let jobs = try? await market.jobs(.jobs(provider: providerAccount, status: .auditing)) {
+                for job in jobs where job.verification.auditor == providerAccount && job.verification.auditVerdict == .none {
+                    let key = "\(job.job.base58):\(job.verification.round):\(job.verification.bundle?.hex ?? "-")"
+                    guard !started.contains(key) else { continue }
+                    started.insert(key)
+                    if await !audit(job) { started.remove(key) }
+                }
+            }
+            if started.count > 100_000 { started.removeAll() }
+            try? await Task.sleep(for: config.pollInterval)
+        }
+    }
+
+    /// Audits one job and posts the verdict; false when it should be tried again (a download
+    /// or the node failed).
+    private func audit(_ job: JobView) async -> Bool {
+        guard let embedder, let bundleId = job.verification.bundle, let output = job.output else { return false }
+        guard job.model == modelId else {
+            log("job \(job.job) is of model \(job.model.hex), not ours", .error)
+            return true
+        }
+        let bundle: [UInt8], input: [UInt8]
+        do {
+            bundle = try await market.blobs.get(bundleId)
+            input = try await market.blobs.get(job.input)
+        } catch {
+            log("cannot download what job \(job.job)'s audit needs (will retry): \(error)", .warning)
+            return false
+        }
+        let audit: BundleAudit
+        do { audit = try bundleAudit() } catch {
+            log("cannot prepare the audit: \(error)", .error)
+            return false
+        }
+        let tokens = embedder.tokenizer.encode(String(decoding: input, as: UTF8.self), maxLength: embedder.maxTokens)
+        let modelHex = job.model.hex
+        let failure: VerifyError? = await withCheckedContinuation { continuation in
+            auditQueue.async {
+                do {
+                    // The tensors are not re-hashed: bytes that pass the checks are a valid
+                    // computation whatever their origin (the referee does hash what it judges).
+                    let trace = try Trace(bundle: bundle, verifyDigests: false)
+                    continuation.resume(returning: audit.audit(trace, modelId: modelHex, tokens: tokens, outputHash: output).failure)
+                } catch {
+                    continuation.resume(returning: .custody(step: 0, "the bundle does not parse: \(error)"))
+                }
+            }
+        }
+        let authority = config.keypair.publicKey
+        let verdict: Instruction
+        if let failure {
+            let step = UInt32(clamping: failure.step ?? 0)
+            log("job \(job.job): challenging step \(step): \(failure)")
+            verdict = Market.challenge(challenger: authority, job: job.job, step: step)
+        } else {
+            log("job \(job.job): attested")
+            verdict = Market.attest(auditor: authority, job: job.job)
+        }
+        do { try await market.rpc.execute([verdict], payer: config.keypair) } catch {
+            log("posting the verdict on job \(job.job) failed: \(error)", .warning)
+            return false
+        }
+        verdicts += 1
+        return true
+    }
+
+    /// The audit of the current seed window, made anew (a fresh seed, W·R again) when it is
+    /// older than `seedLifetime`.
+    private func bundleAudit() throws -> BundleAudit {
+        if let current, ContinuousClock.now - current.made < Self.seedLifetime { return current.audit }
+        guard let embedder, let weights else { throw WorkerError("the auditor is not prepared") }
+        var generator = SystemRandomNumberGenerator()
+        let seed = try Hash(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, attentionRows: BundleAudit.auditorAttentionRows)
+        current = (audit, .now)
+        return audit
+    }
+}

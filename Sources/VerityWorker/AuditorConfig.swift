@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import VerityCore
+
+/// How an auditor runs.
+public struct AuditorConfig: Sendable {
+    public var rpc: URL
+    public var keypair: Keypair
+    /// The model folder (config, weights, tokenizer) it audits.
+    public var modelDirectory: URL
+    public var modelName: String
+    /// Audits it takes at once (its declared capacity on chain).
+    public var concurrency = 4
+    public var pricePer1kTokens: UInt64 = 10_000
+    public var hardware: String
+    /// Lamports to stake when registering (nil: the market's minimum).
+    public var stake: UInt64?
+    public var heartbeatInterval: Duration = .seconds(2)
+    /// How often assigned audits are looked for.
+    public var pollInterval: Duration = .milliseconds(100)
+    public var logger: Logger
+
+    public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String) {
+        var logger = Logger(label: "verity.auditor")
+        logger[metadataKey: "auditor"] = .string(String(keypair.publicKey.base58.prefix(8)))
+        self.logger = logger
+        self.rpc = rpc
+        self.keypair = keypair
+        self.modelDirectory = modelDirectory
+        self.modelName = modelName
+        self.hardware = hardware
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import ServiceLifecycle
+import VerityModels
+import VerityTensor
+import VerityWorker
+
+struct AuditorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auditor",
+        abstract: "Audit published traces as a staked auditor: register with the audit role, check each assigned bundle, post Attest or Challenge.",
+        discussion: "--keypair is the auditor's: it pays the stake, the challenge bonds and the fees, so it must be funded."
+    )
+
+    @OptionGroup var endpoint: EndpointOptions
+
+    @OptionGroup var signer: KeypairOptions
+
+    @Option(help: "The model to audit: a known name (minilm) or a model folder.")
+    var models: String = "minilm"
+
+    @Option(help: "Audits held at once (the capacity declared on chain).")
+    var concurrency: Int = 4
+
+    @Option(help: "Lamports to stake when registering (default: the market's minimum).")
+    var stake: UInt64?
+
+    func run() async throws {
+        guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
+        guard !models.contains(",") else { throw CLIError("one model per auditor for now: --models minilm") }
+        let folder: URL
+        if let known = KnownModel.named(models) {
+            folder = try ModelFetcher.fetch(known, into: ModelLocator.cacheRoot, force: false)
+        } else {
+            folder = try ModelLocator.resolve(models)
+        }
+        let pair = try signer.read()
+        var config = AuditorConfig(
+            rpc: try endpoint.url(), keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
+            hardware: KernelLevel.current.hardwareClass)
+        config.concurrency = concurrency
+        config.stake = stake
+        config.logger = CommandLogging.logger("verity.auditor", ["auditor": .string(String(pair.publicKey.base58.prefix(8)))])
+        let auditor = Auditor(config: config)
+        do { try await auditor.prepare() } catch { throw CLIError("\(error)") }
+        print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)")
+        let group = ServiceGroup(configuration: .init(services: [auditor], gracefulShutdownSignals: [.sigterm, .sigint], logger: config.logger))
+        try await group.run()
+    }
+}

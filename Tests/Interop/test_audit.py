@@ -1,0 +1,167 @@
+"""The audit protocol end to end on a real devnet: `verity devnet` (one auditor process), real
+`verity worker` processes running all-MiniLM-L6-v2, honest and cheating, and full-tier jobs
+from the CLI. An honest result is verified and paid; a cheat is caught by the auditor (or by
+its own silence), the cheater slashed, and the job re-done by an honest worker, the submitter
+paying only for the verified answer.
+
+Needs VERITY_BIN (scripts/test sets it) and the model in the cache (scripts/test fetches it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from solders.keypair import Keypair
+
+import verity_sdk as sdk
+from test_market import Net, cli, online_providers, start_devnet, wait_job, wait_ready, wait_signature
+from test_node_rpc import SOL, raw_rpc
+
+BIN = os.environ.get("VERITY_BIN", "")
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    if not BIN:
+        pytest.fail("VERITY_BIN is not set", pytrace=False)
+    data = tmp_path_factory.mktemp("auditnet")
+    devnet, bound = start_devnet(data)
+    net = Net(url=f"http://127.0.0.1:{bound[0]}", ports=bound, data=data, devnet=devnet)
+    try:
+        wait_ready(net.url, data)
+        deadline = time.time() + 120
+        while not [p for p in online_providers(net.url) if "audit" in p["roles"]]:
+            assert time.time() < deadline, "the devnet's auditor did not register"
+            time.sleep(0.2)
+        yield net
+    finally:
+        for proc in list(net.workers.values()) + [net.devnet]:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in list(net.workers.values()) + [net.devnet]:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_worker(net: Net, name: str, *extra: str) -> str:
+    """Starts a funded worker process and returns its provider account once it is online."""
+    kp = Keypair()
+    path = net.data / f"{name}.json"
+    path.write_text(json.dumps(list(bytes(kp))))
+    sig = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"]
+    wait_signature(net.url, sig)
+    log = open(net.data / f"{name}.log", "ab")
+    proc = subprocess.Popen([BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm", "--concurrency", "1",
+                             "--trace-dir", str(net.data / f"traces-{name}"), *extra],
+                            stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, VERITY_THREADS="1"))
+    net.workers[name] = proc
+    authority = str(kp.pubkey())
+    deadline = time.time() + 120
+    while True:
+        mine = [p for p in online_providers(net.url) if p["authority"] == authority]
+        if mine:
+            return mine[0]["account"]
+        assert proc.poll() is None, f"worker {name} exited: {(net.data / f'{name}.log').read_text()[-2000:]}"
+        assert time.time() < deadline, f"worker {name} did not register"
+        time.sleep(0.2)
+
+
+def stop_worker(net: Net, name: str, account: str) -> None:
+    """Stops a worker and waits until the market no longer counts it online (so no later
+    test's job goes to it)."""
+    proc = net.workers.pop(name)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    deadline = time.time() + 30
+    while account in {p["account"] for p in online_providers(net.url)}:
+        assert time.time() < deadline, f"worker {name} still counted online"
+        time.sleep(0.2)
+
+
+def submit_full(net: Net, text: str) -> str:
+    out = cli("job", "submit", "--rpc", net.url, "--keypair", str(net.data / "user.json"), "--model", "minilm",
+              "--text", text, "--tier", "full")
+    return json.loads(out.stdout)["job"]
+
+
+def balance(net: Net, key: str) -> int:
+    return raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getBalance", "params": [key]})["result"]["value"]
+
+
+def provider(net: Net, account: str) -> dict:
+    return sdk.rpc(net.url, "verityGetProvider", [account])
+
+
+def test_an_honest_full_tier_job_is_verified_and_finalized(net: Net):
+    honest = start_worker(net, "honest-a")
+    try:
+        out = cli("job", "submit", "--rpc", net.url, "--keypair", str(net.data / "user.json"), "--model", "minilm",
+                  "--text", "An audited embedding of a sentence.", "--tier", "full", "--wait", "--timeout", "90")
+        job = json.loads(out.stdout)
+        assert job["status"] == "finalized"
+        assert job["verification"]["verdict"] == "verified"
+        assert job["verification"]["auditVerdict"] == "attested"
+        assert job["verification"]["auditor"] in {p["account"] for p in online_providers(net.url) if "audit" in p["roles"]}
+        assert job["verification"]["bundle"] and job["verification"]["revealed"]
+        assert job["rejected"] == []
+        assert job["provider"] == honest and job["feePaid"] == job["fee"] > 0
+        assert job["verification"]["auditFeePaid"] > 0
+        assert provider(net, honest)["slashed"] == 0
+    finally:
+        stop_worker(net, "honest-a", honest)
+
+
+@pytest.mark.parametrize("cheat,reason", [("perturb", "gemm"), ("withhold-trace", "withheld")])
+def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat: str, reason: str):
+    cheater = start_worker(net, f"cheat-{cheat}", "--cheat", cheat)
+    before = provider(net, cheater)
+    user = str(Keypair.from_bytes(bytes(json.loads((net.data / "user.json").read_text()))).pubkey())
+    spent_before = balance(net, user)
+    honest = None
+    try:
+        job_address = submit_full(net, f"A job for a worker that cheats by {cheat}.")
+        # The auditor challenges a perturbed trace (the referee rejects it in the next blocks);
+        # a withheld trace is rejected at the trace deadline (30 s).
+        deadline = time.time() + 90
+        while True:
+            job = sdk.rpc(net.url, "verityGetJob", [job_address])
+            if job["rejected"]:
+                break
+            assert job["status"] not in ("finalized", "expired", "cancelled"), job
+            assert time.time() < deadline, f"the cheat was not caught: {job}"
+            time.sleep(0.1)
+        rejection = job["rejected"][0]
+        assert rejection["provider"] == cheater
+        assert rejection["reason"] == reason, rejection
+        assert rejection["slashedLamports"] > 0
+        after = provider(net, cheater)
+        assert after["stake"] == before["stake"] - rejection["slashedLamports"]
+        assert after["earned"] == 0
+        assert cheater in job["excluded"] or job["status"] == "pending"
+        # An honest worker takes the job over; it is verified and paid once, to it.
+        honest = start_worker(net, f"honest-after-{cheat}")
+        final = wait_job(net.url, job_address, {"finalized", "expired"}, timeout=90)
+        assert final["status"] == "finalized", json.dumps([final, sdk.rpc(net.url, "verityGetProviders")])
+        assert final["provider"] == honest
+        assert final["verification"]["verdict"] == "verified"
+        assert [r["provider"] for r in final["rejected"]] == [cheater]
+        assert final["feePaid"] == final["fee"] > 0
+        # The submitter paid the honest fee, its audit's fee, the job account's rent and one
+        # signature; nothing for the rejected result: the rest of the escrow came back.
+        assert provider(net, cheater)["earned"] == 0
+        assert provider(net, honest)["earned"] > 0
+        rent = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getMinimumBalanceForRentExemption", "params": [1536]})["result"]
+        spent = spent_before - balance(net, user)
+        assert spent == final["feePaid"] + final["verification"]["auditFeePaid"] + rent + 5000, final
+    finally:
+        stop_worker(net, f"cheat-{cheat}", cheater)
+        if honest:
+            stop_worker(net, f"honest-after-{cheat}", honest)
