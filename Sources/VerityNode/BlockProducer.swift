@@ -14,6 +14,9 @@ public struct BlockProducer: Service {
     /// The time between slot starts.
     let slot: Duration
     let heartbeatMs: Int64
+    let slotMs: Int64
+    /// How long after a block that changed a job blocks keep coming every slot.
+    static let busyMs: Int64 = 1_000
     /// Milliseconds since 1970: the only clock the chain sees, stamped into blocks.
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -22,6 +25,7 @@ public struct BlockProducer: Service {
         self.sequencer = sequencer
         self.hub = hub
         slot = .milliseconds(slotMs)
+        self.slotMs = Int64(slotMs)
         self.heartbeatMs = Int64(heartbeatMs)
         self.logger = logger
         self.clock = clock
@@ -51,12 +55,18 @@ public struct BlockProducer: Service {
     /// Slots start at a fixed rate (sealing and publishing a block does not push the next slot
     /// back); after a stall the schedule restarts from now. Returns when cancelled.
     private func produce() async {
+        var busyUntil: Int64 = 0
         var next = ContinuousClock.now
         while !Task.isCancelled {
             next += slot
             if next < ContinuousClock.now { next = ContinuousClock.now + slot }
             guard (try? await Task.sleep(until: next, clock: .continuous)) != nil else { return }
-            if let production = await sequencer.tick(now: clock(), heartbeatMs: heartbeatMs) {
+            // While the market is moving (a job changed within the last second), blocks come
+            // every slot even when empty: the end-of-block step is what draws audits, matches
+            // auditors and settles verdicts, and each of those waits for the next block.
+            let now = clock()
+            if let production = await sequencer.tick(now: now, heartbeatMs: now < busyUntil ? slotMs : heartbeatMs) {
+                if !SubscriptionHub.changedJobs(production).isEmpty { busyUntil = now.saturatingAdding(Self.busyMs) }
                 reportMissingBlobs(production)
                 await hub.publish(production)
             }

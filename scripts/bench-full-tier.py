@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Full-tier job latency on a devnet: submit -> verdict `verified`.
+
+Starts `verity devnet --workers 1` (one auditor) on free ports in a temporary folder, waits for
+the worker and the auditor to register, then submits N full-tier jobs one after another with
+`verity job submit --tier full` (a new process each: keypair read, input upload, Submit) and
+polls `verityGetJob` every 5 ms until the job's verdict is `verified`. Prints p50, min, max.
+
+Usage: .venv/bin/python scripts/bench-full-tier.py [--verity .build/release/verity] [--jobs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+
+def rpc(url: str, method: str, params: list):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        reply = json.loads(response.read())
+    if "error" in reply:
+        raise RuntimeError(f"{method}: {reply['error']}")
+    return reply["result"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--verity", default=".build/release/verity")
+    parser.add_argument("--jobs", type=int, default=15)
+    args = parser.parse_args()
+    data = tempfile.mkdtemp(prefix="verity-full-tier-")
+    log = open(os.path.join(data, "devnet.log"), "wb")
+    devnet = subprocess.Popen([args.verity, "devnet", "--data-dir", data, "--workers", "1", "--rpc-port", "0"], stdout=subprocess.PIPE, stderr=log)
+    try:
+        url = None
+        assert devnet.stdout is not None
+        for raw in devnet.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("event") == "listening":
+                url = message["rpc"]
+                break
+        if url is None:
+            raise SystemExit(f"the devnet did not start; see {data}/devnet.log")
+        deadline = time.time() + 300
+        while len(rpc(url, "verityGetProviders", [])) < 2:
+            if time.time() > deadline:
+                raise SystemExit("the worker and the auditor did not register")
+            time.sleep(0.2)
+        keypair = os.path.join(data, "user.json")
+        latencies = []
+        for n in range(args.jobs):
+            start = time.perf_counter()
+            out = subprocess.run([args.verity, "job", "submit", "--rpc", url, "--keypair", keypair, "--tier", "full",
+                                  "--text", f"verifiable inference number {n} for the benchmark"], capture_output=True, text=True, check=True)
+            job = json.loads(out.stdout)["job"]
+            while True:
+                record = rpc(url, "verityGetJob", [job])
+                verdict = (record.get("verification") or {}).get("verdict")
+                if verdict == "verified":
+                    break
+                if verdict == "rejected" or record.get("status") in ("expired", "cancelled"):
+                    raise SystemExit(f"job {job} ended {record.get('status')} / {verdict}")
+                time.sleep(0.005)
+            latencies.append((time.perf_counter() - start) * 1000)
+            print(f"job {n + 1}: {latencies[-1]:.0f} ms", flush=True)
+        print(f"full tier, submit -> verified, {len(latencies)} jobs: p50 {statistics.median(latencies):.0f} ms, "
+              f"min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
+    finally:
+        devnet.terminate()
+        try:
+            devnet.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            devnet.kill()
+
+
+if __name__ == "__main__":
+    main()
