@@ -18,17 +18,12 @@ import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
+import sys
+from pathlib import Path
 
-
-def rpc(url: str, method: str, params: list):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        reply = json.loads(response.read())
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
+# The interop tests' small SDK reads the node's JSON-RPC.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Tests" / "Interop"))
+from verity_sdk import rpc  # noqa: E402
 
 
 def main() -> None:
