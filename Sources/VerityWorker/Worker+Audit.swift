@@ -101,10 +101,9 @@ extension Worker {
             log("withholding the trace of job \(job.job) (--cheat withhold-trace)", .warning)
             return true
         }
-        guard let state = audits[job.job] else {
-            log("job \(job.job) was drawn for audit but its trace is not held (restarted?); it cannot be published", .error)
-            return true
-        }
+        var held = audits[job.job]
+        if held == nil { held = await rebuildAuditState(job) }
+        guard let state = held else { return true }
         var trace = state.honest
         if round <= 1, let blockhash = job.verification.resultBlockhash,
            PlantedFault.isForced(salt: state.salt, resultBlockhash: blockhash, ratePpm: forcedErrorPpm) {
@@ -124,6 +123,34 @@ extension Worker {
         } catch {
             log("publishing the trace of job \(job.job) failed (will retry): \(error)", .warning)
             return false
+        }
+    }
+
+    /// After a restart (or once the state was pruned), the audit state of `job` rebuilt from
+    /// what outlives the process: the input from the node, the salt from its file, the model.
+    /// The same run on the same kernels gives the same trace bit for bit; it must hash to one of
+    /// the committed roots, or nothing is published (the provider would be slashed anyway).
+    private func rebuildAuditState(_ job: JobView) async -> AuditState? {
+        guard let embedder, let salt = salt(of: job.job) else {
+            log("job \(job.job) was drawn for audit but neither its trace nor its salt is held; it cannot be published", .error)
+            return nil
+        }
+        do {
+            let input = try await blobs.get(job.spec.input)
+            let (_, tokens, trace) = try await infer(
+                embedder, text: String(decoding: input, as: UTF8.self), modelId: manifest?.id ?? modelId.hex, cheat: config.cheat)
+            guard trace.root == job.traceRoot || trace.root == job.altTraceRoot else {
+                log("job \(job.job): the trace recomputed after a restart has root \(trace.root.hex), not a committed one", .error)
+                return nil
+            }
+            let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: embedder.model.config, tokens: tokens))
+            let state = AuditState(salt: salt, honest: trace, planted: fault.planted(trace), kept: .now)
+            audits[job.job] = state
+            log("job \(job.job): trace recomputed after a restart, root \(trace.root.hex)")
+            return state
+        } catch {
+            log("job \(job.job): cannot recompute its trace: \(error)", .error)
+            return nil
         }
     }
 

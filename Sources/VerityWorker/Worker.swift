@@ -24,9 +24,9 @@ public actor Worker: Service {
     var client: RPCClient { market.rpc }
     var blobs: BlobClient { market.blobs }
     public nonisolated let providerAccount: PublicKey
-    private var embedder: SentenceEmbedder?
-    private var manifest: ModelManifest?
-    private var modelId = Hash.zero
+    private(set) var embedder: SentenceEmbedder?
+    private(set) var manifest: ModelManifest?
+    private(set) var modelId = Hash.zero
     /// Jobs taken by this process (running or done): never run twice.
     private var taken = Set<PublicKey>()
     private var running = 0
@@ -312,7 +312,7 @@ public actor Worker: Service {
     /// Runs the model with the trace recorder (keeping the committed tensors) on the worker's
     /// one inference thread: a worker uses one core however many jobs it holds (its capacity
     /// hides chain latency, not compute). A cheat that changes the run changes it here.
-    private func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, Trace) {
+    func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, Trace) {
         let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
             inferenceQueue.async {
                 do {

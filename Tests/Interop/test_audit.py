@@ -165,3 +165,48 @@ def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat:
         stop_worker(net, f"cheat-{cheat}", cheater)
         if honest:
             stop_worker(net, f"honest-after-{cheat}", honest)
+
+
+def test_a_worker_restarted_before_publishing_recomputes_its_trace(net: Net):
+    """The bundle is kept in memory: a worker process that stops after its result is drawn for
+    audit recomputes the trace when it comes back (input from the node, salt from its trace
+    folder), publishes it, and is paid, not slashed. The first process here withholds (so the
+    restart is certain to happen before publication); the second is honest."""
+    kp = Keypair()
+    path = net.data / "restarting.json"
+    path.write_text(json.dumps(list(bytes(kp))))
+    wait_signature(net.url, raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"])
+    traces = net.data / "traces-restarting"
+
+    def launch(*extra: str) -> str:
+        log = open(net.data / "restarting.log", "ab")
+        net.workers["restarting"] = subprocess.Popen(
+            [BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm", "--concurrency", "1", "--trace-dir", str(traces), *extra],
+            stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, VERITY_THREADS="1"))
+        deadline = time.time() + 120
+        while True:
+            mine = [p for p in online_providers(net.url) if p["authority"] == str(kp.pubkey())]
+            if mine:
+                return mine[0]["account"]
+            assert time.time() < deadline, "the worker did not come online"
+            time.sleep(0.2)
+
+    account = launch("--cheat", "withhold-trace")
+    try:
+        job_address = submit_full(net, "A job whose worker restarts before it publishes.")
+        deadline = time.time() + 60
+        while (job := sdk.rpc(net.url, "verityGetJob", [job_address]))["status"] != "awaitingTrace":
+            assert job["status"] in ("pending", "assigned", "completed"), job
+            assert time.time() < deadline, f"the result was not drawn: {job}"
+            time.sleep(0.05)
+        assert job["provider"] == account
+        stop_worker(net, "restarting", account)
+        assert launch() == account
+        final = wait_job(net.url, job_address, {"finalized", "expired"}, timeout=90)
+        assert final["status"] == "finalized" and final["verification"]["verdict"] == "verified", final
+        assert final["rejected"] == [] and final["provider"] == account
+        assert provider(net, account)["slashed"] == 0
+        assert "recomputed after a restart" in (net.data / "restarting.log").read_text()
+    finally:
+        if "restarting" in net.workers:
+            stop_worker(net, "restarting", account)
