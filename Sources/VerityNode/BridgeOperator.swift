@@ -67,6 +67,10 @@ actor BridgeOperating {
     var vault: PublicKey { delivery.signer.publicKey }
     private var lastSent: [String: ContinuousClock.Instant] = [:]
     private var lastComplaint: ContinuousClock.Instant?
+    /// The bridge state account's data when the chain was last scanned for records to pay, and
+    /// the records then pending (see `recordsToPay`).
+    private var scannedState: [UInt8]?
+    private var pendingRecords = Set<PublicKey>()
 
     init(sequencer: Sequencer, delivery: L1Delivery, authority: Keypair, config: BridgeConfig, logger: Logger) {
         self.sequencer = sequencer
@@ -195,8 +199,7 @@ actor BridgeOperating {
     private func payOut(nowMs: Int64) async throws {
         let settled = sequencer.settlement.settledSlot
         let genesis = sequencer.genesisHash.base58
-        let records = await sequencer.programAccounts(owner: Bridge.programId) { _ in true }
-        for (address, account) in records {
+        for (address, account) in await recordsToPay() {
             if let withdrawal = WithdrawalRecord.decode(account), !withdrawal.isPaid {
                 guard withdrawal.slot <= settled, nowMs.saturatingSubtracting(withdrawal.requestedMs) >= config.withdrawalDelayMs else { continue }
                 let memo = "\(Self.withdrawalPrefix)\(genesis):\(withdrawal.index)"
@@ -213,6 +216,35 @@ actor BridgeOperating {
                 }
             }
         }
+    }
+
+    /// The withdrawal and refundable deposit records that may still need paying. Every Bridge
+    /// instruction that creates or completes one also changes the bridge's state account, so the
+    /// chain's accounts are scanned only when that changed; otherwise only the records already
+    /// known to be pending are read again.
+    private func recordsToPay() async -> [(PublicKey, Account)] {
+        let state = await sequencer.account(Bridge.stateAddress)?.data
+        if state != scannedState {
+            scannedState = state
+            let found = await sequencer.programAccounts(owner: Bridge.programId) { Self.awaitsPayout($0) }
+            pendingRecords = Set(found.map(\.0))
+            return found
+        }
+        var records = [(PublicKey, Account)]()
+        for address in pendingRecords.sorted() {
+            if let account = await sequencer.account(address), Self.awaitsPayout(account) {
+                records.append((address, account))
+            } else {
+                pendingRecords.remove(address)
+            }
+        }
+        return records
+    }
+
+    static func awaitsPayout(_ account: Account) -> Bool {
+        if let withdrawal = WithdrawalRecord.decode(account) { return !withdrawal.isPaid }
+        if let deposit = DepositRecord.decode(account) { return deposit.status == .refundPending }
+        return false
     }
 
     /// Moves one payout on; its L1 signature once L1 confirmed it.
