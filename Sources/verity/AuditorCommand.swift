@@ -27,16 +27,10 @@ struct AuditorCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
-        guard !models.contains(",") else { throw CLIError("one model per auditor for now: --models minilm") }
-        let folder: URL
-        if let known = KnownModel.named(models) {
-            folder = try ModelFetcher.fetch(known, into: ModelLocator.cacheRoot, force: false)
-        } else {
-            folder = try ModelLocator.resolve(models)
-        }
+        let (folder, modelName) = try ModelLocator.served(models, by: "auditor")
         let pair = try signer.read()
         var config = AuditorConfig(
-            rpc: try endpoint.url(), keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
+            rpc: try endpoint.url(), keypair: pair, modelDirectory: folder, modelName: modelName,
             hardware: KernelLevel.current.hardwareClass)
         config.concurrency = concurrency
         config.stake = stake

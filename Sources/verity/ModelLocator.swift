@@ -33,4 +33,14 @@ enum ModelLocator {
         }
         return URL(fileURLWithPath: nameOrPath)
     }
+
+    /// The one model a provider (worker or auditor) serves, from its `--models` value: a known
+    /// name fetched into the cache if missing, or a model folder; with the name it registers.
+    static func served(_ models: String, by role: String) throws -> (folder: URL, name: String) {
+        guard !models.contains(",") else { throw CLIError("one model per \(role) for now: --models minilm") }
+        if let known = KnownModel.named(models) {
+            return (try ModelFetcher.fetch(known, into: cacheRoot, force: false), known.name)
+        }
+        return (try resolve(models), models)
+    }
 }

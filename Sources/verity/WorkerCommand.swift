@@ -47,19 +47,13 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
-        guard !models.contains(",") else { throw CLIError("one model per worker for now: --models minilm") }
-        let folder: URL
-        if let known = KnownModel.named(models) {
-            folder = try ModelFetcher.fetch(known, into: ModelLocator.cacheRoot, force: false)
-        } else {
-            folder = try ModelLocator.resolve(models)
-        }
+        let (folder, modelName) = try ModelLocator.served(models, by: "worker")
         let pair = try signer.read()
         let url = try endpoint.url()
         let traceDirectory = traceDir.map { URL(fileURLWithPath: $0) }
             ?? ModelLocator.cacheRoot.deletingLastPathComponent().appendingPathComponent("traces/\(pair.publicKey.base58)")
         var config = WorkerConfig(
-            rpc: url, keypair: pair, modelDirectory: folder, modelName: KnownModel.named(models)?.name ?? models,
+            rpc: url, keypair: pair, modelDirectory: folder, modelName: modelName,
             hardware: hardware ?? KernelLevel.current.hardwareClass, traceDirectory: traceDirectory)
         config.concurrency = concurrency
         config.pricePer1kTokens = price
