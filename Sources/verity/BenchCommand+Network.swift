@@ -80,8 +80,7 @@ extension BenchCommand {
             switch (rpc, nodePid) {
             case (nil, nil): break
             case let (text?, pid?):
-                guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else { throw CLIError("--rpc must be an http(s) URL") }
-                bench.external = (url, pid)
+                bench.external = (try EndpointOptions.httpURL(text, flag: "--rpc"), pid)
             default: throw CLIError("--rpc and --node-pid go together")
             }
             try await bench.run()

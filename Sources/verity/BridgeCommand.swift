@@ -16,13 +16,6 @@ struct BridgeCommand: AsyncParsableCommand {
         do { return try PublicKey(base58: text) } catch { throw CLIError("\(what) must be a base58 address, got \(text)") }
     }
 
-    static func l1URL(_ text: String) throws -> URL {
-        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw CLIError("--l1-rpc must be an http(s) URL, got \(text)")
-        }
-        return url
-    }
-
     struct Deposit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send lamports on L1 to the vault with a memo naming the L2 recipient; with --wait, until the node credits them on L2.")
@@ -51,7 +44,7 @@ struct BridgeCommand: AsyncParsableCommand {
             let bridge = BridgeClient(l2: try endpoint.url())
             guard let vault = try await bridge.vault() else { throw CLIError("the node does not settle to L1 (it runs without --l1-rpc): no bridge") }
             let signature = try await bridge.deposit(
-                on: L1Client(url: try BridgeCommand.l1URL(l1Rpc)), from: key, vault: vault, recipient: recipient, lamports: lamports)
+                on: L1Client(url: try EndpointOptions.httpURL(l1Rpc, flag: "--l1-rpc")), from: key, vault: vault, recipient: recipient, lamports: lamports)
             print("deposited \(lamports) lamports on L1 for \(recipient): \(signature)")
             guard wait else { return }
             let deadline = ContinuousClock.now + .seconds(120)

@@ -10,9 +10,13 @@ struct EndpointOptions: ParsableArguments {
     func validate() throws { _ = try url() }
 
     /// The URL, if it is an http(s) URL with a host.
-    func url() throws -> URL {
-        guard let url = URL(string: rpc), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw CLIError("--rpc must be an http(s) URL, got \(rpc)")
+    func url() throws -> URL { try Self.httpURL(rpc, flag: "--rpc") }
+
+    /// `text` as an http(s) URL with a host, or an error naming `flag` (the node's and L1's
+    /// JSON-RPC options all take one).
+    static func httpURL(_ text: String, flag: String) throws -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+            throw CLIError("\(flag) must be an http(s) URL, got \(text)")
         }
         return url
     }

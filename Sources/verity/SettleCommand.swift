@@ -72,9 +72,7 @@ struct SettleCommand: AsyncParsableCommand {
         var verbose = false
 
         func run() async throws {
-            guard let l1 = URL(string: l1Rpc), l1.scheme == "http" || l1.scheme == "https", l1.host != nil else {
-                throw CLIError("--l1-rpc must be an http(s) URL, got \(l1Rpc)")
-            }
+            let l1 = try EndpointOptions.httpURL(l1Rpc, flag: "--l1-rpc")
             let operatorKey: PublicKey
             do { operatorKey = try PublicKey(base58: operatorAddress) } catch { throw CLIError("--operator must be a base58 address: \(error)") }
             guard let level = L1Client.Commitment(rawValue: commitment), level >= .confirmed else {

@@ -26,55 +26,36 @@ struct SettlementOptions: ParsableArguments {
     /// nothing is settled when no L1 is configured.
     func addServices(to node: inout NodeServices, identity: Keypair) throws {
         let logger = CommandLogging.logger("verity.settlement")
-        guard let poster = try poster(sequencer: node.sequencer, blobs: node.blobs, logger: logger) else { return }
+        guard (1...100_000).contains(batchSlots) else { throw CLIError("--batch-slots must be 1...100000") }
         guard (0...100_000).contains(depositConfirmations) else { throw CLIError("--deposit-confirmations must be 0...100000") }
         guard (0...(30 * 86_400_000)).contains(withdrawalDelayMs) else { throw CLIError("--withdrawal-delay-ms must be 0...2592000000 (30 days)") }
-        var bridge = BridgeConfig()
-        bridge.depositConfirmations = depositConfirmations
-        bridge.withdrawalDelayMs = withdrawalDelayMs
-        let operatorKey = try KeypairStore.read(l1Keypair ?? "")
-        let bridgeOperator: BridgeOperator
-        do {
-            bridgeOperator = try BridgeOperator(
-                sequencer: node.sequencer, l1: L1Client(url: try l1URL()), vault: operatorKey, authority: identity, config: bridge,
-                logger: CommandLogging.logger("verity.bridge"))
-        } catch {
-            throw CLIError("cannot operate the bridge: \(error)")
-        }
-        node.add(poster, name: "batch poster", stops: .afterLastBlock)
-        node.add(bridgeOperator, name: "bridge operator", stops: .beforeServers)
-    }
-
-    private func l1URL() throws -> URL {
-        guard let l1Rpc, let url = URL(string: l1Rpc), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-            throw CLIError("--l1-rpc must be an http(s) URL, got \(l1Rpc ?? "nothing")")
-        }
-        return url
-    }
-
-    /// The poster, or nil (with a notice) when no L1 is configured.
-    private func poster(sequencer: Sequencer, blobs: BlobStore?, logger: Logger) throws -> BatchPoster? {
-        guard (1...100_000).contains(batchSlots) else { throw CLIError("--batch-slots must be 1...100000") }
         guard let l1Rpc else {
             guard l1Keypair == nil else { throw CLIError("--l1-keypair needs --l1-rpc") }
             logger.notice("no --l1-rpc: nothing is settled to L1; sealed blocks are reported finalized")
-            return nil
+            return
         }
-        let url = try l1URL()
-        guard let blobs else { throw CLIError("settlement needs the node's blob store") }
+        let l1 = L1Client(url: try EndpointOptions.httpURL(l1Rpc, flag: "--l1-rpc"))
         guard let l1Keypair else { throw CLIError("--l1-rpc needs --l1-keypair (the operator's L1 key that signs batch commitments)") }
-        guard sequencer.genesis != nil else {
+        guard let blobs = node.blobs else { throw CLIError("settlement needs the node's blob store") }
+        guard node.sequencer.genesis != nil else {
             throw CLIError("this chain's store predates genesis records and cannot be settled; start a new one (another --data-dir)")
         }
-        let key = try KeypairStore.read(l1Keypair)
-        var config = SettlementConfig()
-        config.batchSlots = batchSlots
+        let operatorKey = try KeypairStore.read(l1Keypair)
+        var settlement = SettlementConfig()
+        settlement.batchSlots = batchSlots
+        var bridge = BridgeConfig()
+        bridge.depositConfirmations = depositConfirmations
+        bridge.withdrawalDelayMs = withdrawalDelayMs
+        let poster: BatchPoster, bridgeOperator: BridgeOperator
         do {
-            let poster = try BatchPoster(sequencer: sequencer, blobs: blobs, l1: L1Client(url: url), operatorKey: key, config: config, logger: logger)
-            logger.info("settling to L1 at \(l1Rpc) as \(key.publicKey), \(batchSlots) blocks per batch")
-            return poster
+            poster = try BatchPoster(sequencer: node.sequencer, blobs: blobs, l1: l1, operatorKey: operatorKey, config: settlement, logger: logger)
+            bridgeOperator = try BridgeOperator(
+                sequencer: node.sequencer, l1: l1, vault: operatorKey, authority: identity, config: bridge, logger: CommandLogging.logger("verity.bridge"))
         } catch {
             throw CLIError("cannot start settlement: \(error)")
         }
+        logger.info("settling to L1 at \(l1Rpc) as \(operatorKey.publicKey), \(batchSlots) blocks per batch")
+        node.add(poster, name: "batch poster", stops: .afterLastBlock)
+        node.add(bridgeOperator, name: "bridge operator", stops: .beforeServers)
     }
 }
