@@ -66,7 +66,7 @@ public struct BlockProducer: Service {
             // auditors and settles verdicts, and each of those waits for the next block.
             let now = clock()
             if let production = await sequencer.tick(now: now, heartbeatMs: now < busyUntil ? slotMs : heartbeatMs) {
-                if !SubscriptionHub.changedJobs(production).isEmpty { busyUntil = now.saturatingAdding(Self.busyMs) }
+                if SubscriptionHub.touchesJobs(production) { busyUntil = now.saturatingAdding(Self.busyMs) }
                 reportMissingBlobs(production)
                 await hub.publish(production)
             }

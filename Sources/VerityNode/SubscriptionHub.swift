@@ -221,6 +221,16 @@ public actor SubscriptionHub {
         return jobs
     }
 
+    /// Whether a sealed block changed any job account (`changedJobs` is not empty), without
+    /// collecting them: the block producer asks this of every block.
+    static func touchesJobs(_ sealed: Chain.Production) -> Bool {
+        !sealed.marketJobs.isEmpty || sealed.block.entries.contains { entry in
+            entry.outcome.writes.contains { key, account in
+                account.owner == Market.jobMarketId && key != Market.bookAddress && key != Market.treasuryAddress
+            }
+        }
+    }
+
     /// Turns a sealed block into notifications; the hub learns from it which job accounts
     /// changed (`changedJobs`).
     public func publish(_ sealed: Chain.Production) async {

@@ -22,6 +22,7 @@ import VerityCore
 
         _ = try await sequencer.airdrop(to: bob, lamports: 2_000_000_000)
         let block = try #require(await sequencer.tick(now: 1_050, heartbeatMs: 1000))
+        #expect(!SubscriptionHub.touchesJobs(block) && SubscriptionHub.changedJobs(block).isEmpty)
         await hub.publish(block)
         let account = try #require(await messages.next())
         #expect(account.contains("accountNotification") && account.contains(#""lamports":2000000000"#))
@@ -87,7 +88,11 @@ import VerityCore
         #expect(await messages.next()?.contains(#""result":2"#) == true)
 
         let jobSpec = JobSpec(nonce: 1, model: model.id, input: input, inputBytes: UInt32(text.count), maxFee: 1_000_000, tier: .sampled, deadlineMs: now + 60_000)
-        await hub.publish(try await run([Market.submitJob(submitter: submitter.publicKey, jobSpec)], payer: submitter))
+        let submitted = try await run([Market.submitJob(submitter: submitter.publicKey, jobSpec)], payer: submitter)
+        // The block producer's cheap test agrees with the list the hub notifies from; a block
+        // of transfers touches no job.
+        #expect(SubscriptionHub.touchesJobs(submitted) && SubscriptionHub.changedJobs(submitted) == [job])
+        await hub.publish(submitted)
         // Matched at the end of the block that queued it: one notice per subscription, in
         // subscription order.
         let toProvider = try JSONValue.parse(try #require(await messages.next()))
