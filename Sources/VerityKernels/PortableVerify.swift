@@ -9,15 +9,16 @@ extension PortableKernels {
 
     public static func layerNormRow(
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
-        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
     }
 
     public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
     }
 
     public static func scores(
@@ -28,5 +29,9 @@ extension PortableKernels {
 
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
         VerifyKernel.expShifted(x, count: count, max: max)
+    }
+
+    public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        VerifyKernel.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
     }
 }

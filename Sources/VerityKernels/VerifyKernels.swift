@@ -53,12 +53,12 @@ public enum VerifyKernel {
     /// One row of LayerNorm(a + b) (b may be nil) with γ, β, ε recomputed in f64 and compared
     /// with the committed row `output`: the largest |output − reference|, its column, the
     /// largest |reference|, and whether every difference was finite. `scratch` holds `count`
-    /// doubles. Sums in eight lanes by j mod 8 (zero-padded), then pairwise; no fused
+    /// doubles. The column is searched for only when worst > columnAbove·top (else 0). Sums in eight lanes by j mod 8 (zero-padded), then pairwise; no fused
     /// multiply-add, so every level gives the same bits.
     @inlinable @inline(__always)
     public static func layerNormRow(
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-        epsilon: Double, output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+        epsilon: Double, output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         let ar = UnsafeRawPointer(a), sr = UnsafeMutableRawPointer(scratch)
         var sum = SIMD8<Double>()
@@ -76,7 +76,7 @@ public enum VerifyKernel {
             sum[j - body] += scratch[j]
             j += 1
         }
-        return normalizedRow(scratch, sum: lanes(sum), count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        return normalizedRow(scratch, sum: lanes(sum), count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
     }
 
     /// The second half of `layerNormRow`, from the row already in f64 (`v`, which it keeps)
@@ -84,7 +84,7 @@ public enum VerifyKernel {
     @inlinable @inline(__always)
     public static func normalizedRow(
         _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
-        output: UnsafePointer<Float>
+        output: UnsafePointer<Float>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         let vr = UnsafeRawPointer(v), gr = UnsafeRawPointer(gamma), br = UnsafeRawPointer(beta), or = UnsafeRawPointer(output)
         let mean = sum / Double(count)
@@ -126,11 +126,16 @@ public enum VerifyKernel {
             finite = finite && size.isFinite
             j += 1
         }
-        // The first column at the worst difference, found again only for the report.
+        // The first column at the worst difference, found again only for the report and only
+        // when the caller will report it (worst > columnAbove·top: this row's z is a new
+        // maximum), which after the first rows is rare: a second scalar pass over every row
+        // cost as much as the check.
         var column = 0
-        for c in 0..<count where abs(Double(output[c]) - ((v[c] - mean) * inv * Double(gamma[c]) + Double(beta[c]))) == worstValue {
-            column = c
-            break
+        if finite && worstValue > columnAbove * topValue {
+            for c in 0..<count where abs(Double(output[c]) - ((v[c] - mean) * inv * Double(gamma[c]) + Double(beta[c]))) == worstValue {
+                column = c
+                break
+            }
         }
         return (worstValue, column, topValue, finite)
     }
@@ -175,6 +180,49 @@ public enum VerifyKernel {
             for m in 0..<d { acc += q[m] * kt[m * ldk + j] }
             out[j] = acc * scale
             j += 1
+        }
+    }
+
+    /// For a matrix stored transposed (`rows` rows of `ld` floats, column j at t[m·ld + j]):
+    /// out[j] = Σₘ t[m·ld + j]·w[m] for j in 0..<ld (or Σₘ t²·w with `squared`), in f32 with m
+    /// ascending for every column: eight columns per vector step, so no lanes are reduced and
+    /// the order is the same on every level. `ld` must be a multiple of 8.
+    @inlinable @inline(__always)
+    public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeRawPointer(t), o = UnsafeMutableRawPointer(out)
+        var j = 0
+        while j + 32 <= ld {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for m in 0..<rows {
+                let wm = SIMD8(repeating: w[m]), at = 4 * (m * ld + j)
+                var v0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self), v1 = raw.loadUnaligned(fromByteOffset: at + 32, as: SIMD8<Float>.self)
+                var v2 = raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Float>.self), v3 = raw.loadUnaligned(fromByteOffset: at + 96, as: SIMD8<Float>.self)
+                if squared {
+                    v0 *= v0
+                    v1 *= v1
+                    v2 *= v2
+                    v3 *= v3
+                }
+                a0 += v0 * wm
+                a1 += v1 * wm
+                a2 += v2 * wm
+                a3 += v3 * wm
+            }
+            o.storeBytes(of: a0, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            o.storeBytes(of: a1, toByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: a2, toByteOffset: 4 * j + 64, as: SIMD8<Float>.self)
+            o.storeBytes(of: a3, toByteOffset: 4 * j + 96, as: SIMD8<Float>.self)
+            j += 32
+        }
+        while j + 8 <= ld {
+            var acc = SIMD8<Float>()
+            for m in 0..<rows {
+                var v = raw.loadUnaligned(fromByteOffset: 4 * (m * ld + j), as: SIMD8<Float>.self)
+                if squared { v *= v }
+                acc += v * SIMD8(repeating: w[m])
+            }
+            o.storeBytes(of: acc, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            j += 8
         }
     }
 

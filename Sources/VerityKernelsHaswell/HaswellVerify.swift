@@ -12,15 +12,16 @@ extension HaswellKernels {
 
     public static func layerNormRow(
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
-        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
     }
 
     public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
     }
 
     public static func scores(
@@ -37,5 +38,9 @@ extension HaswellKernels {
     /// derived GELU output.
     public static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int) {
         RowKernels.gelu(x, count: count, fused: false)
+    }
+
+    public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        VerifyKernel.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
     }
 }

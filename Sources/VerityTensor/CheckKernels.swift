@@ -21,23 +21,24 @@ public enum CheckKernels {
     /// `VerifyKernel.layerNormRow`.
     public static func layerNormRow(
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
-        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         switch level {
-        case .avx512: AVX512Kernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
-        case .haswell: HaswellKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
-        case .portable: PortableKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch)
+        case .avx512: AVX512Kernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
+        case .haswell: HaswellKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
+        case .portable: PortableKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
         }
     }
 
     /// The same from a row already in f64 and its sum; see `VerifyKernel.normalizedRow`.
     public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         switch level {
-        case .avx512: AVX512Kernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
-        case .haswell: HaswellKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
-        case .portable: PortableKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output)
+        case .avx512: AVX512Kernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
+        case .haswell: HaswellKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
+        case .portable: PortableKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
         }
     }
 
@@ -58,6 +59,15 @@ public enum CheckKernels {
         case .avx512: AVX512Kernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
         case .haswell: HaswellKernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
         case .portable: PortableKernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
+        }
+    }
+
+    /// Weighted sums down the columns of a transposed matrix; see `VerifyKernel.columnSums`.
+    public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        switch level {
+        case .avx512: AVX512Kernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
+        case .haswell: HaswellKernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
+        case .portable: PortableKernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
         }
     }
 

@@ -30,7 +30,8 @@ enum ElementwiseCheck {
                             scratch.withUnsafeMutableBufferPointer { v in
                                 for i in 0..<rows {
                                     let row = CheckKernels.layerNormRow(ap.baseAddress! + i * h, plus: bp.baseAddress! + i * h, count: h, gamma: g.baseAddress!,
-                                                                        beta: be.baseAddress!, epsilon: epsilon, output: out.baseAddress! + i * h, scratch: v.baseAddress!)
+                                                                        beta: be.baseAddress!, epsilon: epsilon, output: out.baseAddress! + i * h, scratch: v.baseAddress!,
+                                                                        columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
                                     record(row, row: i, into: &outcome)
                                 }
                             }
@@ -54,7 +55,8 @@ enum ElementwiseCheck {
                             var sum = 0.0
                             for j in 0..<h { sum += ap[i * h + j] }
                             let row = CheckKernels.normalizedRow(ap.baseAddress! + i * h, sum: sum, count: h, gamma: g.baseAddress!, beta: be.baseAddress!,
-                                                                 epsilon: epsilon, output: out.baseAddress! + i * h)
+                                                                 epsilon: epsilon, output: out.baseAddress! + i * h,
+                                                                 columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
                             record(row, row: i, into: &outcome)
                         }
                     }

@@ -1,14 +1,21 @@
 import VerityTensor
 
 /// The Freivalds check of `Y = X·Wᵀ + b` (see `Tolerances` for the error model).
+///
+/// The dot products run in f32 (eight partial sums per result, fixed order, no FMA: the same
+/// bits on every CPU), at the speed of reading the trace; their own rounding is part of σ.
+/// f64 would halve the lanes and double the sketch's bytes for a precision the threshold does
+/// not use: the check's f32 rounding is of the order of the GEMM's own, and a perturbation
+/// the threshold must catch (1e-3 of a row's scale) is thousands of times larger.
 enum GemmCheck {
     /// z over every row and vector; `x` is rows × sketch.inputs, `y` rows × sketch.outputs.
     /// With `geluOfX` the GEMM's input is GELU(x), a derived tensor, recomputed row by row (f32,
     /// no FMA) into a buffer that stays in cache instead of a whole recomputed tensor.
-    /// - Complexity: 8·rows·(in + out) flops.
+    /// - Complexity: 10·rows·(in + out) f32 flops.
     static func check(x: [Float], geluOfX: Bool = false, y: [Float], rows: Int, sketch: WeightSketch) -> StepOutcome {
         var outcome = StepOutcome()
-        let u = Tolerances.unitRoundoff, d = Double(sketch.inputs)
+        let u = Tolerances.unitRoundoff
+        let (xWeight, yWeight) = Tolerances.gemmVarianceWeights(inputs: sketch.inputs, outputs: sketch.outputs)
         var row = [Float](repeating: 0, count: geluOfX ? sketch.inputs : 0)
         row.withUnsafeMutableBufferPointer { scratch in
             x.withUnsafeBufferPointer { xb in
@@ -24,13 +31,14 @@ enum GemmCheck {
                                             CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
                                             xi = UnsafePointer(scratch.baseAddress!)
                                         }
-                                        let xs = CheckKernels.sketchDots(xi, count: sketch.inputs, s: s.baseAddress!, ld: sketch.inputs,
-                                                                         q: q.baseAddress!)
-                                        let ys = CheckKernels.sketchDots(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, s: r.baseAddress!, ld: sketch.outputs,
-                                                                         q: r2.baseAddress!)
+                                        let xs = CheckKernels.weightedSums4(xi, count: sketch.inputs, w: s.baseAddress!, ld: sketch.inputs, q: q.baseAddress!)
+                                        let ys = CheckKernels.weightedSums4(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, w: r.baseAddress!,
+                                                                            ld: sketch.outputs, q: r2.baseAddress!)
                                         let e = ys.dots - xs.dots - sketch.biasDots
-                                        let sigma = max(u * (d * xs.squares + ys.squares).squareRoot(), Double.leastNormalMagnitude)
-                                        for v in 0..<4 { outcome.record(abs(e[v]) / sigma, row: i, column: v) }
+                                        let sigma = max(u * (xWeight * xs.squares + yWeight * ys.squares).squareRoot(), Double.leastNormalMagnitude)
+                                        // f32 squares overflow first: a scale that is not finite
+                                        // would pass anything, so it fails the row.
+                                        for v in 0..<4 { outcome.record(sigma.isFinite ? abs(e[v]) / sigma : .infinity, row: i, column: v) }
                                     }
                                 }
                             }

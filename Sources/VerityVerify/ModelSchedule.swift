@@ -44,6 +44,8 @@ public struct ModelSchedule: Sendable, Equatable {
     public let config: BertConfig
     public let tokens: Int
     public let steps: [Step]
+    /// Every tensor's shape by id (looked up for each tensor a check reads).
+    public let shapes: [Int: [Int]]
 
     /// The schedule of `SentenceEmbedder.embed` for one text of `tokens` tokens (1 ...
     /// `config.maxPositions`).
@@ -89,6 +91,7 @@ public struct ModelSchedule: Sendable, Equatable {
         steps.append(Step("normalize", .l2Normalize, inputs: [Step.Ref(id: pooled, shape: [1, h], committed: true)],
                           outputs: [Step.Ref(id: pooled + 1, shape: [1, h], committed: true)]))
         self.steps = steps
+        shapes = Dictionary(steps.flatMap { $0.inputs + $0.outputs }.map { ($0.id, $0.shape) }) { first, _ in first }
     }
 
     /// The step that produces tensor `id`, if the schedule has one (ids and positions have none).

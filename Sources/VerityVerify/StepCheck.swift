@@ -62,8 +62,7 @@ struct StepVerifier {
     var attentionVectors: [String: [[Double]]] = [:]
 
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> Tensor {
-        let expected = schedule.steps.lazy.flatMap { $0.inputs + $0.outputs }.first { $0.id == id }?.shape
-        guard let tensor = tensors[id], tensor.shape == expected else { throw .missingTensor(step: step, id: id) }
+        guard let tensor = tensors[id], tensor.shape == schedule.shapes[id] else { throw .missingTensor(step: step, id: id) }
         return tensor
     }
 

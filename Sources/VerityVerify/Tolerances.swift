@@ -2,13 +2,18 @@
 /// reference, in units that scale with the data, and the thresholds calibrated on honest runs.
 ///
 /// - GEMM (`Y = X·Wᵀ + b`), Freivalds with k = 4 random vectors r (entries odd multiples of
-///   1/128 in [−255/128, 255/128]): per row i, eᵢ = Yᵢ·r − Xᵢ·(Wᵀr) − b·r in f64, and the
-///   root-sum-square rounding scale σᵢ = u·√(d·Σⱼ Xᵢⱼ²·q̂ⱼ + Σₒ Yᵢₒ²·r̂ₒ²), u = 2⁻²⁴, d the inner
-///   dimension, q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ² and r̂ₒ² = maxᵥ rᵥₒ² (one σ for all four vectors, an upper
-///   bound of each vector's own). A row fails when |eᵢ|/σᵢ > `gemm` for any vector.
+///   1/128 in [−255/128, 255/128]): per row i, eᵢ = Yᵢ·r − Xᵢ·(Wᵀr) − b·r, the dot products in
+///   f32 (eight partial sums each) and e in f64. σᵢ is the root-sum-square of every rounding
+///   between the committed values and e: the GEMM's own (u²·(d·Σⱼ Xᵢⱼ²·q̂ⱼ + Σₒ Yᵢₒ²·r̂ₒ²), as if
+///   each output summed d products) and the check's (Wᵀr rounded to f32, the products, and
+///   partial sums of d/8 and d_out/8 terms: u²·((d/8 + 2)·Σⱼ Xᵢⱼ²·q̂ⱼ + (d_out/8 + 2)·Σₒ Yᵢₒ²·r̂ₒ²)),
+///   u = 2⁻²⁴, d the inner dimension, q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ² and r̂ₒ² = maxᵥ rᵥₒ² (one σ for all
+///   four vectors, an upper bound of each vector's own). A row fails when |eᵢ|/σᵢ > `gemm` for
+///   any vector, or when σᵢ is not finite.
 /// - Attention: per query row, the softmax is recomputed in f32 from the committed q and k
 ///   (runtime's exp polynomial, no FMA) and the committed context C is checked by Freivalds:
-///   e = Cᵢ·r − Σₕ Pₕᵢ·(Vₕ·rₕ), with σ² = u²·Σₕ((1 + ‖qᵢ‖·maxⱼ‖kⱼ‖/√dₕ)² + n)·Σⱼ Pᵢⱼ²·(Vₕ²rₕ²)ⱼ +
+///   e = Cᵢ·r − Σₕ Pₕᵢ·(Vₕ·rₕ) (Vₕ·rₕ and the sums over keys in f32), with σ² =
+///   u²·Σₕ((1 + ‖qᵢ‖·maxⱼ‖kⱼ‖/√dₕ)² + n + dₕ)·Σⱼ Pᵢⱼ²·(Vₕ²rₕ²)ⱼ +
 ///   u²·Σₘ Cᵢₘ²·r̂ₘ²; fails above `attention`.
 /// - Element-wise steps (embedding sum + layer norm, residual add + layer norm, L2
 ///   normalization) are recomputed in f64 from the committed inputs; an element fails when
@@ -24,6 +29,11 @@ public struct Tolerances: Sendable, Equatable {
     public static let unitRoundoff: Double = 0x1p-24
 
     public var gemm: Double
+
+    /// The weights of Σⱼ Xᵢⱼ²·q̂ⱼ and Σₒ Yᵢₒ²·r̂ₒ² in σᵢ²/u² for a GEMM of `inputs` → `outputs`.
+    public static func gemmVarianceWeights(inputs: Int, outputs: Int) -> (x: Double, y: Double) {
+        (Double(inputs) + Double(inputs) / 8 + 2, Double(outputs) / 8 + 3)
+    }
     public var attention: Double
     public var embeddingNorm: Double
     public var layerNorm: Double

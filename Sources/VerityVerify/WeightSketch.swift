@@ -6,15 +6,19 @@ import VerityTensor
 /// `inputs`), q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ², the vectors themselves (four rows of `outputs`), r̂ₒ² =
 /// maxᵥ rᵥₒ², and b·rᵥ. Row layouts, so each check is four contiguous dot products.
 ///
+/// Built in f64 and stored in f32, the precision the check runs at (`GemmCheck`): the
+/// vectors' entries are exact in f32, Wᵀ·r and q̂ are rounded once (the rounding is inside the
+/// check's error model); b·r stays f64.
+///
 /// - Complexity: 8·out·in f64 multiply-adds to build; O(in + out) memory.
 public struct WeightSketch: Sendable {
     /// The GEMM's inner (input) and output dimensions.
     public let inputs: Int
     public let outputs: Int
-    let s: [Double]
-    let q: [Double]
-    let r: [Double]
-    let r2: [Double]
+    let s: [Float]
+    let q: [Float]
+    let r: [Float]
+    let r2: [Float]
     let biasDots: SIMD4<Double>
 
     /// The sketch of `Y = X·Wᵀ + b` where W is `parts` stacked along the output (each out_p ×
@@ -52,10 +56,10 @@ public struct WeightSketch: Sendable {
         }
         self.inputs = inputs
         self.outputs = outputs
-        self.s = (0..<4).flatMap { v in s.map { $0[v] } }
-        q = squares.map { $0.max() }
-        r = vectors.flatMap { $0 }
-        self.r2 = r2
+        self.s = (0..<4).flatMap { v in s.map { Float($0[v]) } }
+        q = squares.map { Float($0.max()) }
+        r = vectors.flatMap { $0.map(Float.init) }
+        self.r2 = r2.map(Float.init)
         self.biasDots = biasDots
     }
 

@@ -106,6 +106,26 @@ import VerityTensor
         }
     }
 
+    /// The checks sum in f32, where squares of values above about 1.8e19 overflow: a step whose
+    /// committed tensors hold such values (honest float32 inference never makes them) must
+    /// fail, not pass on an infinite error scale.
+    @Test func valuesThatOverflowTheChecksSumsFail() throws {
+        let fixture = try AuditFixtures.load()
+        let (embedding, trace) = try fixture.embedder.traced(Self.texts[1], modelId: AuditFixtures.modelId, mode: .bundle)
+        let schedule = try ModelSchedule(config: fixture.embedder.model.config, tokens: embedding.tokens.count)
+        for name in ["encoder.layer.1.attention.qkv", "encoder.layer.1.attention.self"] {
+            let step = try #require(trace.steps.first { $0.name == name })
+            var tensors = trace.tensors
+            // The GEMM's output row 0 or the attention's key of token 0, head 0.
+            let id = step.kind == .gemm ? step.outputs[0].id : step.inputs[0].id
+            let at = step.kind == .gemm ? 0 : schedule.config.hiddenSize
+            tensors[id]?.storage[at] = 1e30
+            #expect(throws: VerifyError.self, "\(name)") {
+                try StepCheck.check(step: step, schedule: schedule, tensors: tensors, weights: fixture.weights, seed: AuditFixtures.seed, verifyDigests: false)
+            }
+        }
+    }
+
     @Test func sampledRowsAreDistinctSortedAndFollowTheSeed() {
         let rows = FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "attention", count: 16, of: 200)
         #expect(rows.count == 16 && Set(rows).count == 16 && rows == rows.sorted() && rows.allSatisfy { (0..<200).contains($0) })
