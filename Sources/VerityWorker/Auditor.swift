@@ -24,9 +24,10 @@ public actor Auditor: Service {
     private var weights: ModelWeights?
     private var modelId = Hash.zero
     private var current: (audit: BundleAudit, made: ContinuousClock.Instant)?
-    /// Audits (job, round, bundle) whose verdict was posted or is being worked on. The bundle
-    /// is part of the key: a job whose result was rejected comes back with another provider's
-    /// bundle in the same round, and that is a new audit.
+    /// Audits (job, round, provider, output, bundle) whose verdict was posted or is being worked
+    /// on. A job whose result was rejected comes back with another provider's result in the
+    /// same round, and that is a new audit even when the bundle is byte for byte the same (an
+    /// honest trace with a forged output, redone honestly on the same kernels).
     private var started = Set<String>()
     private var verdicts = 0
     private let auditQueue = DispatchQueue(label: "verity.auditor.checks")
@@ -106,7 +107,8 @@ public actor Auditor: Service {
         while !Task.isCancelled {
             if let jobs = try? await market.jobs(.jobs(provider: providerAccount, status: .auditing)) {
                 for job in jobs where job.verification.auditor == providerAccount && job.verification.auditVerdict == .none {
-                    let key = "\(job.job.base58):\(job.verification.round):\(job.verification.bundle?.hex ?? "-")"
+                    let key = [job.job.base58, "\(job.verification.round)", job.provider?.base58 ?? "-", job.output?.hex ?? "-", job.verification.bundle?.hex ?? "-"]
+                        .joined(separator: ":")
                     guard !started.contains(key) else { continue }
                     started.insert(key)
                     if await !audit(job) { started.remove(key) }

@@ -69,7 +69,8 @@ public actor Worker: Service {
         let manifest = try ModelManifest(directory: config.modelDirectory, name: config.modelName)
         let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: config.pricePer1kTokens)
         modelId = spec.id
-        let embedder = try SentenceEmbedder(directory: config.modelDirectory)
+        var embedder = try SentenceEmbedder(directory: config.modelDirectory)
+        if let cheat = config.cheat { embedder = try cheat.embedder(embedder, directory: config.modelDirectory) }
         self.manifest = manifest
         self.embedder = embedder
         try FileManager.default.createDirectory(at: config.traceDirectory, withIntermediateDirectories: true)

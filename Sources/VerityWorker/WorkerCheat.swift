@@ -1,3 +1,5 @@
+import Foundation
+import VerityModels
 import VerityTensor
 import VerityVerify
 
@@ -17,13 +19,25 @@ public enum WorkerCheat: String, Sendable, CaseIterable {
     /// The first job's output posted again for every later job (a cached answer for another
     /// input), with the honest trace of the job's own input.
     case reuseOutput = "reuse-output"
+    /// Another model served in place of the registered one: the registered weights rounded to
+    /// float16 (a cheaper, quantized model), computed and committed consistently.
+    case otherModel = "other-model"
 
     /// The change to the run itself, for the modes that compute something else.
     var intervention: TraceRecorder.Intervention? {
         switch self {
         case .perturb: Cheat.perturb(step: "encoder.layer.2.intermediate.dense", row: 0, column: 7, relative: 0.01).intervention()
         case .skipLayer: Cheat.skipLayer(3).intervention()
-        case .randomOutput, .withholdTrace, .reuseOutput: nil
+        case .randomOutput, .withholdTrace, .reuseOutput, .otherModel: nil
         }
+    }
+
+    /// The embedder this mode runs in place of the registered model's (`other-model`), or the
+    /// honest one.
+    func embedder(_ honest: SentenceEmbedder, directory: URL) throws -> SentenceEmbedder {
+        guard self == .otherModel else { return honest }
+        let path = directory.appendingPathComponent("model.safetensors").path
+        let weights = try ModelWeights(safetensors: try Safetensors(source: try ByteSource(mapping: path)))
+        return try Cheat.embedder(honest, weights: Cheat.float16Weights(weights))
     }
 }

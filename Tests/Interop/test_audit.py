@@ -119,9 +119,23 @@ def test_an_honest_full_tier_job_is_verified_and_finalized(net: Net):
         stop_worker(net, "honest-a", honest)
 
 
-@pytest.mark.parametrize("cheat,reason", [("perturb", "gemm"), ("withhold-trace", "withheld")])
-def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat: str, reason: str):
+# The reason is the first failing step's: a skipped layer's output no longer is the layer norm
+# of its inputs; a random or reused output is not the trace's last tensor; float16 weights
+# already make the embeddings' layer norm differ from the registered weights'.
+@pytest.mark.parametrize("cheat,reasons", [
+    ("perturb", {"gemm"}),
+    ("withhold-trace", {"withheld"}),
+    ("skip-layer", {"recompute"}),
+    ("random-output", {"custody"}),
+    ("reuse-output", {"custody"}),
+    ("other-model", {"recompute", "gemm"}),
+])
+def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat: str, reasons: set):
     cheater = start_worker(net, f"cheat-{cheat}", "--cheat", cheat)
+    if cheat == "reuse-output":
+        # Its first answer is honest (and paid); the cheat is posting it again for another input.
+        first = submit_full(net, "The first input, which this worker answers honestly.")
+        assert wait_job(net.url, first, {"finalized", "expired"}, timeout=90)["status"] == "finalized"
     before = provider(net, cheater)
     user = str(Keypair.from_bytes(bytes(json.loads((net.data / "user.json").read_text()))).pubkey())
     spent_before = balance(net, user)
@@ -140,11 +154,11 @@ def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat:
             time.sleep(0.1)
         rejection = job["rejected"][0]
         assert rejection["provider"] == cheater
-        assert rejection["reason"] == reason, rejection
+        assert rejection["reason"] in reasons, rejection
         assert rejection["slashedLamports"] > 0
         after = provider(net, cheater)
         assert after["stake"] == before["stake"] - rejection["slashedLamports"]
-        assert after["earned"] == 0
+        assert after["earned"] == before["earned"]
         assert cheater in job["excluded"] or job["status"] == "pending"
         # An honest worker takes the job over; it is verified and paid once, to it.
         honest = start_worker(net, f"honest-after-{cheat}")
@@ -156,11 +170,11 @@ def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat:
         assert final["feePaid"] == final["fee"] > 0
         # The submitter paid the honest fee, its audit's fee, the job account's rent and one
         # signature; nothing for the rejected result: the rest of the escrow came back.
-        assert provider(net, cheater)["earned"] == 0
+        assert provider(net, cheater)["earned"] == before["earned"]
         assert provider(net, honest)["earned"] > 0
         rent = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getMinimumBalanceForRentExemption", "params": [1536]})["result"]
         spent = spent_before - balance(net, user)
-        assert spent == final["feePaid"] + final["verification"]["auditFeePaid"] + rent + 5000, final
+        assert spent == final["feePaid"] + final["verification"]["auditFeePaid"] + rent + 5000, json.dumps(final)
     finally:
         stop_worker(net, f"cheat-{cheat}", cheater)
         if honest:
