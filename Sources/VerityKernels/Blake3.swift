@@ -26,9 +26,43 @@ public enum Blake3Kernel {
     @inlinable @inline(__always)
     public static func hash<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer, lanes: V.Type)
     {
+        node(bytes, count: count, firstChunk: 0, rootFlag: root, into: out, lanes: V.self)
+    }
+
+    /// The 32-byte chaining value of one subtree of a larger input's tree: `count` bytes at
+    /// `bytes` that are the input's chunks from chunk `firstChunk` on.
+    /// `rootDigest(ofChainingValues:)` joins such values into the input's digest, so threads can
+    /// hash parts of one input.
+    ///
+    /// The range must be a node of the tree, not the whole input: 2ᵏ chunks starting at a
+    /// multiple of 2ᵏ, or the input's last chunks from such a start (fewer than 2ᵏ, the last
+    /// one possibly short). Any other range gives a value the tree never contains.
+    @inlinable @inline(__always)
+    public static func subtree<V: Blake3Lanes>(
+        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into out: UnsafeMutableRawPointer, lanes: V.Type
+    ) {
+        node(bytes, count: count, firstChunk: firstChunk, rootFlag: 0, into: out, lanes: V.self)
+    }
+
+    /// The digest of an input from the chaining values (8 words each, at `cvs`) of `count` ≥ 2
+    /// subtrees that tile it left to right, all of 2ᵏ chunks but the last (which may be
+    /// smaller). Parents over those values are the top of the input's tree: its left subtree
+    /// holds the largest power of two of chunks below the total, which is a whole number of
+    /// these subtrees. Overwrites `cvs`.
+    @inlinable @inline(__always)
+    public static func rootDigest<V: Blake3Lanes>(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer, lanes: V.Type) {
+        reduce(cvs, nodes: count, rootFlag: root, into: out, lanes: V.self)
+    }
+
+    /// The chaining value of chunks `firstChunk...` held in `count` bytes, or with `rootFlag`
+    /// ROOT (and `firstChunk` 0) the digest of the whole input.
+    @inlinable @inline(__always)
+    static func node<V: Blake3Lanes>(
+        _ bytes: UnsafeRawPointer?, count: Int, firstChunk: UInt64, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: V.Type
+    ) {
         let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
         guard chunks > 1, let bytes else {
-            storeLane0(rootChunk(bytes, length: count, lanes: V.self), into: out)
+            storeLane0(singleChunk(bytes, length: count, index: firstChunk, rootFlag: rootFlag, lanes: V.self), into: out)
             return
         }
         // Chaining values, 8 words per node, overwritten level by level from the front.
@@ -42,13 +76,19 @@ public enum Blake3Kernel {
             var first = 0
             while first < chunks {
                 let active = min(V.scalarCount, chunks - first)
-                chunkGroup(bytes, first: first, active: active, chunks: chunks, tail: UnsafeRawPointer(tail.baseAddress!), tailLength: tailLength,
-                           cvs: cvs, lanes: V.self)
+                chunkGroup(bytes, first: first, active: active, chunks: chunks, firstChunk: firstChunk, tail: UnsafeRawPointer(tail.baseAddress!),
+                           tailLength: tailLength, cvs: cvs, lanes: V.self)
                 first += active
             }
         }
+        reduce(cvs, nodes: chunks, rootFlag: rootFlag, into: out, lanes: V.self)
+    }
 
-        var nodes = chunks
+    /// Parents over `nodes` ≥ 2 chaining values level by level down to one, the last
+    /// compression with `rootFlag`; writes its 32 bytes to `out`.
+    @inlinable @inline(__always)
+    static func reduce<V: Blake3Lanes>(_ cvs: UnsafeMutablePointer<UInt32>, nodes count: Int, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: V.Type) {
+        var nodes = count
         while nodes > 2 {
             let pairs = nodes / 2
             var p = 0
@@ -64,7 +104,7 @@ public enum Blake3Kernel {
         }
         let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
             for i in 0..<16 { m[i] = V(repeating: cvs[i]) }
-            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent | root))
+            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent | rootFlag))
         }
         storeLane0(h, into: out)
     }
@@ -74,18 +114,19 @@ public enum Blake3Kernel {
         for i in 0..<8 { out.storeBytes(of: h[i][0].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
     }
 
-    /// Chaining values of chunks `first ..< first + active` (one per lane) of an input of
-    /// `chunks` chunks, into `cvs`; the last chunk is read from `tail` (zero-padded), and when
-    /// it holds fewer than 1,024 bytes its lane ends early: its last block is shorter and
-    /// carries CHUNK_END, and the blocks after it do not count for that lane.
+    /// Chaining values of chunks `first ..< first + active` (one per lane) of a range of
+    /// `chunks` chunks that starts at the input's chunk `firstChunk` (the counters), into
+    /// `cvs`; the range's last chunk is read from `tail` (zero-padded), and when it holds fewer
+    /// than 1,024 bytes its lane ends early: its last block is shorter and carries CHUNK_END,
+    /// and the blocks after it do not count for that lane.
     @inlinable @inline(__always)
     static func chunkGroup<V: Blake3Lanes>(
-        _ bytes: UnsafeRawPointer, first: Int, active: Int, chunks: Int, tail: UnsafeRawPointer, tailLength: Int, cvs: UnsafeMutablePointer<UInt32>,
-        lanes: V.Type
+        _ bytes: UnsafeRawPointer, first: Int, active: Int, chunks: Int, firstChunk: UInt64, tail: UnsafeRawPointer, tailLength: Int,
+        cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type
     ) {
         var counter = V(), high = V()
         for lane in 0..<V.scalarCount {
-            let index = UInt64(first + min(lane, active - 1))
+            let index = firstChunk + UInt64(first + min(lane, active - 1))
             counter[lane] = UInt32(truncatingIfNeeded: index)
             high[lane] = UInt32(truncatingIfNeeded: index >> 32)
         }
@@ -141,10 +182,11 @@ public enum Blake3Kernel {
         }
     }
 
-    /// The digest words of an input of at most one chunk (`length` ≤ 1,024 bytes), computed in
-    /// lane 0.
+    /// The output words of chunk `index` (`length` ≤ 1,024 bytes), computed in lane 0: the
+    /// digest when `rootFlag` is ROOT (an input of one chunk), else its chaining value.
     @inlinable @inline(__always)
-    static func rootChunk<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, length: Int, lanes: V.Type) -> Blake3Words<V> {
+    static func singleChunk<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, length: Int, index: UInt64, rootFlag: UInt32, lanes: V.Type) -> Blake3Words<V> {
+        let counter = V(repeating: UInt32(truncatingIfNeeded: index)), high = V(repeating: UInt32(truncatingIfNeeded: index >> 32))
         let blocks = max(1, (length + blockBytes - 1) / blockBytes)
         var h = Blake3Words(iv: V.self)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockBytes) { buffer in
@@ -158,8 +200,9 @@ public enum Blake3Kernel {
                     let raw = UnsafeRawPointer(buffer.baseAddress!)
                     for word in 0..<16 { msg[word] = V(repeating: raw.loadUnaligned(fromByteOffset: 4 * word, as: UInt32.self)) }
                     let last = block == blocks - 1
-                    let flags = (block == 0 ? chunkStart : 0) | (last ? chunkEnd | root : 0)
-                    h = compress(chainingValue: h, message: msg, counter: V(), blockLength: V(repeating: UInt32(take)), flags: V(repeating: flags))
+                    let flags = (block == 0 ? chunkStart : 0) | (last ? chunkEnd | rootFlag : 0)
+                    h = compress(chainingValue: h, message: msg, counter: counter, high: high, blockLength: V(repeating: UInt32(take)),
+                                 flags: V(repeating: flags))
                 }
             }
         }

@@ -5,4 +5,14 @@ extension AVX512Kernels {
     public static func blake3(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer) {
         Blake3Kernel.hash(bytes, count: count, into: out, lanes: SIMD16<UInt32>.self)
     }
+
+    /// The chaining value of one subtree of a larger input (see `Blake3Kernel.subtree`).
+    public static func blake3Subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into out: UnsafeMutableRawPointer) {
+        Blake3Kernel.subtree(bytes, count: count, firstChunk: firstChunk, into: out, lanes: SIMD16<UInt32>.self)
+    }
+
+    /// The digest joined from subtrees' chaining values (see `Blake3Kernel.rootDigest(ofChainingValues:)`).
+    public static func blake3Root(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer) {
+        Blake3Kernel.rootDigest(ofChainingValues: cvs, count: count, into: out, lanes: SIMD16<UInt32>.self)
+    }
 }

@@ -6,30 +6,43 @@ import VerityKernelsHaswell
 /// BLAKE3 digests of tensor bytes, on the kernels this CPU runs (`KernelLevel.current`).
 ///
 /// BLAKE3 is integer arithmetic, so every kernel level gives the same 32 bytes; the levels
-/// differ only in speed. SHA-256 stays the hash of blobs, blocks and Merkle nodes.
+/// differ only in speed. Large inputs are hashed across the GEMMs' worker threads, as subtrees
+/// of BLAKE3's own tree, which gives the same 32 bytes as one thread (see `Blake3+Parallel`).
+/// SHA-256 stays the hash of blobs, blocks and Merkle nodes.
 public enum Blake3 {
     /// The 32-byte BLAKE3 digest of `bytes`.
-    public static func hash(_ bytes: UnsafeRawBufferPointer, level: KernelLevel = .current) -> Hash {
-        var out = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &out) { digest in
+    ///
+    /// `parallel: false` keeps it on the calling thread; the digest does not depend on
+    /// `parallel` or on the thread count.
+    public static func hash(_ bytes: UnsafeRawBufferPointer, level: KernelLevel = .current, parallel: Bool = true) -> Hash {
+        if parallel, Gemm.threads > 1, bytes.count >= parallelThreshold {
+            return hash(bytes, level: level, pool: .shared, threads: Gemm.threads)
+        }
+        return digest { out in
             switch level {
-            case .avx512: AVX512Kernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
-            case .haswell: HaswellKernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
-            case .portable: PortableKernels.blake3(bytes.baseAddress, count: bytes.count, into: digest.baseAddress!)
+            case .avx512: AVX512Kernels.blake3(bytes.baseAddress, count: bytes.count, into: out)
+            case .haswell: HaswellKernels.blake3(bytes.baseAddress, count: bytes.count, into: out)
+            case .portable: PortableKernels.blake3(bytes.baseAddress, count: bytes.count, into: out)
             }
         }
-        return withUnsafeBytes(of: &out) { Hash(digest: $0) }
     }
 
     /// The digest of a byte array.
-    public static func hash(_ bytes: [UInt8], level: KernelLevel = .current) -> Hash {
-        bytes.withUnsafeBytes { hash($0, level: level) }
+    public static func hash(_ bytes: [UInt8], level: KernelLevel = .current, parallel: Bool = true) -> Hash {
+        bytes.withUnsafeBytes { hash($0, level: level, parallel: parallel) }
     }
 
     /// The digest of a tensor's storage (its Float32 values, little-endian), which is what a
     /// trace commits to.
-    public static func hash(_ tensor: Tensor, level: KernelLevel = .current) -> Hash {
-        tensor.storage.withUnsafeBytes { hash($0, level: level) }
+    public static func hash(_ tensor: Tensor, level: KernelLevel = .current, parallel: Bool = true) -> Hash {
+        tensor.storage.withUnsafeBytes { hash($0, level: level, parallel: parallel) }
+    }
+
+    /// The 32 bytes `write` stores at the pointer it is given, as a hash.
+    static func digest(_ write: (UnsafeMutableRawPointer) -> Void) -> Hash {
+        var out = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &out) { write($0.baseAddress!) }
+        return withUnsafeBytes(of: &out) { Hash(digest: $0) }
     }
 }
 

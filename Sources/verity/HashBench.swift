@@ -3,11 +3,12 @@ import Crypto
 import Foundation
 import VerityTensor
 
-/// BLAKE3 (Verity's, per kernel level) beside swift-crypto's SHA-256, one thread, same buffers.
+/// BLAKE3 (Verity's, per kernel level) beside swift-crypto's SHA-256, one thread, same buffers;
+/// and BLAKE3 as `Blake3.hash` runs it, split across the worker pool when the input is large.
 struct HashBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
-        abstract: "BLAKE3 tensor digests (each kernel level) against SHA-256 (swift-crypto), one thread, in GB/s."
+        abstract: "BLAKE3 tensor digests (each kernel level, one thread and on the pool) against SHA-256 (swift-crypto, one thread), in GB/s."
     )
 
     @Option(help: "Seconds per measurement.")
@@ -18,13 +19,16 @@ struct HashBench: ParsableCommand {
         print("warning: this is a debug build; figures are meaningless (build with: swift build -c release)")
         #endif
         let levels = KernelLevel.runnable.reversed()
-        // A short row, a 16-token activation, a 128-token intermediate (128 × 1536 floats), 4 MiB.
-        for size in [1536, 16 * 384 * 4, 128 * 1536 * 4, 4 << 20] {
+        print("pool: \(Gemm.threads) threads (VERITY_THREADS); inputs from \(Blake3.parallelThreshold) bytes are split")
+        // A short row, a 16-token activation, a 16-token and a 128-token intermediate (× 1536
+        // floats), 4 MiB.
+        for size in [1536, 16 * 384 * 4, 16 * 1536 * 4, 128 * 1536 * 4, 4 << 20] {
             let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
             var line = "\(size) bytes:"
             for level in levels {
-                let rate = bytes.withUnsafeBytes { raw in throughput(size) { _ = Blake3.hash(raw, level: level) } }
-                line += String(format: " BLAKE3 %@ %.2f GB/s;", level.rawValue, rate)
+                let one = bytes.withUnsafeBytes { raw in throughput(size) { _ = Blake3.hash(raw, level: level, parallel: false) } }
+                let pool = bytes.withUnsafeBytes { raw in throughput(size) { _ = Blake3.hash(raw, level: level) } }
+                line += String(format: " BLAKE3 %@ %.2f GB/s (pool %.2f);", level.rawValue, one, pool)
             }
             let sha = bytes.withUnsafeBytes { raw in throughput(size) { _ = SHA256.hash(data: raw) } }
             line += String(format: " SHA-256 (swift-crypto) %.2f GB/s", sha)

@@ -19,6 +19,10 @@ LENGTHS = sorted(set(
     # levels have odd node counts.
     + [c * 1024 + d for c in (7, 8, 9, 15, 16, 17, 33) for d in (-1, 0, 1)]
     + [1536 * 4 * 206, 1 << 20, (1 << 20) + 12345]
+    # Where a multi-threaded hash cuts the tree into subtrees: one byte either side of every
+    # power of two of chunks up to 4 MiB, a short last subtree, and inputs of 3 to 5 MB.
+    + [1024 * (1 << k) + d for k in range(1, 13) for d in (-1, 0, 1)]
+    + [31 * 1024 + 7, 3 * (1 << 20) + 1, 3 * (1 << 20) + 512 * 1024 + 3, 5 * (1 << 20) - 1]
 ))
 
 
