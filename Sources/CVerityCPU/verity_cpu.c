@@ -6,6 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int verity_cpu_has_avx2_fma(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -69,5 +72,13 @@ int verity_cpu_request_amx(void) {
     return errno > 0 ? errno : EPERM;
 #else
     return ENOSYS;
+#endif
+}
+
+int verity_malloc_reuse_freed(void) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 512 << 20) == 1;
+#else
+    return 0;
 #endif
 }

@@ -26,6 +26,7 @@ struct AuditorCommand: AsyncParsableCommand {
     var stake: UInt64?
 
     func run() async throws {
+        ProcessMemory.reuseFreedMemory()
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
         let (folder, modelName) = try ModelLocator.served(models, by: "auditor")
         let pair = try signer.read()

@@ -36,6 +36,7 @@ struct CalibrateCommand: ParsableCommand {
     static let modelId = "minilm-calibration"
 
     func run() throws {
+        ProcessMemory.reuseFreedMemory()
         guard runs >= 0, cheatRuns >= 0, minWords >= 1, maxWords >= minWords else { throw CLIError("runs, cheat runs and word counts must be positive and ordered") }
         let setup = try AuditSetup(model: model, seed: seed ?? Blake3.hash(Array("verity calibration".utf8)).hex)
         print("kernels: \(KernelLevel.current.rawValue), seed \(setup.seed.hex.prefix(16))…, inputs seed \(inputSeed)")

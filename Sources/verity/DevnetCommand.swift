@@ -4,6 +4,7 @@ import VerityChain
 import VerityCore
 import VerityModels
 import VerityNode
+import VerityTensor
 import VerityWorker
 
 /// The main job: a node with a faucet and the compute market, MiniLM registered, and worker
@@ -34,6 +35,7 @@ struct DevnetCommand: AsyncParsableCommand {
     static let modelPrice: UInt64 = 10_000
 
     func run() async throws {
+        ProcessMemory.reuseFreedMemory()
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
         guard (0...8).contains(auditors) else { throw CLIError("--auditors must be 0...8") }
         let dataDir = settings.dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")

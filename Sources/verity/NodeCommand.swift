@@ -3,6 +3,7 @@ import Foundation
 import VerityChain
 import VerityCore
 import VerityNode
+import VerityTensor
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,6 +49,7 @@ struct NodeCommand: AsyncParsableCommand {
     var maxPendingTransactions: Int = Sequencer.Limits().pendingTransactions
 
     func run() async throws {
+        ProcessMemory.reuseFreedMemory()
         guard maxBlobBytes >= 1 else { throw CLIError("--max-blob-bytes must be at least 1") }
         guard blockhashTtlMs >= 1000 else { throw CLIError("--blockhash-ttl-ms must be at least 1000") }
         let dataDir = settings.dataDir

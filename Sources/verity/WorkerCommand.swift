@@ -46,6 +46,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var cheat: WorkerCheat?
 
     func run() async throws {
+        ProcessMemory.reuseFreedMemory()
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
         let (folder, modelName) = try ModelLocator.served(models, by: "worker")
         let pair = try signer.read()

@@ -18,4 +18,10 @@ int verity_cpu_lists_amx(void);
 /// that has not been granted it traps on its first tile instruction.
 int verity_cpu_request_amx(void);
 
+/// Makes glibc's malloc serve blocks up to 32 MiB from the heap and keep up to 512 MiB of
+/// freed memory for reuse (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), so a process that
+/// allocates and frees tensor-sized blocks over and over stops faulting fresh pages in. Returns
+/// 1 when both settings were taken, 0 elsewhere (another libc, or refused).
+int verity_malloc_reuse_freed(void);
+
 #endif
