@@ -1,4 +1,4 @@
-extension PortableKernels {
+extension PortableKernels: CheckKernelBuild {
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }
@@ -33,5 +33,9 @@ extension PortableKernels {
 
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
         VerifyKernel.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
+    }
+
+    public static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(x, count: count, fused: false)
     }
 }

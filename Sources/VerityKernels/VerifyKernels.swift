@@ -1,3 +1,26 @@
+/// The audit checks' entry points. Each kernel build implements them with `VerifyKernel`'s
+/// bodies compiled for its level (never fusing a multiply with an add), so every build returns
+/// the same bits; `CheckKernels` picks the build the CPU runs.
+public protocol CheckKernelBuild {
+    static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double)
+    static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double)
+    static func layerNormRow(
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool)
+    static func normalizedRow(
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        columnAbove: Double
+    ) -> (worst: Double, column: Int, top: Double, finite: Bool)
+    static func scores(
+        _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>
+    )
+    static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double
+    /// GELU in place without FMA: the portable build's bits on every level.
+    static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int)
+    static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>)
+}
+
 /// The inner loops of the audit checks, written once and compiled per kernel level like the
 /// GEMM. They never fuse a multiply with an add and always sum in the same order, so every
 /// level (and every machine) computes the same bits: a referee's verdict cannot depend on the

@@ -2,7 +2,7 @@ import VerityKernels
 
 /// The audit checks' inner loops for AVX-512 (unfused, fixed order: the same bits as the
 /// portable and AVX2 builds).
-extension AVX512Kernels {
+extension AVX512Kernels: CheckKernelBuild {
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }

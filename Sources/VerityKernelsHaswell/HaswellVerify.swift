@@ -1,7 +1,7 @@
 import VerityKernels
 
 /// The audit checks' inner loops for AVX2 (unfused: the same bits as the portable build).
-extension HaswellKernels {
+extension HaswellKernels: CheckKernelBuild {
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }

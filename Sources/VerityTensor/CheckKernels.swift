@@ -5,16 +5,22 @@ import VerityKernelsHaswell
 /// The audit checks' inner loops on the kernels this CPU runs. Unlike `Kernels`, every level
 /// gives the same bits (no FMA, fixed summation order), so a verdict is the same everywhere.
 public enum CheckKernels {
-    static let level = KernelLevel.current
+    static let build = build(for: KernelLevel.current)
+
+    /// The build of `level`, or of the CPU's own level where `level` is above it (a newer
+    /// level's code would trap).
+    static func build(for level: KernelLevel, detected: KernelLevel = KernelLevel.detected) -> any CheckKernelBuild.Type {
+        switch min(level, detected) {
+        case .portable: PortableKernels.self
+        case .haswell: HaswellKernels.self
+        case .avx512: AVX512Kernels.self
+        }
+    }
 
     /// Four f64 dot products of a float row with the rows of a sketch, and Σ x²·q; see
     /// `VerifyKernel.sketchDots`.
     public static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double) {
-        switch level {
-        case .avx512: AVX512Kernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
-        case .haswell: HaswellKernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
-        case .portable: PortableKernels.sketchDots(x, count: count, s: s, ld: ld, q: q)
-        }
+        build.sketchDots(x, count: count, s: s, ld: ld, q: q)
     }
 
     /// One row of LayerNorm(a + b) recomputed in f64 against the committed row; see
@@ -23,11 +29,7 @@ public enum CheckKernels {
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
         output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        switch level {
-        case .avx512: AVX512Kernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
-        case .haswell: HaswellKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
-        case .portable: PortableKernels.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
-        }
+        build.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
     }
 
     /// The same from a row already in f64 and its sum; see `VerifyKernel.normalizedRow`.
@@ -35,57 +37,33 @@ public enum CheckKernels {
         _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
         columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        switch level {
-        case .avx512: AVX512Kernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
-        case .haswell: HaswellKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
-        case .portable: PortableKernels.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
-        }
+        build.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
     }
 
     /// Four f32-accumulated weighted sums of a row and Σ p²·q; see `VerifyKernel.weightedSums4`.
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
-        switch level {
-        case .avx512: AVX512Kernels.weightedSums4(p, count: count, w: w, ld: ld, q: q)
-        case .haswell: HaswellKernels.weightedSums4(p, count: count, w: w, ld: ld, q: q)
-        case .portable: PortableKernels.weightedSums4(p, count: count, w: w, ld: ld, q: q)
-        }
+        build.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }
 
     /// One query's attention scores against transposed keys; see `VerifyKernel.scores`.
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>
     ) {
-        switch level {
-        case .avx512: AVX512Kernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
-        case .haswell: HaswellKernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
-        case .portable: PortableKernels.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
-        }
+        build.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
     }
 
     /// Weighted sums down the columns of a transposed matrix; see `VerifyKernel.columnSums`.
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
-        switch level {
-        case .avx512: AVX512Kernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
-        case .haswell: HaswellKernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
-        case .portable: PortableKernels.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
-        }
+        build.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
     }
 
     /// e^(x − max) in place with the f64 sum; see `VerifyKernel.expShifted`.
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
-        switch level {
-        case .avx512: AVX512Kernels.expShifted(x, count: count, max: max)
-        case .haswell: HaswellKernels.expShifted(x, count: count, max: max)
-        case .portable: PortableKernels.expShifted(x, count: count, max: max)
-        }
+        build.expShifted(x, count: count, max: max)
     }
 
     /// GELU in place, without FMA (the portable build's bits on every level).
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch level {
-        case .avx512: AVX512Kernels.geluUnfused(x, count: count)
-        case .haswell: HaswellKernels.geluUnfused(x, count: count)
-        case .portable: PortableKernels.gelu(x, count: count)
-        }
+        build.geluUnfused(x, count: count)
     }
 }
