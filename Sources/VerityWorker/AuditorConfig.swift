@@ -18,6 +18,9 @@ public struct AuditorConfig: Sendable {
     public var heartbeatInterval: Duration = .seconds(2)
     /// How often assigned audits are looked for.
     public var pollInterval: Duration = .milliseconds(100)
+    /// Attest every assigned audit without checking it: the rubber stamp the chain's planted
+    /// errors exist to punish, for tests and demos of that (never set by an honest auditor).
+    public var lazy = false
     public var logger: Logger
 
     public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String) {

@@ -25,6 +25,9 @@ struct AuditorCommand: AsyncParsableCommand {
     @Option(help: "Lamports to stake when registering (default: the market's minimum).")
     var stake: UInt64?
 
+    @Flag(help: "Attest every assigned audit without checking it, for tests and demos: the chain's planted errors catch such an auditor, which is slashed.")
+    var lazy = false
+
     func run() async throws {
         ProcessMemory.reuseFreedMemory()
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
@@ -35,10 +38,11 @@ struct AuditorCommand: AsyncParsableCommand {
             hardware: KernelLevel.current.hardwareClass)
         config.concurrency = concurrency
         config.stake = stake
+        config.lazy = lazy
         config.logger = CommandLogging.logger("verity.auditor", ["auditor": .string(String(pair.publicKey.base58.prefix(8)))])
         let auditor = Auditor(config: config)
         do { try await auditor.prepare() } catch { throw CLIError("\(error)") }
-        print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)")
+        print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)\(lazy ? " (lazy: attesting unchecked)" : "")")
         let group = ServiceGroup(configuration: .init(services: [auditor], gracefulShutdownSignals: [.sigterm, .sigint], logger: config.logger))
         try await group.run()
     }

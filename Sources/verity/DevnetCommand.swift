@@ -31,6 +31,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "What workers keep of each job's trace: receipt, full or none (see `verity worker --help`).")
     var traces: TraceKeeping = .receipt
 
+    @Option(help: "Chance, in parts per million, that an audited result must carry a planted error (a new chain's rule; a stored chain keeps its own). Default: the market's 20000.")
+    var forcedErrorPpm: UInt32?
+
     static let faucetLamports: UInt64 = 1_000_000 * 1_000_000_000
     static let modelPrice: UInt64 = 10_000
 
@@ -38,6 +41,9 @@ struct DevnetCommand: AsyncParsableCommand {
         ProcessMemory.reuseFreedMemory()
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
         guard (0...8).contains(auditors) else { throw CLIError("--auditors must be 0...8") }
+        guard forcedErrorPpm.map({ $0 <= 1_000_000 }) ?? true else { throw CLIError("--forced-error-ppm must be 0...1000000") }
+        var chainConfig = ChainConfig()
+        if let forcedErrorPpm { chainConfig.market.forcedErrorPpm = forcedErrorPpm }
         let dataDir = settings.dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path as NSString).appendingPathComponent(".verity/devnet")
         let fm = FileManager.default
         try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -61,7 +67,8 @@ struct DevnetCommand: AsyncParsableCommand {
         let sequencer: Sequencer
         do {
             sequencer = try Sequencer(
-                store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs(), blobs: blobs)
+                store: try BlockStore(directory: dataDir), faucetLamports: Self.faucetLamports, identity: identity, now: NodeServer.nowMs(), config: chainConfig,
+                blobs: blobs)
         } catch { throw CLIError("cannot open the chain in \(dataDir): \(error)") }
         let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: Self.modelPrice)
 

@@ -51,16 +51,16 @@ def net(tmp_path_factory):
                 proc.kill()
 
 
-def start_worker(net: Net, name: str, *extra: str) -> str:
-    """Starts a funded worker process and returns its provider account once it is online."""
+def start_agent(net: Net, name: str, command: str, *extra: str) -> str:
+    """Starts a funded `verity worker` or `verity auditor` process and returns its provider
+    account once the market counts it online."""
     kp = Keypair()
     path = net.data / f"{name}.json"
     path.write_text(json.dumps(list(bytes(kp))))
     sig = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"]
     wait_signature(net.url, sig)
     log = open(net.data / f"{name}.log", "ab")
-    proc = subprocess.Popen([BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm", "--concurrency", "1",
-                             "--trace-dir", str(net.data / f"traces-{name}"), *extra],
+    proc = subprocess.Popen([BIN, command, "--rpc", net.url, "--keypair", str(path), "--models", "minilm", *extra],
                             stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, VERITY_THREADS="1"))
     net.workers[name] = proc
     authority = str(kp.pubkey())
@@ -69,9 +69,13 @@ def start_worker(net: Net, name: str, *extra: str) -> str:
         mine = [p for p in online_providers(net.url) if p["authority"] == authority]
         if mine:
             return mine[0]["account"]
-        assert proc.poll() is None, f"worker {name} exited: {(net.data / f'{name}.log').read_text()[-2000:]}"
-        assert time.time() < deadline, f"worker {name} did not register"
+        assert proc.poll() is None, f"{command} {name} exited: {(net.data / f'{name}.log').read_text()[-2000:]}"
+        assert time.time() < deadline, f"{command} {name} did not register"
         time.sleep(0.2)
+
+
+def start_worker(net: Net, name: str, *extra: str) -> str:
+    return start_agent(net, name, "worker", "--concurrency", "1", "--trace-dir", str(net.data / f"traces-{name}"), *extra)
 
 
 def stop_worker(net: Net, name: str, account: str) -> None:
