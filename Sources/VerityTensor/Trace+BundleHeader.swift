@@ -136,7 +136,13 @@ public struct BundleHeader: Sendable, Equatable {
         let count = ref.elementCount
         guard bytes.count == 4 * count else { throw .invalidTrace("tensor \(ref.id) needs \(4 * count) bytes, got \(bytes.count)") }
         let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            #if _endian(little)
+            // The bundle's little-endian float32 bytes are this CPU's floats: one memcpy (glibc's
+            // wide copy) instead of a load and store per element.
+            if let base = bytes.baseAddress, count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: base, byteCount: 4 * count) }
+            #else
             for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            #endif
             initialized = count
         }
         return try Tensor(shape: ref.shape, storage: values)
