@@ -1,7 +1,7 @@
 /// The audit checks' entry points. Each kernel build implements them with `VerifyKernel`'s
 /// bodies compiled for its level (never fusing a multiply with an add), so every build returns
 /// the same bits; `CheckKernels` picks the build the CPU runs.
-public protocol CheckKernelBuild {
+public protocol CheckKernelBuild: Sendable {
     static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double)
     static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double)
     static func layerNormRow(

@@ -9,7 +9,8 @@ import VerityTensor
 import VerityVerify
 
 /// The auditor agent: registers a provider with the audit role (staked like any provider),
-/// heartbeats, finds the audits the chain assigns it, downloads each published bundle and the
+/// heartbeats, learns of the audits the chain assigns it over WebSocket (with a polling
+/// fallback), downloads each published bundle and the
 /// job's input, runs VerityVerify's whole-bundle audit with vectors it draws itself, and posts
 /// `Attest` or `Challenge(first failing step)` before the audit deadline.
 ///
@@ -24,11 +25,10 @@ public actor Auditor: Service {
     private var weights: ModelWeights?
     private var modelId = Hash.zero
     private var current: (audit: BundleAudit, made: ContinuousClock.Instant)?
-    /// Audits (job, round, provider, output, bundle) whose verdict was posted or is being worked
-    /// on. A job whose result was rejected comes back with another provider's result in the
-    /// same round, and that is a new audit even when the bundle is byte for byte the same (an
-    /// honest trace with a forged output, redone honestly on the same kernels).
+    /// The audits (`auditKey`) whose verdict was posted or is being worked on.
     private var started = Set<String>()
+    /// Whether the node has acknowledged the subscription (polling slows down while it is).
+    private var subscribed = false
     private var verdicts = 0
     private let auditQueue = DispatchQueue(label: "verity.auditor.checks")
 
@@ -87,6 +87,7 @@ public actor Auditor: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeats() }
                 group.addTask { await self.polling() }
+                group.addTask { await self.subscription() }
             }
         }
         log("stopped after \(verdicts) verdicts")
@@ -101,22 +102,43 @@ public actor Auditor: Service {
         }
     }
 
-    /// Reads the audits assigned to this auditor, and works through the new ones one at a time
-    /// (each uses the process's checking thread).
+    /// Reads the audits assigned to this auditor (the fallback beside the subscription: every
+    /// `pollInterval` until the subscription is live, then every `connectedPollInterval`).
     private func polling() async {
         while !Task.isCancelled {
             if let jobs = try? await market.jobs(.jobs(provider: providerAccount, status: .auditing)) {
-                for job in jobs where job.verification.auditor == providerAccount && job.verification.auditVerdict == .none {
-                    let key = [job.job.base58, "\(job.verification.round)", job.provider?.base58 ?? "-", job.output?.hex ?? "-", job.verification.bundle?.hex ?? "-"]
-                        .joined(separator: ":")
-                    guard !started.contains(key) else { continue }
-                    started.insert(key)
-                    if await !audit(job) { started.remove(key) }
-                }
+                for job in jobs { await consider(job) }
             }
             if started.count > 100_000 { started.removeAll() }
-            try? await Task.sleep(for: config.pollInterval)
+            try? await Task.sleep(for: subscribed ? config.connectedPollInterval : config.pollInterval)
         }
+    }
+
+    /// Audits assigned to this auditor as the node pushes them, the moment the block that
+    /// assigned them is sealed.
+    private func subscription() async {
+        let feed = ProviderJobFeed(client: market.rpc, account: providerAccount, statuses: ["auditing"])
+        await feed.run(running: { true }, live: { await self.setSubscribed($0) }) { job in await self.consider(job) }
+    }
+
+    private func setSubscribed(_ live: Bool) { subscribed = live }
+
+    /// Audits `job` if it is an audit assigned to this auditor, awaiting its verdict, and not
+    /// begun already (from the subscription or a poll: whichever sees it first).
+    private func consider(_ job: JobView) async {
+        guard let key = Self.auditKey(job, auditor: providerAccount), !started.contains(key) else { return }
+        started.insert(key)
+        if await !audit(job) { started.remove(key) }
+    }
+
+    /// The key of the audit `job` asks of `auditor`, or nil when it asks none: job, round,
+    /// provider, output and bundle, since a job whose result was rejected comes back with
+    /// another provider's result in the same round, a new audit even when the bundle is byte
+    /// for byte the same (an honest trace with a forged output, redone honestly).
+    nonisolated static func auditKey(_ job: JobView, auditor: PublicKey) -> String? {
+        guard job.status == .auditing, job.verification.auditor == auditor, job.verification.auditVerdict == .none else { return nil }
+        return [job.job.base58, "\(job.verification.round)", job.provider?.base58 ?? "-", job.output?.hex ?? "-", job.verification.bundle?.hex ?? "-"]
+            .joined(separator: ":")
     }
 
     /// Audits one job and posts the verdict; false when it should be tried again (a download

@@ -16,8 +16,10 @@ public struct AuditorConfig: Sendable {
     /// Lamports to stake when registering (nil: the market's minimum).
     public var stake: UInt64?
     public var heartbeatInterval: Duration = .seconds(2)
-    /// How often assigned audits are looked for.
+    /// How often assigned audits are looked for while the subscription is not live, and
+    /// while it is (a fallback then: the node pushes each assignment).
     public var pollInterval: Duration = .milliseconds(100)
+    public var connectedPollInterval: Duration = .seconds(2)
     /// Attest every assigned audit without checking it: the rubber stamp the chain's planted
     /// errors exist to punish, for tests and demos of that (never set by an honest auditor).
     public var lazy = false

@@ -1,5 +1,4 @@
 import Foundation
-import HummingbirdWSClient
 import Logging
 import ServiceLifecycle
 import VerityChain
@@ -186,42 +185,13 @@ public actor Worker: Service {
     }
 
     private func subscription() async {
-        let request = JSONValue.object([
-            ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
-            // Assignments, completions that confirm our results, and the audit steps that need
-            // this provider (publication, reveal), and the ends that free what it keeps.
-            ("params", .array([.object([
-                ("provider", .string(providerAccount.base58)),
-                ("statuses", .array(["assigned", "completed", "awaitingTrace", "revealing", "finalized", "expired"].map { .string($0) })),
-            ])])),
-        ]).text
-        var logger = Logger(label: "verity.worker.ws")
-        logger.logLevel = .critical
-        while !Task.isCancelled && !stopping {
-            // Asked again on every reconnection: a restarted node may listen elsewhere.
-            let url = await client.webSocketURL()
-            do {
-                try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
-                    try await outbound.write(.text(request))
-                    defer { Task { await self.setSubscribed(false) } }
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case let .text(text) = message else { continue }
-                        switch JobSubscriptionMessage(text: text) {
-                        case let .answer(_, answer)?:
-                            // The subscribe request's answer: a subscription id, or an error.
-                            if case .success = answer { await self.setSubscribed(true) } else { await self.setSubscribed(false) }
-                        case let .notification(_, _, job)?:
-                            guard let notice = Self.notice(from: job, provider: self.providerAccount) else { continue }
-                            await self.notified(notice)
-                        case nil:
-                            continue
-                        }
-                    }
-                }
-            } catch {
-                // Reconnect below.
-            }
-            try? await Task.sleep(for: .milliseconds(500))
+        // Assignments, completions that confirm our results, the audit steps that need this
+        // provider (publication, reveal), and the ends that free what it keeps.
+        let feed = ProviderJobFeed(client: client, account: providerAccount,
+                                   statuses: ["assigned", "completed", "awaitingTrace", "revealing", "finalized", "expired"])
+        await feed.run(running: { await !self.stopping }, live: { await self.setSubscribed($0) }) { job in
+            guard let notice = Self.notice(from: job, provider: self.providerAccount) else { return }
+            await self.notified(notice)
         }
     }
 

@@ -107,3 +107,48 @@ import VerityCore
         #expect(Worker.assignment(from: pending, provider: Self.provider) == nil)
     }
 }
+
+/// How an auditor reads the jobs the node pushes it: only an audit assigned to itself and
+/// still without a verdict is one to do, and a rejected result redone by another provider is
+/// a new audit even with a byte-identical bundle.
+@Suite struct AuditNoticeTests {
+    static let auditor = Keypair().publicKey
+
+    static func job(status: JobStatus, auditor: PublicKey = auditor, verdict: AuditVerdict = .none, provider: PublicKey) throws -> JobView {
+        var record = JobRecord(
+            submitter: Keypair().publicKey,
+            spec: JobSpec(nonce: 7, model: AssignmentNoticeTests.model, input: AssignmentNoticeTests.input, inputBytes: 5, maxFee: 100_000, tier: .full,
+                          deadlineMs: 2_000_000_000_000),
+            submittedMs: 1_700_000_000_000)
+        record.status = status
+        record.provider = provider
+        record.output = Hash.sha256(Array("output".utf8))
+        record.traceRoot = Hash.sha256(Array("trace".utf8))
+        record.tokens = 4
+        record.audit.auditor = auditor
+        record.audit.verdict = verdict
+        record.audit.bundle = Hash.sha256(Array("bundle".utf8))
+        record.audit.round = 1
+        // Read as the auditor reads a pushed job: a notification's text.
+        let text = JSONValue.object([
+            ("jsonrpc", .string("2.0")), ("method", .string("verityJobNotification")),
+            ("params", .object([
+                ("subscription", .int(3)),
+                ("result", .object([("context", .object([("slot", .int(9))])), ("value", MarketJSON.job(AssignmentNoticeTests.job, record, params: MarketParams()))])),
+            ])),
+        ]).text
+        guard case let .notification(_, _, job)? = JobSubscriptionMessage(text: text) else { throw ClientError.malformedReply("not a job notification") }
+        return job
+    }
+
+    @Test func onlyOwnUndecidedAuditsAreAudits() throws {
+        let provider = Keypair().publicKey
+        let key = Auditor.auditKey(try Self.job(status: .auditing, provider: provider), auditor: Self.auditor)
+        #expect(key != nil)
+        #expect(Auditor.auditKey(try Self.job(status: .auditing, auditor: Keypair().publicKey, provider: provider), auditor: Self.auditor) == nil)
+        #expect(Auditor.auditKey(try Self.job(status: .auditing, verdict: .attested, provider: provider), auditor: Self.auditor) == nil)
+        #expect(Auditor.auditKey(try Self.job(status: .revealing, provider: provider), auditor: Self.auditor) == nil)
+        // Another provider's result with the same bundle and output: another audit.
+        #expect(Auditor.auditKey(try Self.job(status: .auditing, provider: Keypair().publicKey), auditor: Self.auditor) != key)
+    }
+}
