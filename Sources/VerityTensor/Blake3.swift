@@ -13,8 +13,10 @@ public enum Blake3 {
     /// The 32-byte BLAKE3 digest of `bytes`.
     ///
     /// `parallel: false` keeps it on the calling thread; the digest does not depend on
-    /// `parallel` or on the thread count.
-    public static func hash(_ bytes: UnsafeRawBufferPointer, level: KernelLevel = .current, parallel: Bool = true) -> Hash {
+    /// `parallel` or on the thread count. A `level` above the CPU's runs as the CPU's own (the
+    /// same digest; a newer level's code would trap).
+    public static func hash(_ bytes: UnsafeRawBufferPointer, level requested: KernelLevel = .current, parallel: Bool = true) -> Hash {
+        let level = min(requested, KernelLevel.detected)
         if parallel, Gemm.threads > 1, bytes.count >= parallelThreshold {
             return hash(bytes, level: level, pool: .shared, threads: Gemm.threads)
         }

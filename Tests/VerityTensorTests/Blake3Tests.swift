@@ -57,6 +57,17 @@ import VerityCore
         }
     }
 
+    /// Every level may be asked for on any CPU: one above the CPU's is served by the CPU's own
+    /// (a newer level's code would trap), with the same digest.
+    @Test func aLevelAboveTheCPUsIsServedByItsOwn() {
+        let input = Self.input(70 * 1024 + 5)
+        let expected = Blake3.hash(input, level: .portable, parallel: false)
+        for level in KernelLevel.allCases {
+            #expect(Blake3.hash(input, level: level) == expected, "\(level.rawValue)")
+            #expect(Blake3.hash(input, level: level, parallel: false) == expected, "\(level.rawValue), one thread")
+        }
+    }
+
     @Test func aTensorHashesAsItsLittleEndianBytes() throws {
         let tensor = try Tensor(shape: [3, 700], storage: (0..<2100).map { Float($0) * 0.25 - 7 })
         #expect(Blake3.hash(tensor) == Blake3.hash(tensor.bytes))
