@@ -30,10 +30,6 @@ public struct Tolerances: Sendable, Equatable {
 
     public var gemm: Double
 
-    /// The weights of Σⱼ Xᵢⱼ²·q̂ⱼ and Σₒ Yᵢₒ²·r̂ₒ² in σᵢ²/u² for a GEMM of `inputs` → `outputs`.
-    public static func gemmVarianceWeights(inputs: Int, outputs: Int) -> (x: Double, y: Double) {
-        (Double(inputs) + Double(inputs) / 8 + 2, Double(outputs) / 8 + 3)
-    }
     public var attention: Double
     public var embeddingNorm: Double
     public var layerNorm: Double
@@ -51,4 +47,9 @@ public struct Tolerances: Sendable, Equatable {
 
     /// The thresholds the audit uses.
     public static let calibrated = Tolerances(gemm: 5.5, attention: 11, embeddingNorm: 24, layerNorm: 32, meanPool: 8, normalize: 32)
+
+    /// The weights of Σⱼ Xᵢⱼ²·q̂ⱼ and Σₒ Yᵢₒ²·r̂ₒ² in σᵢ²/u² for a GEMM of `inputs` → `outputs`.
+    public static func gemmVarianceWeights(inputs: Int, outputs: Int) -> (x: Double, y: Double) {
+        (Double(inputs) + Double(inputs) / 8 + 2, Double(outputs) / 8 + 3)
+    }
 }

@@ -10,9 +10,9 @@ import VerityVerify
 
 /// The auditor agent: registers a provider with the audit role (staked like any provider),
 /// heartbeats, learns of the audits the chain assigns it over WebSocket (with a polling
-/// fallback), downloads each published bundle and the
-/// job's input, runs VerityVerify's whole-bundle audit with vectors it draws itself, and posts
-/// `Attest` or `Challenge(first failing step)` before the audit deadline.
+/// fallback), downloads each published bundle and the job's input, runs VerityVerify's
+/// whole-bundle audit with vectors it draws itself, and posts `Attest` or `Challenge(first
+/// failing step)` before the audit deadline.
 ///
 /// Vectors come from a private seed drawn from the system's CSPRNG and replaced every
 /// `seedLifetime`: the weight side of the checks (W·R) is computed once per seed and shared by
