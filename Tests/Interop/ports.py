@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -85,3 +86,17 @@ def wait_until(predicate, timeout: float, what: str):
             return value
         time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Stops processes a test started: SIGCONT first (one a test paused must wake to exit),
+    then SIGTERM, 15 seconds to finish, and SIGKILL for any still running."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from solders.keypair import Keypair
 
+import ports
 import verity_sdk as sdk
 from test_market import Net, cli, online_providers, start_devnet, wait_job, wait_ready, wait_signature
 from test_node_rpc import SOL, raw_rpc
@@ -41,14 +42,7 @@ def net(tmp_path_factory):
             time.sleep(0.2)
         yield net
     finally:
-        for proc in list(net.workers.values()) + [net.devnet]:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in list(net.workers.values()) + [net.devnet]:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        ports.stop(list(net.workers.values()) + [net.devnet])
 
 
 def start_agent(net: Net, name: str, command: str, *extra: str) -> str:

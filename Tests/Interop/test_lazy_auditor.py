@@ -9,7 +9,6 @@ Needs VERITY_BIN (scripts/test sets it) and the model in the cache (scripts/test
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
@@ -32,14 +31,7 @@ def net(tmp_path_factory):
         wait_ready(net.url, data)
         yield net
     finally:
-        for proc in list(net.workers.values()) + [net.devnet]:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in list(net.workers.values()) + [net.devnet]:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        ports.stop(list(net.workers.values()) + [net.devnet])
 
 
 def test_a_lazy_auditor_attesting_a_planted_error_is_slashed(net: Net):

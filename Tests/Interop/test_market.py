@@ -127,15 +127,7 @@ def net(tmp_path_factory):
             time.sleep(0.2)
         yield net
     finally:
-        for proc in list(net.workers.values()) + [net.devnet]:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGCONT)
-                proc.terminate()
-        for proc in list(net.workers.values()) + [net.devnet]:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        ports.stop(list(net.workers.values()) + [net.devnet])
 
 
 def user_keypair(net: Net) -> str:
