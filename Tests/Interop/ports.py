@@ -88,7 +88,7 @@ def wait_until(predicate, timeout: float, what: str):
     pytest.fail(f"timed out waiting for {what}")
 
 
-def stop(procs: list[subprocess.Popen]) -> None:
+def stop_all(procs: list[subprocess.Popen]) -> None:
     """Stops processes a test started: SIGCONT first (one a test paused must wake to exit),
     then SIGTERM, 15 seconds to finish, and SIGKILL for any still running."""
     for proc in procs:

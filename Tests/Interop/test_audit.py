@@ -42,7 +42,7 @@ def net(tmp_path_factory):
             time.sleep(0.2)
         yield net
     finally:
-        ports.stop(list(net.workers.values()) + [net.devnet])
+        ports.stop_all(list(net.workers.values()) + [net.devnet])
 
 
 def start_agent(net: Net, name: str, command: str, *extra: str) -> str:

@@ -31,7 +31,7 @@ def net(tmp_path_factory):
         wait_ready(net.url, data)
         yield net
     finally:
-        ports.stop(list(net.workers.values()) + [net.devnet])
+        ports.stop_all(list(net.workers.values()) + [net.devnet])
 
 
 def test_a_lazy_auditor_attesting_a_planted_error_is_slashed(net: Net):

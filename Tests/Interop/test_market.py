@@ -127,7 +127,7 @@ def net(tmp_path_factory):
             time.sleep(0.2)
         yield net
     finally:
-        ports.stop(list(net.workers.values()) + [net.devnet])
+        ports.stop_all(list(net.workers.values()) + [net.devnet])
 
 
 def user_keypair(net: Net) -> str:
