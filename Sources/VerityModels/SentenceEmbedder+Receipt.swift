@@ -16,6 +16,18 @@ extension SentenceEmbedder {
         return (embedding, recorder.trace(modelId: modelId))
     }
 
+    /// Runs `text` recording every committed tensor without hashing any (`.deferred`): what a
+    /// provider keeps between posting a result and learning whether it is audited.
+    /// `run.sealed()` is the trace `traced` gives for the same run, bit for bit.
+    public func recorded(
+        _ text: String, modelId: String, intervention: TraceRecorder.Intervention? = nil, kernels: KernelLevel = .current
+    ) throws(ModelError) -> (embedding: Embedding, run: UnsealedTrace) {
+        let recorder = TraceRecorder(mode: .deferred, level: kernels)
+        recorder.intervention = intervention
+        guard let embedding = try embed([text], recorder: recorder, kernels: kernels).first else { throw .emptyInput }
+        return (embedding, recorder.unsealed(modelId: modelId))
+    }
+
     /// Recomputes the full trace (every committed tensor) a receipt commits to, from its input,
     /// with the kernel level the receipt names or one that computes the same bits (each level is
     /// deterministic, so an honest receipt rebuilds bit for bit; an AVX-512 receipt rebuilds on

@@ -1,20 +1,30 @@
+import VerityCore
+
 /// Records the steps of one inference, in order, naming every tensor they read and wrote.
 ///
-/// Committed tensors are hashed (BLAKE3) the moment they are recorded. In `.receipt` mode the
-/// recorder then drops them: it keeps no copy, so tracing costs the hashing and nothing else,
-/// and the model's in-place ops never copy a tensor the recorder still holds. In `.bundle`
-/// mode it keeps the committed tensors, for publishing an audit bundle. Derived tensors are
-/// neither hashed nor kept.
+/// Three modes, by what the caller needs and when it pays for the hashing:
+/// - `.receipt` hashes each committed tensor (BLAKE3) the moment it is recorded and drops it:
+///   it keeps no copy, so tracing costs the hashing and nothing else, and the model's in-place
+///   ops never copy a tensor the recorder still holds.
+/// - `.bundle` keeps the committed tensors (for publishing an audit bundle) and hashes them
+///   when the trace is taken.
+/// - `.deferred` keeps the committed tensors and hashes nothing: `unsealed(modelId:)` hands
+///   them over, and `UnsealedTrace.sealed()` hashes them only if they are ever needed. A
+///   provider records every job this way and pays for the hashing only on the jobs the chain
+///   draws for audit.
+/// Derived tensors are neither hashed nor kept.
 ///
 /// Pass one to a model's forward pass to trace it; pass none and the model does no hashing or
 /// copying at all. Not thread-safe: one recorder per inference.
 public final class TraceRecorder {
-    /// What the recorder keeps besides the steps.
+    /// What the recorder keeps besides the steps, and when it hashes.
     public enum Mode: Sendable {
         /// Hash and drop: the steps (with digests) only.
         case receipt
-        /// The steps and every committed tensor.
+        /// The steps and every committed tensor, hashed when the trace is taken.
         case bundle
+        /// The steps and every committed tensor, unhashed (see `unsealed(modelId:)`).
+        case deferred
     }
 
     /// A change made to a step's output before it is recorded and before the model goes on
@@ -26,8 +36,10 @@ public final class TraceRecorder {
     /// The kernels the BLAKE3 digests are computed on (every level gives the same digests).
     public let level: KernelLevel
     public var intervention: Intervention?
+    /// The steps so far; in `.bundle` and `.deferred` mode their committed refs carry
+    /// `UnsealedTrace.pendingDigest` until the trace is sealed.
     public private(set) var steps: [TraceStep] = []
-    /// Committed tensors by id (`.bundle` mode only).
+    /// Committed tensors by id (`.bundle` and `.deferred` modes).
     public private(set) var tensors: [Int: Tensor] = [:]
     private var nextId = 0
 
@@ -43,8 +55,13 @@ public final class TraceRecorder {
         let id = nextId
         nextId += 1
         guard committed else { return TensorRef(id: id, shape: tensor.shape, digest: nil) }
-        if mode == .bundle { tensors[id] = tensor }
-        return TensorRef(id: id, shape: tensor.shape, digest: Blake3.hash(tensor, level: level))
+        switch mode {
+        case .receipt:
+            return TensorRef(id: id, shape: tensor.shape, digest: Blake3.hash(tensor, level: level))
+        case .bundle, .deferred:
+            tensors[id] = tensor
+            return TensorRef(id: id, shape: tensor.shape, digest: UnsealedTrace.pendingDigest)
+        }
     }
 
     /// Applies the intervention, if any, to a step's output about to be recorded.
@@ -63,8 +80,58 @@ public final class TraceRecorder {
         return outputRefs
     }
 
-    /// The finished trace.
+    /// The finished trace, every committed tensor named by its digest (in `.bundle` mode this
+    /// is where the hashing happens; in `.deferred` mode too, for callers that want it now).
     public func trace(modelId: String) -> Trace {
-        Trace(modelId: modelId, kernels: level.rawValue, steps: steps, tensors: tensors)
+        switch mode {
+        case .receipt: Trace(modelId: modelId, kernels: level.rawValue, steps: steps, tensors: [:])
+        case .bundle, .deferred: unsealed(modelId: modelId).sealed()
+        }
+    }
+
+    /// The finished run with its committed tensors, not yet hashed (`.bundle` and `.deferred`
+    /// modes; a `.receipt` recorder kept no tensors and has nothing to seal later).
+    public func unsealed(modelId: String) -> UnsealedTrace {
+        precondition(mode != .receipt, "a receipt-mode recorder keeps no tensors to seal")
+        return UnsealedTrace(modelId: modelId, level: level, steps: steps, tensors: tensors)
+    }
+}
+
+/// A recorded run whose committed tensors are kept but not yet hashed: no root exists until
+/// `sealed()` computes their digests. What a provider holds between posting a result and
+/// learning whether the chain drew it for audit.
+public struct UnsealedTrace: Sendable {
+    /// What a committed ref carries until its tensor is hashed. Never a published digest:
+    /// `sealed()` replaces every one.
+    public static let pendingDigest = Hash.zero
+
+    public let modelId: String
+    public let level: KernelLevel
+    public let steps: [TraceStep]
+    public let tensors: [Int: Tensor]
+
+    /// The bytes of the committed tensors held.
+    public var committedBytes: Int { tensors.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size } }
+
+    /// The trace with every committed tensor hashed (BLAKE3, once per tensor however many steps
+    /// name it): the same trace, bit for bit, that a `.receipt` recorder of the same run gives.
+    public func sealed() -> Trace {
+        var digests = [Int: Hash]()
+        digests.reserveCapacity(tensors.count)
+        for (id, tensor) in tensors { digests[id] = Blake3.hash(tensor, level: level) }
+        func seal(_ refs: [TensorRef]) -> [TensorRef] {
+            refs.map { ref in
+                guard ref.isCommitted else { return ref }
+                guard let digest = digests[ref.id] else {
+                    preconditionFailure("step refs name tensor \(ref.id), which this run did not record")
+                }
+                return TensorRef(id: ref.id, shape: ref.shape, digest: digest)
+            }
+        }
+        let steps = steps.map {
+            TraceStep(index: $0.index, name: $0.name, kind: $0.kind, inputs: seal($0.inputs), outputs: seal($0.outputs),
+                      weights: $0.weights, attributes: $0.attributes)
+        }
+        return Trace(modelId: modelId, kernels: level.rawValue, steps: steps, tensors: tensors)
     }
 }

@@ -33,6 +33,27 @@ import VerityTestSupport
         #expect(throws: TensorError.self) { try receiptMode.serializeBundle() }
     }
 
+    @Test func deferredModeKeepsTensorsUnhashedUntilSealed() throws {
+        let recorder = TraceRecorder(mode: .deferred)
+        let x = try Tensor(shape: [2, 3], storage: [1, 2, 3, 4, 5, 6])
+        let xRef = recorder.add(x)
+        let w = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 0, 0, 1, 1, 1])
+        var y = try Gemm.linear(x, w, bias: [0.5, -0.5])
+        let yRef = recorder.step("dense", kind: .gemm, inputs: [xRef], outputs: [y], weights: ["w", "b"], attributes: ["parts": "1", "a": "z"])
+        // The model goes on in place; the recorder's copy is the recorded output.
+        Ops.gelu(&y)
+        recorder.step("act", kind: .gelu, inputs: yRef, outputs: [y], committed: false)
+        let unsealed = recorder.unsealed(modelId: "test-model")
+        #expect(unsealed.steps[0].outputs[0].digest == UnsealedTrace.pendingDigest, "nothing is hashed before sealing")
+        #expect(unsealed.steps[1].outputs[0].digest == nil)
+        #expect(unsealed.tensors[1]?.storage == [4.5, 4.5, 10.5, 10.5] && unsealed.committedBytes == 40)
+        let sealed = unsealed.sealed()
+        let reference = try sampleTrace(mode: .receipt)
+        #expect(sealed.steps == reference.steps && sealed.root == reference.root, "sealing later gives the receipt's trace")
+        #expect(sealed.steps[0].inputs[0].digest == Blake3.hash(x.bytes))
+        #expect(try sealed.serializeBundle() == (try sampleTrace(mode: .bundle).serializeBundle()))
+    }
+
     @Test func leavesReadBackToTheSameStep() throws {
         for step in try sampleTrace().steps {
             #expect(try TraceStep(leafBytes: step.leafBytes) == step)
