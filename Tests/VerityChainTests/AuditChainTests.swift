@@ -59,7 +59,7 @@ import VerityVerify
         }
         // A store that lost a published bundle cannot replay the history: it says which blob.
         let bundles = h.blocks.flatMap(\.entries).compactMap { entry -> Hash? in
-            guard let data = entry.transaction.message.instructions.first?.data, case let .publishTrace(bundle)? = try? JobMarketInstruction.decode(data) else { return nil }
+            guard let data = entry.transaction.message.instructions.first?.data, case let .publishTrace(bundle, _)? = try? JobMarketInstruction.decode(data) else { return nil }
             return bundle
         }
         let lossy = MemoryBlobs(h.model.blobs + [Array("the cat runs on the chain".utf8)])

@@ -53,6 +53,56 @@ import VerityVerify
         #expect(h.book?.finalized == 1 && h.book?.audited == 1 && h.book?.active.isEmpty == true)
     }
 
+    /// A result may defer its trace roots (what `verity worker` does: it hashes a trace only
+    /// when the chain draws it); the roots then come with the first bundle, both or neither.
+    @Test func deferredRootsAreCommittedWithTheFirstBundle() throws {
+        var h = try AuditHarness()
+        let key = try h.submit("the cat runs on the chain", nonce: 1)
+        let assigned = try #require(h.job(key))
+        let provider = try #require(h.keypair(of: assigned.provider))
+        let result = try Prover.run(h.model, text: "the cat runs on the chain", salt: Prover.salt(1))
+        func resultWith(_ root: Hash, _ alt: Hash) -> Instruction {
+            Market.submitResult(authority: provider.publicKey, job: key, output: result.output, traceRoot: root, altTraceRoot: alt,
+                                tokens: UInt32(result.tokens.count), plantCommitment: Hash.sha256(result.salt.bytes))
+        }
+        // One root without the other commits to nothing useful: refused.
+        try AuditInputTests.refused(&h, resultWith(.zero, result.roots.second), payer: provider, .invalidResult)
+        try AuditInputTests.refused(&h, resultWith(result.roots.first, .zero), payer: provider, .invalidResult)
+        try expectOK(h.run(resultWith(.zero, .zero), payer: provider))
+        var job = try #require(h.job(key))
+        #expect(job.status == .completed && job.traceRoot == .zero && job.altTraceRoot == .zero)
+        h.block([])
+        #expect(h.job(key)?.status == .awaitingTrace)
+        let id = h.blobs.put(result.honestBundle)
+        func publish(_ roots: TraceRoots?) -> Instruction { Market.publishTrace(authority: provider.publicKey, job: key, bundle: id, roots: roots) }
+        // The roots must come, non-zero, and the bundle must give one of them.
+        try AuditInputTests.refused(&h, publish(nil), payer: provider, .rootsRequired)
+        try AuditInputTests.refused(&h, publish(TraceRoots(traceRoot: result.roots.first, altTraceRoot: .zero)), payer: provider, .invalidResult)
+        let other = try Prover.run(h.model, text: "the dog runs on the chain", salt: Prover.salt(1))
+        try AuditInputTests.refused(&h, publish(TraceRoots(traceRoot: other.roots.first, altTraceRoot: other.roots.second)), payer: provider, .rootMismatch)
+        let roots = TraceRoots(traceRoot: result.roots.first, altTraceRoot: result.roots.second)
+        try expectOK(h.run(publish(roots), payer: provider))
+        job = try #require(h.job(key))
+        #expect(job.status == .auditing && job.traceRoot == roots.traceRoot && job.altTraceRoot == roots.altTraceRoot)
+        // From here the audit is the ordinary one: attested, revealed, final and paid.
+        #expect(try h.audit(key) == nil)
+        try h.reveal(key, result)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        job = try #require(h.job(key))
+        #expect(job.status == .finalized && job.verdictName == "verified" && job.feePaid > 0)
+        // A job whose result committed its roots takes none with its bundle.
+        let eager = try h.submit("the bird sings on the chain", nonce: 2)
+        let eagerResult = try h.answer(eager)
+        h.block([])
+        let eagerJob = try #require(h.job(eager))
+        let eagerProvider = try #require(h.keypair(of: eagerJob.provider))
+        let eagerId = h.blobs.put(eagerResult.honestBundle)
+        try AuditInputTests.refused(&h, Market.publishTrace(
+            authority: eagerProvider.publicKey, job: eager, bundle: eagerId,
+            roots: TraceRoots(traceRoot: eagerResult.roots.first, altTraceRoot: eagerResult.roots.second)), payer: eagerProvider, .rootsAlreadyCommitted)
+        try expectOK(h.publish(eager, eagerResult.honestBundle))
+    }
+
     @Test func sampledResultsAreDrawnAtTheAuditRate() throws {
         var params = AuditHarness.testParams
         params.auditRatePpm = 250_000

@@ -318,6 +318,8 @@ func marketError(_ production: Chain.Production) -> MarketError? {
             ProviderInstruction.register(stake: 5, spec: m.providerSpec()).encode(), ProviderInstruction.heartbeat.encode(),
             JobMarketInstruction.submit(m.jobSpec(nonce: 3)).encode(),
             JobMarketInstruction.submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), altTraceRoot: Hash.sha256([3]), tokens: 4, plantCommitment: Hash.sha256([4])).encode(),
+            JobMarketInstruction.publishTrace(bundle: Hash.sha256([5]), roots: nil).encode(),
+            JobMarketInstruction.publishTrace(bundle: Hash.sha256([5]), roots: TraceRoots(traceRoot: Hash.sha256([6]), altTraceRoot: Hash.sha256([7]))).encode(),
         ]
         #expect(try ModelRegistryInstruction.decode(cases[0]) == .register(m.spec))
         #expect(try ModelRegistryInstruction.decode(cases[1]) == .setPrice(pricePer1kTokens: 7))
@@ -325,10 +327,17 @@ func marketError(_ production: Chain.Production) -> MarketError? {
         #expect(try ProviderInstruction.decode(cases[3]) == .heartbeat)
         #expect(try JobMarketInstruction.decode(cases[4]) == .submit(m.jobSpec(nonce: 3)))
         #expect(try JobMarketInstruction.decode(cases[5]) == .submitResult(output: Hash.sha256([1]), traceRoot: Hash.sha256([2]), altTraceRoot: Hash.sha256([3]), tokens: 4, plantCommitment: Hash.sha256([4])))
+        #expect(try JobMarketInstruction.decode(cases[6]) == .publishTrace(bundle: Hash.sha256([5]), roots: nil))
+        #expect(try JobMarketInstruction.decode(cases[7]) == .publishTrace(bundle: Hash.sha256([5]), roots: TraceRoots(traceRoot: Hash.sha256([6]), altTraceRoot: Hash.sha256([7]))))
+        // A roots flag other than 0 or 1 is refused.
+        var badFlag = cases[6]
+        badFlag[badFlag.count - 1] = 2
+        #expect(throws: CoreError.self) { try JobMarketInstruction.decode(badFlag) }
         // Every truncation and a trailing byte are refused.
         let decoders: [([UInt8]) throws -> Void] = [
             { _ = try ModelRegistryInstruction.decode($0) }, { _ = try ModelRegistryInstruction.decode($0) },
             { _ = try ProviderInstruction.decode($0) }, { _ = try ProviderInstruction.decode($0) },
+            { _ = try JobMarketInstruction.decode($0) }, { _ = try JobMarketInstruction.decode($0) },
             { _ = try JobMarketInstruction.decode($0) }, { _ = try JobMarketInstruction.decode($0) },
         ]
         for (bytes, decode) in zip(cases, decoders) {

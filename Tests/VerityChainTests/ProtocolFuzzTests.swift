@@ -79,8 +79,11 @@ import VerityVerify
                 guard let choice = prepared[job.input].map({ world.rng.pick($0) }) else { return nil }
                 committed[key] = choice
                 let r = choice.result
+                // Half the results defer their roots to the bundle, as `verity worker` does.
+                let deferred = chance(0.5)
                 return Market.submitResult(
-                    authority: job.payee, job: key, output: chance(0.95) ? choice.output : Hash.sha256([9]), traceRoot: r.roots.first, altTraceRoot: r.roots.second,
+                    authority: job.payee, job: key, output: chance(0.95) ? choice.output : Hash.sha256([9]),
+                    traceRoot: deferred ? .zero : r.roots.first, altTraceRoot: deferred ? .zero : r.roots.second,
                     tokens: chance(0.95) ? choice.tokens : choice.tokens + 1, plantCommitment: Hash.sha256(r.salt.bytes))
             case .awaitingTrace:
                 guard let choice = committed[key] else { return nil }
@@ -91,7 +94,13 @@ import VerityVerify
                 case 1: bundle = choice.honest == job.audit.plantedBundle ? choice.planted : choice.honest
                 default: bundle = forced && job.audit.round == 1 ? choice.planted : choice.honest
                 }
-                return Market.publishTrace(authority: chance(0.95) ? job.payee : stranger, job: key, bundle: bundle)
+                // Roots when the result deferred them (now and then wrong or missing), and now
+                // and then when it did not.
+                let r = choice.result
+                let roots: TraceRoots? = (job.traceRoot == .zero) == chance(0.93)
+                    ? (chance(0.9) ? TraceRoots(traceRoot: r.roots.first, altTraceRoot: r.roots.second) : TraceRoots(traceRoot: r.roots.second, altTraceRoot: Hash.sha256([5])))
+                    : nil
+                return Market.publishTrace(authority: chance(0.95) ? job.payee : stranger, job: key, bundle: bundle, roots: roots)
             case .auditing where job.audit.hasAuditor && job.audit.verdict == .none:
                 guard let choice = committed[key] else { return nil }
                 // A forged output fails custody at the last step, whatever the trace.

@@ -8,8 +8,10 @@ import VerityVerify
 extension JobMarketProgram {
     /// An audited provider publishes its bundle (a blob): refused unless it is a well-formed
     /// bundle of the job's model whose leaves give a committed root (either in round 1, the
-    /// honest one in round 2) and follow the model's schedule for the job's token count.
-    func publishTrace(_ bundle: Hash, _ ctx: inout InstructionContext) throws(InstructionError) {
+    /// honest one in round 2) and follow the model's schedule for the job's token count. A
+    /// result that deferred its roots commits them here, with its first bundle (both non-zero);
+    /// a job whose roots are committed takes none.
+    func publishTrace(_ bundle: Hash, roots: TraceRoots?, _ ctx: inout InstructionContext) throws(InstructionError) {
         try ctx.require(accounts: 3)
         try ctx.requireSigner(0)
         guard let provider = ProviderRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownProvider) }
@@ -17,6 +19,14 @@ extension JobMarketProgram {
         guard var job = JobRecord.decode(ctx.accounts[2]) else { throw ctx.fail(.unknownJob) }
         guard job.status == .awaitingTrace, job.provider == ctx.keys[1] else { throw ctx.fail(.traceNotAwaited) }
         guard ctx.clock.timestampMs <= job.audit.traceDeadlineMs else { throw ctx.fail(.traceDeadlinePassed) }
+        if job.traceRoot == .zero {
+            guard let roots else { throw ctx.fail(.rootsRequired) }
+            guard roots.traceRoot != .zero, roots.altTraceRoot != .zero else { throw ctx.fail(.invalidResult) }
+            job.traceRoot = roots.traceRoot
+            job.altTraceRoot = roots.altTraceRoot
+        } else if roots != nil {
+            throw ctx.fail(.rootsAlreadyCommitted)
+        }
         guard let blobs = ctx.blobs else { throw ctx.fail(.auditsUnavailable) }
         let access: BundleAccess
         do { access = try BundleAccess(bundle, blobs: blobs) } catch {

@@ -22,7 +22,10 @@ public struct JobMarketProgram: NativeProgram {
             guard job.status == .assigned else { throw ctx.fail(.jobNotAssigned) }
             guard job.provider == ctx.keys[1] else { throw ctx.fail(.notAssignedProvider) }
             guard ctx.clock.timestampMs <= job.assignmentDeadlineMs else { throw ctx.fail(.assignmentExpired) }
-            guard output != .zero, traceRoot != .zero, altTraceRoot != .zero, plantCommitment != .zero, tokens > 0 else { throw ctx.fail(.invalidResult) }
+            // Both roots, or neither (deferred to the first bundle): never one.
+            guard output != .zero, (traceRoot == .zero) == (altTraceRoot == .zero), plantCommitment != .zero, tokens > 0 else {
+                throw ctx.fail(.invalidResult)
+            }
             job.status = .completed
             job.output = output
             job.traceRoot = traceRoot
@@ -51,7 +54,7 @@ public struct JobMarketProgram: NativeProgram {
             ctx.accounts[1].lamports = try ctx.accounts[1].lamports.subtracting(job.maxFee)
             ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(job.maxFee)
             ctx.logs.append("job \(ctx.keys[1]) cancelled; \(job.maxFee) lamports refunded")
-        case let .publishTrace(bundle): try publishTrace(bundle, &ctx)
+        case let .publishTrace(bundle, roots): try publishTrace(bundle, roots: roots, &ctx)
         case .attest: try attest(&ctx)
         case let .challenge(step): try challenge(step: step, &ctx)
         case let .reveal(salt): try reveal(salt, &ctx)

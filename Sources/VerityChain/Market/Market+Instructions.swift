@@ -65,7 +65,8 @@ extension Market {
     }
 
     /// The result builder: `altTraceRoot` defaults to `traceRoot` (a provider that commits no
-    /// planted trace cannot plant when forced, and is penalized if it is).
+    /// planted trace cannot plant when forced, and is penalized if it is). Zero roots defer
+    /// them to the first bundle (`publishTrace(…, roots:)`).
     public static func submitResult(
         authority: PublicKey, job: PublicKey, output: Hash, traceRoot: Hash, altTraceRoot: Hash? = nil, tokens: UInt32, plantCommitment: Hash
     ) -> Instruction {
@@ -77,11 +78,13 @@ extension Market {
             ).encode())
     }
 
-    public static func publishTrace(authority: PublicKey, job: PublicKey, bundle: Hash) -> Instruction {
+    /// A bundle's publication; `roots` only for a result that deferred its roots (in the order
+    /// its salt gives), nil otherwise.
+    public static func publishTrace(authority: PublicKey, job: PublicKey, bundle: Hash, roots: TraceRoots? = nil) -> Instruction {
         Instruction(
             programId: jobMarketId,
             accounts: [.readonly(authority, signer: true), .readonly(providerAddress(authority)), .writable(job)],
-            data: JobMarketInstruction.publishTrace(bundle: bundle).encode())
+            data: JobMarketInstruction.publishTrace(bundle: bundle, roots: roots).encode())
     }
 
     public static func attest(auditor authority: PublicKey, job: PublicKey) -> Instruction {

@@ -31,6 +31,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case auditsUnavailable = 0x12C
     case inputMismatch = 0x12D
     case invalidRoles = 0x12E
+    case rootsRequired = 0x12F
     case traceNotAwaited = 0x130
     case invalidTrace = 0x131
     case rootMismatch = 0x132
@@ -47,6 +48,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case notRevealing = 0x13D
     case invalidReveal = 0x13E
     case revealExpired = 0x13F
+    case rootsAlreadyCommitted = 0x140
 
     public var message: String {
         switch self {
@@ -75,7 +77,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .assignmentExpired: "the assignment's deadline has passed"
         case .notSubmitter: "only the job's submitter may do this"
         case .jobNotPending: "only a job still waiting for a provider can be cancelled"
-        case .invalidResult: "a result needs an output hash, two trace roots, a plant commitment and a token count above 0"
+        case .invalidResult: "a result needs an output hash, a plant commitment, a token count above 0, and either two trace roots or none (committed with its bundle)"
         case .priceTooHigh: "the price of a full-length input would not fit in 64 bits"
         case .auditsUnavailable: "this chain has no blob store, so it audits nothing and takes no full-tier jobs"
         case .inputMismatch: "the input blob's size is not the job's input size"
@@ -96,6 +98,8 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .notRevealing: "the job is not waiting for the provider's reveal"
         case .invalidReveal: "the salt does not hash to the result's plant commitment"
         case .revealExpired: "the reveal deadline has passed"
+        case .rootsRequired: "the result committed no trace roots, so its first bundle must carry both"
+        case .rootsAlreadyCommitted: "the job's trace roots are already committed; the bundle must carry none"
         }
     }
 

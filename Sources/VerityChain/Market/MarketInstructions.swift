@@ -90,22 +90,37 @@ public enum ProviderInstruction: Sendable, Equatable {
     }
 }
 
+/// A result's two trace roots, in the order its salt gives (one is the honest trace's, the
+/// other the planted trace's; see docs/verification.md).
+public struct TraceRoots: Sendable, Equatable {
+    public var traceRoot: Hash
+    public var altTraceRoot: Hash
+
+    public init(traceRoot: Hash, altTraceRoot: Hash) {
+        self.traceRoot = traceRoot
+        self.altTraceRoot = altTraceRoot
+    }
+}
+
 /// JobMarket instructions (a u8 tag, then Borsh fields).
 public enum JobMarketInstruction: Sendable, Equatable {
     /// Escrows `maxFee` and queues the job. Accounts: submitter (signer, writable), job
     /// `["job", submitter, nonce]` (writable), market book (writable), model account (read-only).
     case submit(JobSpec)
     /// The assigned provider's result: the output hash, the two trace roots (honest and
-    /// planted, in the order its salt gives), the token count and SHA-256 of a fresh 32-byte
-    /// salt. Accounts: provider authority (signer), provider account (read-only), job (writable).
+    /// planted, in the order its salt gives) or two zero roots (deferred: the roots come with
+    /// the first bundle, if the result is ever audited), the token count and SHA-256 of a fresh
+    /// 32-byte salt. Accounts: provider authority (signer), provider account (read-only), job
+    /// (writable).
     case submitResult(output: Hash, traceRoot: Hash, altTraceRoot: Hash, tokens: UInt32, plantCommitment: Hash)
     /// Refunds a job no provider has taken. Accounts: submitter (signer, writable), job
     /// (writable), market book (writable).
     case cancel
-    /// An audited provider's bundle, by blob id: its leaves must give one of the committed
-    /// roots and follow the model's schedule for the job's token count. Accounts: provider
-    /// authority (signer), provider account (read-only), job (writable).
-    case publishTrace(bundle: Hash)
+    /// An audited provider's bundle, by blob id, with the two trace roots when the result
+    /// deferred them (and only then): its leaves must give one of the committed roots and
+    /// follow the model's schedule for the job's token count. Accounts: provider authority
+    /// (signer), provider account (read-only), job (writable).
+    case publishTrace(bundle: Hash, roots: TraceRoots?)
     /// The assigned auditor's verdict that the trace passed. Accounts: auditor authority
     /// (signer), job (writable).
     case attest
@@ -131,9 +146,16 @@ public enum JobMarketInstruction: Sendable, Equatable {
             w.writeLE(tokens)
             plantCommitment.borshEncode(to: &w)
         case .cancel: w.writeU8(2)
-        case let .publishTrace(bundle):
+        case let .publishTrace(bundle, roots):
             w.writeU8(3)
             bundle.borshEncode(to: &w)
+            if let roots {
+                w.writeU8(1)
+                roots.traceRoot.borshEncode(to: &w)
+                roots.altTraceRoot.borshEncode(to: &w)
+            } else {
+                w.writeU8(0)
+            }
         case .attest: w.writeU8(4)
         case let .challenge(step):
             w.writeU8(5)
@@ -157,7 +179,15 @@ public enum JobMarketInstruction: Sendable, Equatable {
             let tokens = try UInt32(borsh: &r)
             value = .submitResult(output: output, traceRoot: root, altTraceRoot: alt, tokens: tokens, plantCommitment: try Hash(borsh: &r))
         case 2: value = .cancel
-        case 3: value = .publishTrace(bundle: try Hash(borsh: &r))
+        case 3:
+            let bundle = try Hash(borsh: &r)
+            let roots: TraceRoots?
+            switch try r.readU8("roots flag") {
+            case 0: roots = nil
+            case 1: roots = TraceRoots(traceRoot: try Hash(borsh: &r), altTraceRoot: try Hash(borsh: &r))
+            case let flag: throw .valueOutOfRange(what: "roots flag", value: String(flag))
+            }
+            value = .publishTrace(bundle: bundle, roots: roots)
         case 4: value = .attest
         case 5: value = .challenge(step: try UInt32?(borsh: &r))
         case 6: value = .reveal(salt: try Hash(borsh: &r))
