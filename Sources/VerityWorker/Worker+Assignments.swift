@@ -20,7 +20,7 @@ extension Worker {
         /// A job to do.
         case assigned(Assignment)
         /// A result of ours is in a block (the job is completed, or already paid).
-        case resultIn(PublicKey)
+        case resultIn(JobView)
         /// One of our results needs its trace or salt, or its audit ended.
         case audit(JobView)
     }
@@ -31,7 +31,7 @@ extension Worker {
         guard job.provider == provider else { return nil }
         switch job.status {
         case .awaitingTrace, .revealing, .expired: return .audit(job)
-        case .completed, .finalized: return .resultIn(job.job)
+        case .completed, .finalized: return .resultIn(job)
         default: return nil
         }
     }

@@ -7,44 +7,81 @@ import VerityTensor
 import VerityVerify
 
 /// The provider's side of the audit protocol: a fresh salt per result (on disk before the
-/// result goes out), both trace roots committed in the order the salt gives, the bundle
-/// published when the chain draws the result (the planted one when the chain forces it, in
-/// round 1), and the salt revealed after the verdict.
+/// result goes out), the run's committed tensors kept unhashed until the chain draws the result
+/// or not, then — only for a drawn result — both trace roots in the order the salt gives, the
+/// bundle published with them (the planted one when the chain forces it, in round 1), and the
+/// salt revealed after the verdict.
+///
+/// Hashing a trace (BLAKE3 over about 110 KB per token) would cost every job 6–13% of its
+/// inference; deferring it to the drawn results costs the others a copy of the tensors the model
+/// overwrites in place. Deferring is sound: the result's output hash is committed before the
+/// draw, and whatever trace is published later must be a valid computation of that output,
+/// which a wrong output has none of (docs/verification.md, "The commitment").
 extension Worker {
     /// What a worker keeps of one result until its audit is over.
     struct AuditState: Sendable {
         var salt: Hash
-        /// The run's trace with its committed tensors, and the same with the planted fault.
-        var honest: Trace
-        var planted: Trace?
+        var tokens: Int
+        /// The run's committed tensors, unhashed, until the draw (nil once sealed or released).
+        var run: UnsealedTrace?
+        /// Once the result is drawn: its traces and roots.
+        var sealed: SealedRun?
         var kept: ContinuousClock.Instant
     }
 
-    /// The committed result of one run: the roots in chain order and what to keep.
-    struct Commitment: Sendable {
-        var traceRoot: Hash
-        var altTraceRoot: Hash
-        var plantCommitment: Hash
-        var state: AuditState
+    /// A drawn result's trace, the same with the planted fault, and both roots in chain order.
+    struct SealedRun: Sendable {
+        var honest: Trace
+        var planted: Trace?
+        var roots: TraceRoots
     }
 
     /// How long a result's audit state is kept in memory (the trace and reveal deadlines are
     /// far shorter); the salt stays on disk.
     static let auditStateLifetime = Duration.seconds(600)
 
-    /// A fresh salt, written to `<job>.salt` before anything commits to it (a worker that
-    /// restarts can still reveal), and the two roots of `trace` (recorded in `.bundle` mode).
-    func commit(_ trace: Trace, tokens: Int, job: PublicKey, config modelConfig: BertConfig) throws -> Commitment {
+    /// A fresh salt for `job`, written to `<job>.salt` before anything commits to it (a worker
+    /// that restarts can still reveal).
+    func newSalt(for job: PublicKey) throws -> Hash {
         var generator = SystemRandomNumberGenerator()
         let salt = try Hash(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         try Data(salt.bytes).write(to: saltFile(job), options: .atomic)
-        let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: modelConfig, tokens: tokens))
-        let planted = fault.planted(trace)
-        let plantedRoot = planted?.root ?? trace.root
-        let honestFirst = PlantedFault.honestRootIndex(salt: salt) == 0
-        return Commitment(
-            traceRoot: honestFirst ? trace.root : plantedRoot, altTraceRoot: honestFirst ? plantedRoot : trace.root,
-            plantCommitment: Hash.sha256(salt.bytes), state: AuditState(salt: salt, honest: trace, planted: planted, kept: .now))
+        return salt
+    }
+
+    /// Keeps a result's run until the draw, within `WorkerConfig.maxHeldTraceBytes`: the oldest
+    /// runs beyond it are released (a drawn one is then recomputed from its input).
+    func hold(_ run: UnsealedTrace, salt: Hash, tokens: Int, job: PublicKey) {
+        audits[job] = AuditState(salt: salt, tokens: tokens, run: run, sealed: nil, kept: .now)
+        heldRunBytes += run.committedBytes
+        guard heldRunBytes > config.maxHeldTraceBytes else { return }
+        for (key, _) in audits.filter({ $0.value.run != nil && $0.key != job }).sorted(by: { $0.value.kept < $1.value.kept }) {
+            guard heldRunBytes > config.maxHeldTraceBytes else { break }
+            releaseRun(of: key)
+        }
+    }
+
+    /// Drops the unhashed tensors of `job`'s run, if held.
+    func releaseRun(of job: PublicKey) {
+        guard let run = audits[job]?.run else { return }
+        heldRunBytes -= run.committedBytes
+        audits[job]?.run = nil
+        if audits[job]?.sealed == nil { audits[job] = nil }
+    }
+
+    /// Hashes a run into its trace, plants the fault its salt gives, and orders the two roots
+    /// as the salt says; on the inference queue (it is a core's worth of work, like a job).
+    func seal(_ run: UnsealedTrace, salt: Hash, tokens: Int, config modelConfig: BertConfig) async throws -> SealedRun {
+        try await onInferenceQueue {
+            let honest = run.sealed()
+            let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: modelConfig, tokens: tokens))
+            let planted = fault.planted(honest)
+            let plantedRoot = planted?.root ?? honest.root
+            let honestFirst = PlantedFault.honestRootIndex(salt: salt) == 0
+            return SealedRun(
+                honest: honest, planted: planted,
+                roots: TraceRoots(traceRoot: honestFirst ? honest.root : plantedRoot, altTraceRoot: honestFirst ? plantedRoot : honest.root))
+        }
     }
 
     func saltFile(_ job: PublicKey) -> URL { config.traceDirectory.appendingPathComponent("\(job.base58).salt") }
@@ -92,32 +129,34 @@ extension Worker {
     func pruneAudits() {
         let now = ContinuousClock.now
         audits = audits.filter { now - $0.value.kept < Self.auditStateLifetime }
+        heldRunBytes = audits.values.reduce(0) { $0 + ($1.run?.committedBytes ?? 0) }
         if auditTasks.count > 10_000 { auditTasks.removeAll() }
     }
 
-    /// Uploads the bundle the chain expects and posts PublishTrace; true once it is in a block.
+    /// Uploads the bundle the chain expects and posts PublishTrace (with the roots, when the
+    /// result deferred them); true once it is in a block.
     private func publish(_ job: JobView, round: UInt8) async -> Bool {
         if config.cheat == .withholdTrace {
             log("withholding the trace of job \(job.job) (--cheat withhold-trace)", .warning)
             return true
         }
-        var held = audits[job.job]
-        if held == nil { held = await rebuildAuditState(job) }
-        guard let state = held else { return true }
-        var trace = state.honest
+        guard let state = await sealedRun(job) else { return true }
+        var trace = state.sealed.honest
         if round <= 1, let blockhash = job.verification.resultBlockhash,
            PlantedFault.isForced(salt: state.salt, resultBlockhash: blockhash, ratePpm: forcedErrorPpm) {
-            guard let planted = state.planted else {
+            guard let planted = state.sealed.planted else {
                 log("job \(job.job) is forced but no planted trace was made", .error)
                 return true
             }
             trace = planted
             log("job \(job.job): forced to plant an error (round 1)")
         }
+        let roots = job.traceRoot == nil ? state.sealed.roots : nil
         do {
             let bytes = try trace.serializeBundle()
             let id = try await blobs.put(bytes)
-            try await submit([Market.publishTrace(authority: config.keypair.publicKey, job: job.job, bundle: id)], what: "trace of job \(job.job)")
+            try await submit([Market.publishTrace(authority: config.keypair.publicKey, job: job.job, bundle: id, roots: roots)],
+                             what: "trace of job \(job.job)")
             log("published the trace of job \(job.job) (round \(max(round, 1)), \(bytes.count) bytes)")
             return true
         } catch {
@@ -126,30 +165,43 @@ extension Worker {
         }
     }
 
-    /// After a restart (or once the state was pruned), the audit state of `job` rebuilt from
-    /// what outlives the process: the input from the node, the salt from its file, the model.
-    /// The same run on the same kernels gives the same trace bit for bit; it must hash to one of
-    /// the committed roots, or nothing is published (the provider would be slashed anyway).
-    private func rebuildAuditState(_ job: JobView) async -> AuditState? {
+    /// The drawn result's salt and sealed traces: sealed now from the held run, or — after a
+    /// restart, or once the run was released — recomputed from what outlives the process (the
+    /// input from the node, the salt from its file, the model). The same run on the same
+    /// kernels gives the same trace bit for bit; it must end in the committed output (and give
+    /// a committed root, if the result committed roots), or nothing is published (the provider
+    /// would be slashed anyway).
+    private func sealedRun(_ job: JobView) async -> (salt: Hash, sealed: SealedRun)? {
+        if let state = audits[job.job], let sealed = state.sealed { return (state.salt, sealed) }
         guard let embedder, let salt = salt(of: job.job) else {
             log("job \(job.job) was drawn for audit but neither its trace nor its salt is held; it cannot be published", .error)
             return nil
         }
         do {
-            let input = try await blobs.get(job.spec.input)
-            let (_, tokens, trace) = try await infer(
-                embedder, text: String(decoding: input, as: UTF8.self), modelId: manifest?.id ?? modelId.hex, cheat: config.cheat)
-            guard trace.root == job.traceRoot || trace.root == job.altTraceRoot else {
-                log("job \(job.job): the trace recomputed after a restart has root \(trace.root.hex), not a committed one", .error)
+            let tokens: Int, run: UnsealedTrace
+            if let held = audits[job.job], let kept = held.run {
+                (tokens, run) = (held.tokens, kept)
+            } else {
+                let input = try await blobs.get(job.spec.input)
+                let (vector, count, recomputed) = try await infer(
+                    embedder, text: String(decoding: input, as: UTF8.self), modelId: manifest?.id ?? modelId.hex, cheat: config.cheat)
+                guard Hash.sha256(EmbeddingOutput.encode(vector)) == job.output else {
+                    log("job \(job.job): the run recomputed after a restart does not give the committed output", .error)
+                    return nil
+                }
+                (tokens, run) = (count, recomputed)
+                log("job \(job.job): trace recomputed from its input")
+            }
+            let sealed = try await seal(run, salt: salt, tokens: tokens, config: embedder.model.config)
+            if let committed = job.traceRoot, let alt = job.altTraceRoot, sealed.honest.root != committed, sealed.honest.root != alt {
+                log("job \(job.job): the recomputed trace has root \(sealed.honest.root.hex), not a committed one", .error)
                 return nil
             }
-            let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: embedder.model.config, tokens: tokens))
-            let state = AuditState(salt: salt, honest: trace, planted: fault.planted(trace), kept: .now)
-            audits[job.job] = state
-            log("job \(job.job): trace recomputed after a restart, root \(trace.root.hex)")
-            return state
+            releaseRun(of: job.job)
+            audits[job.job] = AuditState(salt: salt, tokens: tokens, run: nil, sealed: sealed, kept: .now)
+            return (salt, sealed)
         } catch {
-            log("job \(job.job): cannot recompute its trace: \(error)", .error)
+            log("job \(job.job): cannot seal its trace: \(error)", .error)
             return nil
         }
     }

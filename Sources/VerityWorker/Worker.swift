@@ -40,6 +40,8 @@ public actor Worker: Service {
     private let traceQueue = DispatchQueue(label: "verity.worker.traces")
     /// Results whose audit may still need their trace or salt, by job.
     var audits = [PublicKey: AuditState]()
+    /// The bytes of the unhashed runs `audits` holds.
+    var heldRunBytes = 0
     /// Audit actions started (and, once done, not repeated).
     var auditTasks = Set<AuditTask>()
     /// The market's forced-error rate (parts per million), read at start.
@@ -200,7 +202,11 @@ public actor Worker: Service {
     private func notified(_ notice: Notice) {
         switch notice {
         case let .assigned(assignment): offer(assignment)
-        case let .resultIn(job): resultsInFlight[job] = nil
+        case let .resultIn(job):
+            resultsInFlight[job.job] = nil
+            // Not drawn (or paid): the kept tensors are not needed. A later demand for an audit
+            // (a third party's challenge) is answered by recomputing the job.
+            if job.status == .finalized || job.verification.selection == .notSelected { releaseRun(of: job.job) }
         case let .audit(job):
             if job.status != .expired { resultsInFlight[job.job] = nil }
             auditStep(job)
@@ -235,9 +241,9 @@ public actor Worker: Service {
             }
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
-            // Every committed tensor is kept until the audit draw: the planted root needs the
-            // faulted tensor, and a drawn result publishes its bundle from this run.
-            var (vector, tokens, trace) = try await infer(embedder, text: text, modelId: modelName, cheat: config.cheat)
+            // Every committed tensor is kept, unhashed, until the audit draw: a drawn result
+            // seals and publishes its bundle from this run; the others are never hashed.
+            var (vector, tokens, run) = try await infer(embedder, text: text, modelId: modelName, cheat: config.cheat)
             switch config.cheat {
             case .randomOutput?:
                 vector = (0..<vector.count).map { _ in Float.random(in: -0.1...0.1) }
@@ -246,33 +252,32 @@ public actor Worker: Service {
             default: break
             }
             let outputHash = try await blobs.put(EmbeddingOutput.encode(vector))
-            let commitment = try commit(trace, tokens: tokens, job: key, config: embedder.model.config)
-            audits[key] = commitment.state
+            let salt = try newSalt(for: key)
+            hold(run, salt: salt, tokens: tokens, job: key)
+            // The trace roots are deferred to the bundle, should the chain draw this result.
             let result = Market.submitResult(
-                authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: commitment.traceRoot,
-                altTraceRoot: commitment.altTraceRoot, tokens: UInt32(tokens), plantCommitment: commitment.plantCommitment)
+                authority: config.keypair.publicKey, job: key, output: outputHash, traceRoot: .zero, altTraceRoot: .zero,
+                tokens: UInt32(tokens), plantCommitment: Hash.sha256(salt.bytes))
             // The result goes out first; the slot frees once it is in a block, whether or not
             // this worker has heard so yet.
             try await submit([result], what: "result for job \(key)", waitForBlock: false, job: key)
             completed += 1
-            // The trace is for auditors: kept on disk, written after the result went out and off
-            // the actor (serializing it must not hold up the other jobs). It is not uploaded with
-            // every job; an auditor's request for it belongs to the verification issue.
+            // A trace kept on disk (the operator's record; audits do not need it) is hashed for
+            // every job: written after the result went out and off the actor.
             let log: @Sendable (String) -> Void = { [logger = config.logger] in logger.error("\($0)") }
+            let kept = run
             switch config.traces {
             case .none:
                 return
             case .receipt:
                 let file = config.traceDirectory.appendingPathComponent("\(key.base58).vreceipt")
-                let kept = trace
                 traceQueue.async {
-                    do { try Data(TraceReceipt(trace: kept, input: input).serialize()).write(to: file) } catch { log("cannot keep the trace receipt of \(key): \(error)") }
+                    do { try Data(TraceReceipt(trace: kept.sealed(), input: input).serialize()).write(to: file) } catch { log("cannot keep the trace receipt of \(key): \(error)") }
                 }
             case .full:
                 let file = config.traceDirectory.appendingPathComponent("\(key.base58).vtrace")
-                let kept = trace
                 traceQueue.async {
-                    do { try Data(try kept.serializeBundle()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
+                    do { try Data(try kept.sealed().serializeBundle()).write(to: file) } catch { log("cannot keep the trace of \(key): \(error)") }
                 }
             }
         } catch {
@@ -280,19 +285,20 @@ public actor Worker: Service {
         }
     }
 
-    /// Runs the model with the trace recorder (keeping the committed tensors) on the worker's
-    /// one inference thread: a worker uses one core however many jobs it holds (its capacity
-    /// hides chain latency, not compute). A cheat that changes the run changes it here.
-    func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, Trace) {
-        let result: Result<([Float], Int, Trace), Error> = await withCheckedContinuation { continuation in
-            inferenceQueue.async {
-                do {
-                    let (embedding, trace) = try embedder.traced(text, modelId: modelId, mode: .bundle, intervention: cheat?.intervention)
-                    continuation.resume(returning: .success((embedding.vector, embedding.tokens.count, trace)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+    /// Runs the model with the trace recorder keeping the committed tensors unhashed, on the
+    /// worker's one inference thread. A cheat that changes the run changes it here.
+    func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, UnsealedTrace) {
+        try await onInferenceQueue {
+            let (embedding, run) = try embedder.recorded(text, modelId: modelId, intervention: cheat?.intervention)
+            return (embedding.vector, embedding.tokens.count, run)
+        }
+    }
+
+    /// Runs `work` on the worker's one inference thread: a worker uses one core however many
+    /// jobs it holds (its capacity hides chain latency, not compute).
+    func onInferenceQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let result: Result<T, Error> = await withCheckedContinuation { continuation in
+            inferenceQueue.async { continuation.resume(returning: Result { try work() }) }
         }
         return try result.get()
     }

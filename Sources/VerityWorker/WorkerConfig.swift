@@ -17,8 +17,13 @@ public struct WorkerConfig: Sendable {
     public var stake: UInt64?
     /// Where traces are kept for auditors (one file per job).
     public var traceDirectory: URL
-    /// What is kept of each job's trace in `traceDirectory`.
-    public var traces = TraceKeeping.receipt
+    /// What is kept of each job's trace in `traceDirectory` (anything but `.none` hashes every
+    /// job's trace; audits do not need it).
+    public var traces = TraceKeeping.none
+    /// The most bytes of unhashed runs kept in memory until their results are drawn or not
+    /// (about 110 KB per token each); the oldest beyond it are dropped, and recomputed from
+    /// their input if drawn.
+    public var maxHeldTraceBytes = 1 << 30
     /// A way to cheat, for tests and demos of the audit protocol (nil: honest).
     public var cheat: WorkerCheat?
     public var heartbeatInterval: Duration = .seconds(2)
@@ -43,13 +48,15 @@ public struct WorkerConfig: Sendable {
     }
 }
 
-/// What a worker keeps of each job's trace, for audits.
+/// What a worker keeps on disk of each job's trace: a record for its operator. Audits do not
+/// need it (a drawn result's bundle comes from the run held in memory, or is recomputed from
+/// the job's input), and keeping one costs hashing every job's trace.
 public enum TraceKeeping: String, Sendable, CaseIterable {
     /// The input and every step's Merkle leaf (`<job>.vreceipt`, about 20 KB): the tensors are
-    /// recomputed from the input when an auditor asks (`verity trace rebuild`).
+    /// recomputed from the input on demand (`verity trace rebuild`).
     case receipt
     /// Every tensor as well (`<job>.vtrace`): 0.6 MB for a short sentence, 32 MB for 215 tokens.
     case full
-    /// Nothing: the provider cannot answer an audit of its jobs.
+    /// Nothing but the salt.
     case none
 }

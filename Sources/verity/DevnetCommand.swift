@@ -28,8 +28,8 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
 
-    @Option(help: "What workers keep of each job's trace: receipt, full or none (see `verity worker --help`).")
-    var traces: TraceKeeping = .receipt
+    @Option(help: "What workers keep on disk of each job's trace: none, receipt or full (see `verity worker --help`).")
+    var traces: TraceKeeping = .none
 
     @Option(help: "Chance, in parts per million, that an audited result must carry a planted error (a new chain's rule; a stored chain keeps its own). Default: the market's 20000.")
     var forcedErrorPpm: UInt32?

@@ -33,11 +33,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Lamports to stake when registering (default: the market's minimum).")
     var stake: UInt64?
 
-    @Option(help: "Where traces are kept (default: ~/.cache/verity/traces/<provider>).")
+    @Option(help: "Where salts and kept traces go (default: ~/.cache/verity/traces/<provider>).")
     var traceDir: String?
 
-    @Option(help: "What to keep of each job's trace under --trace-dir: receipt (input + step hashes; tensors recomputed on audit), full (every tensor, MBs per job) or none (the provider cannot answer an audit).")
-    var traces: TraceKeeping = .receipt
+    @Option(help: "What to keep on disk of each job's trace under --trace-dir, as a record: none, receipt (input + step hashes; tensors recomputed by `verity trace rebuild`) or full (every tensor, MBs per job). Audits need none of it; keeping one hashes every job's trace.")
+    var traces: TraceKeeping = .none
 
     @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
     var hardware: String?

@@ -180,8 +180,8 @@ def test_a_cheating_worker_is_caught_slashed_and_the_job_redone(net: Net, cheat:
 
 
 def test_a_worker_restarted_before_publishing_recomputes_its_trace(net: Net):
-    """The bundle is kept in memory: a worker process that stops after its result is drawn for
-    audit recomputes the trace when it comes back (input from the node, salt from its trace
+    """The run is kept in memory: a worker process that stops after its result is drawn for
+    audit recomputes it when it comes back (input from the node, salt from its trace
     folder), publishes it, and is paid, not slashed. The first process here withholds (so the
     restart is certain to happen before publication); the second is honest."""
     kp = Keypair()
@@ -218,7 +218,7 @@ def test_a_worker_restarted_before_publishing_recomputes_its_trace(net: Net):
         assert final["status"] == "finalized" and final["verification"]["verdict"] == "verified", final
         assert final["rejected"] == [] and final["provider"] == account
         assert provider(net, account)["slashed"] == 0
-        assert "recomputed after a restart" in (net.data / "restarting.log").read_text()
+        assert "trace recomputed from its input" in (net.data / "restarting.log").read_text()
     finally:
         if "restarting" in net.workers:
             stop_worker(net, "restarting", account)

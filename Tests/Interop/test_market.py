@@ -76,7 +76,7 @@ def start_worker(net: Net, index: int) -> None:
     wait_signature(net.url, sig)
     env = dict(os.environ, VERITY_THREADS="1")
     proc = subprocess.Popen([BIN, "worker", "--rpc", net.url, "--keypair", str(path), "--models", "minilm",
-                             "--trace-dir", str(net.data / f"test-traces-{index}")],
+                             "--trace-dir", str(net.data / f"test-traces-{index}"), "--traces", "receipt"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     net.workers[str(kp.pubkey())] = proc
     net.keys[str(kp.pubkey())] = kp
@@ -152,15 +152,13 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     assert abs(math.sqrt(sum(x * x for x in embedding)) - 1) < 1e-4
     raw = b"".join(struct.pack("<f", x) for x in embedding)
     assert hashlib.sha256(raw).hexdigest() == job["output"]
-    assert job["traceRoot"] and job["tokens"] > 5 and job["latencyMs"] > 0
+    assert job["tokens"] > 5 and job["latencyMs"] > 0
     # The same text embedded locally gives the same vector.
     local = json.loads(cli("embed", "--model", "minilm", text).stdout.splitlines()[0])
     vector = local["embedding"]
     assert sum(a * b for a, b in zip(vector, embedding)) > 0.99999
-    # The worker kept a trace receipt; the audit bundle rebuilt from it has the honest root the
-    # result committed (one of its two roots; the other is the planted trace's), with every
-    # step checked against the receipt.
-    roots = {job["traceRoot"], job["altTraceRoot"]}
+    # The worker kept a trace receipt (it was asked to: --traces receipt); the audit bundle
+    # rebuilt from it has the receipt's root, with every step checked against the receipt.
     receipt = None
     deadline = time.time() + 10
     while receipt is None and time.time() < deadline:
@@ -168,7 +166,7 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
         time.sleep(0.1)
     assert receipt is not None, "no trace receipt kept for the job"
     shown = json.loads(cli("trace", "show", str(receipt)).stdout)
-    assert shown["kind"] == "receipt" and shown["root"] in roots
+    assert shown["kind"] == "receipt"
     rebuilt = json.loads(cli("trace", "rebuild", str(receipt), "--model", "minilm", "--out", str(net.data / "rebuilt.vtrace")).stdout)
     assert rebuilt["root"] == shown["root"] and rebuilt["bytes"] > 20 * receipt.stat().st_size
     full = json.loads(cli("trace", "show", str(net.data / "rebuilt.vtrace")).stdout)
@@ -186,9 +184,15 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     broken.write_bytes(receipt.read_bytes()[:-7])
     refused = cli("trace", "rebuild", str(broken), check=False)
     assert refused.returncode != 0 and "receipt" in refused.stderr
-    # The payout follows the challenge window.
+    # The payout follows the challenge window. The result committed its output; trace roots
+    # come with a bundle, only if the chain drew the result: then the receipt's root is the
+    # honest one of the two (the other is the planted trace's).
     final = wait_job(net.url, job["job"], {"finalized"})
     assert final["feePaid"] == job["fee"] > 0
+    if final["verification"]["selection"] == "notSelected":
+        assert final["traceRoot"] is None and final["altTraceRoot"] is None
+    else:
+        assert shown["root"] in {final["traceRoot"], final["altTraceRoot"]}
     status = json.loads(cli("job", "status", "--rpc", net.url, job["job"]).stdout)
     assert status["status"] == "finalized"
     assert json.loads(cli("models", "--rpc", net.url).stdout)[0]["id"] == net.model_id.hex()

@@ -87,7 +87,7 @@ import VerityCore
                 Issue.record("a \(status.name) notice is not read as our result landing")
                 continue
             }
-            #expect(job == Self.job)
+            #expect(job.job == Self.job && job.status == status)
         }
         #expect(Self.read(Self.notice(status: .completed, provider: Keypair().publicKey), provider: Self.provider) == nil)
         // An expired job ends its audit: the worker drops what it kept for it.
