@@ -15,8 +15,8 @@ public enum KernelCall {
     /// `C (+)= A·B` over `tiles` × `panels` (see `gemmBlock`).
     case gemm(m: Int, n: Int, k: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
               c: UnsafeMutablePointer<Float>, ldc: Int, tiles: Range<Int>, panels: Range<Int>)
-    /// In place: GELU, erf form.
-    case gelu(UnsafeMutablePointer<Float>, count: Int)
+    /// GELU, erf form, from `src` into `dst` (the same buffer for in place).
+    case gelu(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int)
     /// In place, per row: softmax over the first `valid` entries, 0 beyond.
     case softmax(UnsafeMutablePointer<Float>, rows: Int, width: Int, valid: Int)
     /// In place, per row: (x − mean) / √(var + ε) · γ + β.
@@ -50,7 +50,7 @@ public func runGemm(_ call: KernelCall, kc: Int, fused: Bool, wide: Bool) {
 @_transparent
 public func runRowKernel(_ call: KernelCall, fused: Bool) {
     switch call {
-    case let .gelu(x, count): RowKernels.gelu(x, count: count, fused: fused)
+    case let .gelu(src, dst, count): RowKernels.gelu(from: src, to: dst, count: count, fused: fused)
     case let .softmax(x, rows, width, valid): RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: fused)
     case let .layerNorm(x, rows, width, gamma, beta, epsilon):
         RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: fused)
@@ -75,7 +75,11 @@ extension KernelBuild {
         run(.gemm(m: m, n: n, k: k, packedA: packedA, packedB: packedB, bias: bias, c: c, ldc: ldc, tiles: tiles, panels: panels))
     }
 
-    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) { run(.gelu(x, count: count)) }
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) { run(.gelu(from: x, to: x, count: count)) }
+
+    public static func gelu(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        run(.gelu(from: src, to: dst, count: count))
+    }
 
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, valid: Int) {
         run(.softmax(x, rows: rows, width: width, valid: valid))
@@ -109,7 +113,7 @@ public enum PortableKernels: KernelBuild {
         switch call {
         case .gemm: gemm(call)
         case .attend: attend(call)
-        case let .gelu(x, count): geluBody(x, count)
+        case let .gelu(src, dst, count): geluBody(src, dst, count)
         case let .softmax(x, rows, width, valid): softmaxBody(x, rows, width, valid)
         case let .layerNorm(x, rows, width, gamma, beta, epsilon): layerNormBody(x, rows, width, gamma, beta, epsilon)
         case let .exp(x, count): expBody(x, count)
@@ -120,7 +124,9 @@ public enum PortableKernels: KernelBuild {
 
     @inline(never) static func attend(_ call: KernelCall) { runAttend(call, fused: false) }
 
-    @inline(never) static func geluBody(_ x: UnsafeMutablePointer<Float>, _ count: Int) { RowKernels.gelu(x, count: count, fused: false) }
+    @inline(never) static func geluBody(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        RowKernels.gelu(from: src, to: dst, count: count, fused: false)
+    }
 
     @inline(never) static func softmaxBody(_ x: UnsafeMutablePointer<Float>, _ rows: Int, _ width: Int, _ valid: Int) {
         RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: false)

@@ -94,19 +94,26 @@ public enum RowKernels {
     /// In place: x = GELU(x) = x/2 · (1 + erf(x/√2)), the exact (erf) form BERT uses.
     @_transparent
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, fused: Bool) {
+        gelu(from: UnsafePointer(x), to: x, count: count, fused: fused)
+    }
+
+    /// dst = GELU(src), the same bits as in place; `src` and `dst` are the same buffer or do
+    /// not overlap.
+    @_transparent
+    public static func gelu(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int, fused: Bool) {
         var i = 0
-        let raw = UnsafeMutableRawPointer(x)
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(dst)
         while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let v = input.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             let y = SIMD8<Float>(repeating: 0.5) * v * (SIMD8<Float>(repeating: 1) + verf(v * SIMD8(repeating: 0.707_106_781_186_547_5), fused: fused))
-            raw.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            output.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
         if i < count {
             var tail = SIMD8<Float>()
-            for j in i..<count { tail[j - i] = x[j] }
+            for j in i..<count { tail[j - i] = src[j] }
             let y = SIMD8<Float>(repeating: 0.5) * tail * (SIMD8<Float>(repeating: 1) + verf(tail * SIMD8(repeating: 0.707_106_781_186_547_5), fused: fused))
-            for j in i..<count { x[j] = y[j - i] }
+            for j in i..<count { dst[j] = y[j - i] }
         }
     }
 

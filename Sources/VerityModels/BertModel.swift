@@ -113,6 +113,9 @@ public struct BertModel: Sendable {
         xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], output: &x,
                       weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
 
+        // A recorder that holds what it records would make every in-place write below copy
+        // the recorded tensor first; the residual adds and GELU then write fresh outputs.
+        let keeping = recorder?.keepsTensors ?? false
         for layer in layers {
             let p = "encoder.layer.\(layer.index)."
             var qkv = try Gemm.linear(x, layer.qkv, bias: layer.qkvBias, level: level)
@@ -128,7 +131,7 @@ public struct BertModel: Sendable {
             var attended = try Gemm.linear(context, layer.attentionOut, bias: layer.attentionOutBias, level: level)
             let attendedRef = record(recorder, "\(p)attention.output.dense", kind: .gemm, inputs: [contextRef], output: &attended,
                                              weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"])
-            try Ops.add(&attended, x)
+            try Self.addResidual(&attended, x, outOfPlace: keeping)
             try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps, level: level)
             let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], output: &attended,
                                          weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"],
@@ -137,20 +140,26 @@ public struct BertModel: Sendable {
             var inner = try Gemm.linear(attended, layer.intermediate, bias: layer.intermediateBias, level: level)
             let innerRef = record(recorder, "\(p)intermediate.dense", kind: .gemm, inputs: [normRef], output: &inner,
                                           weights: ["\(p)intermediate.dense.weight", "\(p)intermediate.dense.bias"])
-            Ops.gelu(&inner, level: level)
+            if keeping { inner = Ops.gelu(of: inner, level: level) } else { Ops.gelu(&inner, level: level) }
             // GELU's output is derived: auditors recompute it from the committed GEMM output.
             let geluRef = record(recorder, "\(p)intermediate.gelu", kind: .gelu, inputs: [innerRef], output: &inner, committed: false)
 
             var out = try Gemm.linear(inner, layer.output, bias: layer.outputBias, level: level)
             let outRef = record(recorder, "\(p)output.dense", kind: .gemm, inputs: [geluRef], output: &out,
                                         weights: ["\(p)output.dense.weight", "\(p)output.dense.bias"])
-            try Ops.add(&out, attended)
+            try Self.addResidual(&out, attended, outOfPlace: keeping)
             try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps, level: level)
             xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], output: &out,
                                   weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
             x = out
         }
         return (x, layout)
+    }
+
+    /// `x += residual`, or `x = x + residual` into a fresh tensor (the same bits) when `x` is
+    /// held elsewhere.
+    private static func addResidual(_ x: inout Tensor, _ residual: Tensor, outOfPlace: Bool) throws(TensorError) {
+        if outOfPlace { x = try Ops.sum(x, residual) } else { try Ops.add(&x, residual) }
     }
 
     /// Records a one-output step when tracing (after the recorder's intervention, if any, which

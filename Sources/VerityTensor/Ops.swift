@@ -22,6 +22,18 @@ public enum Ops {
         return out
     }
 
+    /// x + y into a new tensor, the same bits as `add(&x, y)`: for a caller that keeps `x`.
+    public static func sum(_ x: Tensor, _ y: Tensor) throws(TensorError) -> Tensor {
+        guard x.shape == y.shape else { throw .shapeMismatch("add: \(x.shape) vs \(y.shape)") }
+        return Tensor(shape: x.shape) { out in
+            x.storage.withUnsafeBufferPointer { a in
+                y.storage.withUnsafeBufferPointer { b in
+                    for i in 0..<out.count { out[i] = a[i] + b[i] }
+                }
+            }
+        }
+    }
+
     /// x += y, elementwise; shapes must match.
     public static func add(_ x: inout Tensor, _ y: Tensor) throws(TensorError) {
         guard x.shape == y.shape else { throw .shapeMismatch("add: \(x.shape) vs \(y.shape)") }
@@ -56,6 +68,17 @@ public enum Ops {
         x.storage.withUnsafeMutableBufferPointer { a in
             guard let p = a.baseAddress else { return }
             Kernels.build(for: level).gelu(p, count: a.count)
+        }
+    }
+
+    /// GELU of `x` into a new tensor, the same bits as `gelu(&x)`: for a caller that keeps `x`
+    /// (a trace recorder holding it), where in place would first copy it.
+    public static func gelu(of x: Tensor, level: KernelLevel = .current) -> Tensor {
+        Tensor(shape: x.shape) { out in
+            x.storage.withUnsafeBufferPointer { a in
+                guard let src = a.baseAddress, let dst = out.baseAddress else { return }
+                Kernels.build(for: level).gelu(from: src, to: dst, count: a.count)
+            }
         }
     }
 

@@ -12,6 +12,17 @@ public struct Tensor: Sendable, Equatable {
         storage = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
+    /// A tensor of `shape` whose every element `fill` writes (it must write all of them): no
+    /// zeroing pass first, for ops that write a fresh output.
+    init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        self.shape = shape
+        let count = shape.reduce(1, *)
+        storage = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(buffer)
+            initialized = count
+        }
+    }
+
     /// A tensor over `storage`, whose count must equal the shape's element count.
     public init(shape: [Int], storage: [Float]) throws(TensorError) {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == storage.count else {

@@ -43,6 +43,10 @@ public final class TraceRecorder {
     public private(set) var tensors: [Int: Tensor] = [:]
     private var nextId = 0
 
+    /// Whether recorded tensors are held (so a model should not overwrite them in place: each
+    /// such write would copy the tensor first).
+    public var keepsTensors: Bool { mode != .receipt }
+
     public init(mode: Mode = .receipt, level: KernelLevel = .current) {
         self.mode = mode
         self.level = level

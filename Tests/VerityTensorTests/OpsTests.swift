@@ -21,6 +21,27 @@ import VerityKernels
         expectClose(y, exp, rtol: 4e-7, atol: 1e-37, "\(level) exp")
     }
 
+    /// The out-of-place GELU and residual add (what a model uses while a recorder holds its
+    /// tensors) give the in-place ops' bits, and leave their input as it was.
+    @Test(arguments: allKernelLevels)
+    func outOfPlaceOpsGiveTheInPlaceBits(level: KernelLevel) throws {
+        _ = try runnableBuild(level)
+        var rng = SeededGenerator(seed: 5)
+        for count in [1, 7, 8, 9, 385] {
+            let x = try Tensor(shape: [count], storage: rng.floats(count, scale: 6))
+            let r = try Tensor(shape: [count], storage: rng.floats(count, scale: 6))
+            var inPlace = x
+            Ops.gelu(&inPlace, level: level)
+            let fresh = Ops.gelu(of: x, level: level)
+            #expect(fresh.storage.map(\.bitPattern) == inPlace.storage.map(\.bitPattern) && fresh.shape == x.shape, "\(level) gelu, \(count)")
+            var added = x
+            try Ops.add(&added, r)
+            #expect(try Ops.sum(x, r).storage.map(\.bitPattern) == added.storage.map(\.bitPattern))
+            #expect(x.storage != inPlace.storage && x.storage != added.storage, "the input is left as it was")
+        }
+        #expect(throws: TensorError.self) { try Ops.sum(try Tensor(shape: [2], storage: [1, 2]), try Tensor(shape: [1, 2], storage: [1, 2])) }
+    }
+
     @Test(arguments: allKernelLevels)
     func softmaxMatchesReference(level: KernelLevel) throws {
         let kernels = try runnableBuild(level)
