@@ -5,11 +5,11 @@ public protocol CheckKernelBuild: Sendable {
     static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double)
     static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double)
     static func layerNormRow(
-        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double,
         output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool)
     static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
         columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool)
     static func scores(
@@ -19,6 +19,7 @@ public protocol CheckKernelBuild: Sendable {
     /// GELU in place without FMA: the portable build's bits on every level.
     static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int)
     static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>)
+    static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int)
 }
 
 /// The inner loops of the audit checks, written once and compiled per kernel level like the
@@ -73,14 +74,21 @@ public enum VerifyKernel {
         ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
     }
 
+    /// |v| per lane by clearing the sign bit: one AND where a compare and a blend compiled to
+    /// two (NaN stays NaN, as with the blend).
+    @inlinable @inline(__always)
+    static func magnitudes(_ v: SIMD8<Double>) -> SIMD8<Double> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt64>.self) & SIMD8(repeating: 0x7FFF_FFFF_FFFF_FFFF), to: SIMD8<Double>.self)
+    }
+
     /// One row of LayerNorm(a + b) (b may be nil) with γ, β, ε recomputed in f64 and compared
     /// with the committed row `output`: the largest |output − reference|, its column, the
-    /// largest |reference|, and whether every difference was finite. `scratch` holds `count`
-    /// doubles. The column is searched for only when worst > columnAbove·top (else 0). Sums in eight lanes by j mod 8 (zero-padded), then pairwise; no fused
+    /// largest |reference|, and whether every difference was finite. γ and β come in f64 (the
+    /// caller converts them once per step, exactly). `scratch` holds `count` doubles. The column is searched for only when worst > columnAbove·top (else 0). Sums in eight lanes by j mod 8 (zero-padded), then pairwise; no fused
     /// multiply-add, so every level gives the same bits.
     @inlinable @inline(__always)
     public static func layerNormRow(
-        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>,
         epsilon: Double, output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         let ar = UnsafeRawPointer(a), sr = UnsafeMutableRawPointer(scratch)
@@ -106,7 +114,7 @@ public enum VerifyKernel {
     /// and its sum: also the check of the embedding sum's layer norm, whose input is f64.
     @inlinable @inline(__always)
     public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double,
         output: UnsafePointer<Float>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         let vr = UnsafeRawPointer(v), gr = UnsafeRawPointer(gamma), br = UnsafeRawPointer(beta), or = UnsafeRawPointer(output)
@@ -129,12 +137,10 @@ public enum VerifyKernel {
         var top = SIMD8<Double>(), worst = SIMD8<Double>(), total = SIMD8<Double>()
         j = 0
         while j + 8 <= count {
-            let g = SIMD8<Double>(gr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
-            let be = SIMD8<Double>(br.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+            let g = gr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self), be = br.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self)
             let reference = ((vr.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self) - meanV) * invV) * g + be
-            let difference = SIMD8<Double>(or.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)) - reference
-            let size = difference.replacing(with: -difference, where: difference .< 0)
-            let magnitude = reference.replacing(with: -reference, where: reference .< 0)
+            let size = magnitudes(SIMD8<Double>(or.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)) - reference)
+            let magnitude = magnitudes(reference)
             top = top.replacing(with: magnitude, where: magnitude .> top)
             worst = worst.replacing(with: size, where: size .> worst)
             total += size
@@ -142,7 +148,7 @@ public enum VerifyKernel {
         }
         var topValue = top.max(), worstValue = worst.max(), finite = total.sum().isFinite
         while j < count {
-            let reference = (v[j] - mean) * inv * Double(gamma[j]) + Double(beta[j])
+            let reference = (v[j] - mean) * inv * gamma[j] + beta[j]
             let size = abs(Double(output[j]) - reference)
             topValue = Swift.max(topValue, abs(reference))
             worstValue = Swift.max(worstValue, size)
@@ -155,7 +161,7 @@ public enum VerifyKernel {
         // cost as much as the check.
         var column = 0
         if finite && worstValue > columnAbove * topValue {
-            for c in 0..<count where abs(Double(output[c]) - ((v[c] - mean) * inv * Double(gamma[c]) + Double(beta[c]))) == worstValue {
+            for c in 0..<count where abs(Double(output[c]) - ((v[c] - mean) * inv * gamma[c] + beta[c])) == worstValue {
                 column = c
                 break
             }

@@ -26,7 +26,7 @@ public enum CheckKernels {
     /// One row of LayerNorm(a + b) recomputed in f64 against the committed row; see
     /// `VerifyKernel.layerNormRow`.
     public static func layerNormRow(
-        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double,
+        _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double,
         output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         build.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
@@ -34,7 +34,7 @@ public enum CheckKernels {
 
     /// The same from a row already in f64 and its sum; see `VerifyKernel.normalizedRow`.
     public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, output: UnsafePointer<Float>,
+        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
         columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         build.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
@@ -55,6 +55,11 @@ public enum CheckKernels {
     /// Weighted sums down the columns of a transposed matrix; see `VerifyKernel.columnSums`.
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
         build.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
+    }
+
+    /// A block of a row-major matrix stored transposed; see `VerifyKernel.transpose`.
+    public static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int) {
+        build.transpose(source, rows: rows, columns: columns, ld: ld, into: destination, ldd: ldd)
     }
 
     /// e^(x − max) in place with the f64 sum; see `VerifyKernel.expShifted`.

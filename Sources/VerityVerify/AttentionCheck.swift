@@ -11,20 +11,32 @@ import VerityTensor
 ///   attention itself costs. A seed-chosen sample of s < n rows catches a single wrong row with
 ///   probability s/n only.
 enum AttentionCheck {
-    /// `vectors` are `FreivaldsVectors.vectors(seed:label:length: h)` when the caller has them
-    /// already (an auditor computes them once per seed).
+    /// A step's random vectors in the forms the check reads: four rows of h (f64 and f32) and
+    /// r̂ₘ² = maxᵥ rᵥₘ² (exact in f32 as in f64). An auditor builds them once per seed and step.
+    struct Vectors: Sendable {
+        let r: [Double], r2: [Double]
+        let rFloat: [Float], r2Float: [Float]
+
+        init(seed: Hash, label: String, hidden h: Int) {
+            let vectors = FreivaldsVectors.vectors(seed: seed, label: label, length: h)
+            r = vectors.flatMap { $0 }
+            r2 = (0..<h).map { m in vectors.map { $0[m] * $0[m] }.max() ?? 0 }
+            rFloat = r.map(Float.init)
+            r2Float = r2.map(Float.init)
+        }
+    }
+
+    /// `vectors` are `Vectors(seed:label:hidden:)` when the caller has them already.
     static func check(
-        qkv: [Float], context: [Float], tokens n: Int, hidden h: Int, heads: Int, seed: Hash, label: String, rows sample: Int? = nil, vectors given: [[Double]]? = nil
+        qkv src: UnsafeBufferPointer<Float>, context c: UnsafeBufferPointer<Float>, tokens n: Int, hidden h: Int, heads: Int, seed: Hash, label: String,
+        rows sample: Int? = nil, vectors given: Vectors? = nil
     ) -> StepOutcome {
         let queries = sample.map { FreivaldsVectors.rows(seed: seed, label: label, count: $0, of: n) } ?? Array(0..<n)
         let dh = h / heads
         let u = Tolerances.unitRoundoff
         let scale = 1 / Float(dh).squareRoot()
-        let vectors = given ?? FreivaldsVectors.vectors(seed: seed, label: label, length: h)
-        // The vectors as four rows of h, and r̂ₘ² = maxᵥ rᵥₘ² (exact in f32 as in f64).
-        let rAll = vectors.flatMap { $0 }
-        let r2All = (0..<h).map { m in (0..<4).map { vectors[$0][m] * vectors[$0][m] }.max() ?? 0 }
-        let rFloat = rAll.map(Float.init), r2Float = r2All.map(Float.init), ones = [Float](repeating: 1, count: dh)
+        let vectors = given ?? Vectors(seed: seed, label: label, hidden: h)
+        let ones = [Float](repeating: 1, count: dh)
         var predicted = [SIMD4<Double>](repeating: SIMD4(), count: n)
         var variance = [Double](repeating: 0, count: n)
         // One head's keys and values transposed (row m of ldk floats is dimension m of every
@@ -36,51 +48,37 @@ enum AttentionCheck {
         var vr = [Float](repeating: 0, count: 4 * ldk), vr2 = [Float](repeating: 0, count: ldk), keyNorms = [Float](repeating: 0, count: ldk)
         var p = [Float](repeating: 0, count: n)
         var queryNorms = [Double](repeating: 0, count: n)
-        qkv.withUnsafeBufferPointer { src in
-            for head in 0..<heads {
-                kt.withUnsafeMutableBufferPointer { k in
-                    vt.withUnsafeMutableBufferPointer { v in
-                        for j in 0..<n {
-                            let row = src.baseAddress! + j * 3 * h + head * dh
-                            for m in 0..<dh {
-                                k[m * ldk + j] = row[h + m]
-                                v[m * ldk + j] = row[2 * h + m]
+        for head in 0..<heads {
+            kt.withUnsafeMutableBufferPointer { CheckKernels.transpose(src.baseAddress! + h + head * dh, rows: n, columns: dh, ld: 3 * h, into: $0.baseAddress!, ldd: ldk) }
+            vt.withUnsafeMutableBufferPointer { CheckKernels.transpose(src.baseAddress! + 2 * h + head * dh, rows: n, columns: dh, ld: 3 * h, into: $0.baseAddress!, ldd: ldk) }
+            kt.withUnsafeBufferPointer { keys in
+                vt.withUnsafeBufferPointer { values in
+                    let k = keys.baseAddress!, v = values.baseAddress!
+                    // Per key: ‖kⱼ‖², Vⱼ·rᵥ for this head's slice of the vectors (f32, d_h
+                    // terms: inside σ's d_h), and Σ Vⱼ²·r̂².
+                    keyNorms.withUnsafeMutableBufferPointer { CheckKernels.columnSums(k, rows: dh, ld: ldk, weights: ones, squared: true, into: $0.baseAddress!) }
+                    vr.withUnsafeMutableBufferPointer { out in
+                        vectors.rFloat.withUnsafeBufferPointer { r in
+                            for l in 0..<4 {
+                                CheckKernels.columnSums(v, rows: dh, ld: ldk, weights: r.baseAddress! + l * h + head * dh, squared: false, into: out.baseAddress! + l * ldk)
                             }
                         }
                     }
-                }
-                kt.withUnsafeBufferPointer { keys in
-                    vt.withUnsafeBufferPointer { values in
-                        let k = keys.baseAddress!, v = values.baseAddress!
-                        // Per key: ‖kⱼ‖², Vⱼ·rᵥ for this head's slice of the vectors (f32, d_h
-                        // terms: inside σ's d_h), and Σ Vⱼ²·r̂².
-                        keyNorms.withUnsafeMutableBufferPointer { CheckKernels.columnSums(k, rows: dh, ld: ldk, weights: ones, squared: true, into: $0.baseAddress!) }
-                        vr.withUnsafeMutableBufferPointer { out in
-                            rFloat.withUnsafeBufferPointer { r in
-                                for l in 0..<4 {
-                                    CheckKernels.columnSums(v, rows: dh, ld: ldk, weights: r.baseAddress! + l * h + head * dh, squared: false, into: out.baseAddress! + l * ldk)
-                                }
-                            }
-                        }
-                        vr2.withUnsafeMutableBufferPointer { out in
-                            r2Float.withUnsafeBufferPointer { CheckKernels.columnSums(v, rows: dh, ld: ldk, weights: $0.baseAddress! + head * dh, squared: true, into: out.baseAddress!) }
-                        }
-                        let keyNormMax = Double(keyNorms.prefix(n).max() ?? 0).squareRoot()
-                        for i in queries { queryNorms[i] = Self.squaredNorm(src.baseAddress! + i * 3 * h + head * dh, count: dh).squareRoot() }
-                        vr.withUnsafeBufferPointer { vrb in
-                            vr2.withUnsafeBufferPointer { vr2b in
-                                p.withUnsafeMutableBufferPointer { pb in
-                                    for i in queries {
-                                        CheckKernels.scores(src.baseAddress! + i * 3 * h + head * dh, d: dh, keysTransposed: k, ldk: ldk,
-                                                            count: n, scale: scale, into: pb.baseAddress!)
-                                        var top = -Float.infinity
-                                        for j in 0..<n where pb[j] > top { top = pb[j] }
-                                        let sum = CheckKernels.expShifted(pb.baseAddress!, count: n, max: top)
-                                        let (dots, squares) = CheckKernels.weightedSums4(pb.baseAddress!, count: n, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
-                                        predicted[i] += dots / SIMD4(repeating: sum)
-                                        let spread = 1 + Double(scale) * queryNorms[i] * keyNormMax
-                                        variance[i] += u * u * (spread * spread + Double(n + dh)) * squares / (sum * sum)
-                                    }
+                    vr2.withUnsafeMutableBufferPointer { out in
+                        vectors.r2Float.withUnsafeBufferPointer { CheckKernels.columnSums(v, rows: dh, ld: ldk, weights: $0.baseAddress! + head * dh, squared: true, into: out.baseAddress!) }
+                    }
+                    let keyNormMax = Double(keyNorms.withUnsafeBufferPointer { Self.largest($0.baseAddress!, count: n) }).squareRoot()
+                    for i in queries { queryNorms[i] = Self.squaredNorm(src.baseAddress! + i * 3 * h + head * dh, count: dh).squareRoot() }
+                    vr.withUnsafeBufferPointer { vrb in
+                        vr2.withUnsafeBufferPointer { vr2b in
+                            p.withUnsafeMutableBufferPointer { pb in
+                                for i in queries {
+                                    CheckKernels.scores(src.baseAddress! + i * 3 * h + head * dh, d: dh, keysTransposed: k, ldk: ldk, count: n, scale: scale, into: pb.baseAddress!)
+                                    let sum = CheckKernels.expShifted(pb.baseAddress!, count: n, max: Self.largest(pb.baseAddress!, count: n))
+                                    let (dots, squares) = CheckKernels.weightedSums4(pb.baseAddress!, count: n, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
+                                    predicted[i] += dots / SIMD4(repeating: sum)
+                                    let spread = 1 + Double(scale) * queryNorms[i] * keyNormMax
+                                    variance[i] += u * u * (spread * spread + Double(n + dh)) * squares / (sum * sum)
                                 }
                             }
                         }
@@ -89,21 +87,40 @@ enum AttentionCheck {
             }
         }
         var outcome = StepOutcome()
-        context.withUnsafeBufferPointer { c in
-            rAll.withUnsafeBufferPointer { r in
-                r2All.withUnsafeBufferPointer { r2 in
-                    for i in queries {
-                        let observed = CheckKernels.sketchDots(c.baseAddress! + i * h, count: h, s: r.baseAddress!, ld: h, q: r2.baseAddress!)
-                        let e = observed.dots - predicted[i]
-                        let sigma = max((variance[i] + u * u * observed.squares).squareRoot(), Double.leastNormalMagnitude)
-                        // f32 key norms and sums overflow first: a scale that is not finite
-                        // would pass anything, so it fails the row.
-                        for v in 0..<4 { outcome.record(sigma.isFinite ? abs(e[v]) / sigma : .infinity, row: i, column: v) }
-                    }
+        vectors.r.withUnsafeBufferPointer { r in
+            vectors.r2.withUnsafeBufferPointer { r2 in
+                for i in queries {
+                    let observed = CheckKernels.sketchDots(c.baseAddress! + i * h, count: h, s: r.baseAddress!, ld: h, q: r2.baseAddress!)
+                    let e = observed.dots - predicted[i]
+                    let sigma = max((variance[i] + u * u * observed.squares).squareRoot(), Double.leastNormalMagnitude)
+                    // f32 key norms and sums overflow first: a scale that is not finite would
+                    // pass anything, so it fails the row.
+                    for v in 0..<4 { outcome.record(sigma.isFinite ? abs(e[v]) / sigma : .infinity, row: i, column: v) }
                 }
             }
         }
         return outcome
+    }
+
+    /// The largest of `count` floats (−∞ for none; NaN never wins a comparison, as in a
+    /// scalar `>` scan): eight lanes at a time, which the scalar scan of every sampled row's
+    /// scores was not.
+    static func largest(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(x)
+        var top = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            top = top.replacing(with: v, where: v .> top)
+            j += 8
+        }
+        var result = -Float.infinity
+        for l in 0..<8 where top[l] > result { result = top[l] }
+        while j < count {
+            if x[j] > result { result = x[j] }
+            j += 1
+        }
+        return result
     }
 
     /// Σ xⱼ² in f64, eight lanes by j mod 8, then pairwise (every level the same bits).

@@ -18,7 +18,7 @@ public struct BundleAudit: Sendable {
     public static let auditorAttentionRows = 16
     let sketches: [String: WeightSketch]
     /// The attention checks' vectors, by step name.
-    let attentionVectors: [String: [[Double]]]
+    let attentionVectors: [String: AttentionCheck.Vectors]
 
     /// Prepares the audits of `config`'s traces for the vectors of `seed`.
     /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
@@ -29,11 +29,11 @@ public struct BundleAudit: Sendable {
         self.seed = seed
         self.tolerances = tolerances
         var sketches = [String: WeightSketch]()
-        var attentionVectors = [String: [[Double]]]()
+        var attentionVectors = [String: AttentionCheck.Vectors]()
         for step in try ModelSchedule(config: config, tokens: 1).steps {
             switch step.kind {
             case .gemm: sketches[step.name] = try WeightSketch(step: step.weights, weights: weights, seed: seed)
-            case .attention: attentionVectors[step.name] = FreivaldsVectors.vectors(seed: seed, label: step.name, length: config.hiddenSize)
+            case .attention: attentionVectors[step.name] = AttentionCheck.Vectors(seed: seed, label: step.name, hidden: config.hiddenSize)
             default: break
             }
         }
@@ -59,26 +59,65 @@ public struct BundleAudit: Sendable {
     /// `continueAfterFailure` every step is checked and the first failure still reported (for
     /// calibration).
     public func audit(_ trace: Trace, modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool = false) -> Report {
+        TensorView.withViews(of: trace.tensors) { views in
+            audit(steps: trace.steps, model: trace.modelId, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash, continueAfterFailure: continueAfterFailure)
+        }
+    }
+
+    /// Audits a published bundle (`Trace.serializeBundle()`) where it lies: the same audit as
+    /// `audit(_:modelId:tokens:outputHash:continueAfterFailure:)` on `Trace(bundle:limits:
+    /// verifyDigests: false)`. When the bundle's data section is aligned for Float32 the checks
+    /// read the tensors as views of `bytes`, with nothing copied or allocated per tensor; else
+    /// (the format does not pad its header, so the section starts wherever the header ends)
+    /// the bundle is read into a trace as before. Throws when the bundle's structure is
+    /// malformed (the reader's errors and bounds); a well-formed bundle gets a report.
+    public func audit(bundle bytes: [UInt8], limits: Trace.BundleLimits = Trace.BundleLimits(), modelId: String, tokens: [Int], outputHash: Hash,
+                      continueAfterFailure: Bool = false) throws(TensorError) -> Report {
+        let header = try BundleHeader(bundle: bytes, limits: limits)
+        let dataStart = header.offsets.first ?? bytes.count
+        let report: Report? = bytes.withUnsafeBytes { raw in
+            let data = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
+            #if _endian(little)
+            guard Int(bitPattern: data.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
+            return data.withMemoryRebound(to: Float.self) { floats in
+                var views = [Int: TensorView](minimumCapacity: header.table.count)
+                for (ref, offset) in zip(header.table, header.offsets) {
+                    let start = (offset - dataStart) / 4
+                    views[ref.id] = TensorView(shape: ref.shape, values: UnsafeBufferPointer(rebasing: floats[start..<(start + ref.elementCount)]))
+                }
+                return audit(steps: header.steps, model: header.modelId, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash,
+                             continueAfterFailure: continueAfterFailure)
+            }
+            #else
+            return nil
+            #endif
+        }
+        if let report { return report }
+        return audit(try Trace(bundle: bytes, limits: limits, verifyDigests: false), modelId: modelId, tokens: tokens, outputHash: outputHash,
+                     continueAfterFailure: continueAfterFailure)
+    }
+
+    /// The audit of a trace's steps and committed tensors (views valid for the call).
+    func audit(steps: [TraceStep], model: String, views: [Int: TensorView], modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool) -> Report {
         var outcomes = [StepOutcome]()
         var failure: VerifyError?
         do throws(VerifyError) {
             let schedule = try ModelSchedule(config: config, tokens: tokens.count)
-            guard trace.modelId == modelId else { throw VerifyError.custody(step: 0, "the trace is of model \(trace.modelId), the job's \(modelId)") }
-            try schedule.checkOrder(trace.steps)
+            guard model == modelId else { throw VerifyError.custody(step: 0, "the trace is of model \(model), the job's \(modelId)") }
+            try schedule.checkOrder(steps)
             let first = schedule.steps[0]
-            guard trace.tensors[first.inputs[0].id]?.storage == tokens.map(Float.init) else {
+            guard let ids = views[first.inputs[0].id], ids.values.elementsEqual(tokens.lazy.map(Float.init)) else {
                 throw VerifyError.custody(step: 0, "the trace's token ids are not the job input's")
             }
-            guard trace.tensors[first.inputs[1].id]?.storage == (0..<tokens.count).map(Float.init) else {
+            guard let positions = views[first.inputs[1].id], positions.values.elementsEqual((0..<tokens.count).lazy.map(Float.init)) else {
                 throw VerifyError.custody(step: 0, "the positions are not 0..<\(tokens.count)")
             }
-            guard let last = schedule.steps.last?.outputs.first, let output = trace.tensors[last.id],
-                  Self.outputHash(output.storage) == outputHash else {
+            guard let last = schedule.steps.last?.outputs.first, let output = views[last.id], Self.outputHash(Array(output.values)) == outputHash else {
                 throw VerifyError.custody(step: schedule.steps.count - 1, "the final output does not hash to the job's output hash")
             }
-            var verifier = StepVerifier(schedule: schedule, tensors: trace.tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+            var verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
             verifier.attentionVectors = attentionVectors
-            for step in trace.steps {
+            for step in steps {
                 do throws(VerifyError) {
                     outcomes.append(try verifier.verify(step, sketch: sketches[step.name]))
                 } catch {

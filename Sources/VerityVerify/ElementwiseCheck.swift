@@ -4,7 +4,7 @@ import VerityTensor
 /// in units of u·max|recomputed row| (see `Tolerances`).
 enum ElementwiseCheck {
     /// The embedding sum (word[id] + position[p] + type row), which the trace derives.
-    static func embeddings(ids: [Float], positions: [Float], word: Tensor, position: Tensor, type: [Float], step: Int) throws(VerifyError) -> [Double] {
+    static func embeddings(ids: UnsafeBufferPointer<Float>, positions: UnsafeBufferPointer<Float>, word: Tensor, position: Tensor, type: [Float], step: Int) throws(VerifyError) -> [Double] {
         let h = type.count
         var out = [Double](repeating: 0, count: ids.count * h)
         for (t, (idValue, positionValue)) in zip(ids, positions).enumerated() {
@@ -18,49 +18,36 @@ enum ElementwiseCheck {
     }
 
     /// LayerNorm(a + b) with γ, β, ε, recomputed in f64, against the committed `output`.
-    static func layerNorm(_ a: [Float], plus b: [Float], output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
+    static func layerNorm(
+        _ a: UnsafeBufferPointer<Float>, plus b: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, rows: Int, gamma: [Float], beta: [Float], epsilon: Double
+    ) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
         var scratch = [Double](repeating: 0, count: h)
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                output.withUnsafeBufferPointer { out in
-                    gamma.withUnsafeBufferPointer { g in
-                        beta.withUnsafeBufferPointer { be in
-                            scratch.withUnsafeMutableBufferPointer { v in
-                                for i in 0..<rows {
-                                    let row = CheckKernels.layerNormRow(ap.baseAddress! + i * h, plus: bp.baseAddress! + i * h, count: h, gamma: g.baseAddress!,
-                                                                        beta: be.baseAddress!, epsilon: epsilon, output: out.baseAddress! + i * h, scratch: v.baseAddress!,
-                                                                        columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
-                                    record(row, row: i, into: &outcome)
-                                }
-                            }
-                        }
-                    }
-                }
+        // γ and β in f64 once per step (exact), not converted again in every row.
+        let g = gamma.map(Double.init), be = beta.map(Double.init)
+        scratch.withUnsafeMutableBufferPointer { v in
+            for i in 0..<rows {
+                let row = CheckKernels.layerNormRow(a.baseAddress! + i * h, plus: b.baseAddress! + i * h, count: h, gamma: g, beta: be, epsilon: epsilon,
+                                                    output: output.baseAddress! + i * h, scratch: v.baseAddress!, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
+                record(row, row: i, into: &outcome)
             }
         }
         return outcome
     }
 
     /// LayerNorm of the (f64) embedding sum, against the committed `output`.
-    static func layerNorm(_ a: [Double], output: [Float], rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
+    static func layerNorm(_ a: [Double], output: UnsafeBufferPointer<Float>, rows: Int, gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
+        let g = gamma.map(Double.init), be = beta.map(Double.init)
         a.withUnsafeBufferPointer { ap in
-            output.withUnsafeBufferPointer { out in
-                gamma.withUnsafeBufferPointer { g in
-                    beta.withUnsafeBufferPointer { be in
-                        for i in 0..<rows {
-                            var sum = 0.0
-                            for j in 0..<h { sum += ap[i * h + j] }
-                            let row = CheckKernels.normalizedRow(ap.baseAddress! + i * h, sum: sum, count: h, gamma: g.baseAddress!, beta: be.baseAddress!,
-                                                                 epsilon: epsilon, output: out.baseAddress! + i * h,
-                                                                 columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
-                            record(row, row: i, into: &outcome)
-                        }
-                    }
-                }
+            for i in 0..<rows {
+                var sum = 0.0
+                for j in 0..<h { sum += ap[i * h + j] }
+                let row = CheckKernels.normalizedRow(ap.baseAddress! + i * h, sum: sum, count: h, gamma: g, beta: be, epsilon: epsilon,
+                                                     output: output.baseAddress! + i * h, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
+                record(row, row: i, into: &outcome)
             }
         }
         return outcome
@@ -76,7 +63,7 @@ enum ElementwiseCheck {
     /// so here z is in units of the root-sum-square of those roundings, u·(√(Σₖ Sₖⱼ²) + |Sₙⱼ|)/n
     /// (the last term for the scaling by 1/n), not of the row's largest value: the mean of many
     /// rows can be much smaller than the sums it was computed from.
-    static func meanPool(_ x: [Float], rows: Int, width h: Int, output: [Float]) -> StepOutcome {
+    static func meanPool(_ x: UnsafeBufferPointer<Float>, rows: Int, width h: Int, output: UnsafeBufferPointer<Float>) -> StepOutcome {
         var sums = [Double](repeating: 0, count: h), squares = [Double](repeating: 0, count: h)
         for i in 0..<rows {
             for j in 0..<h {
@@ -94,7 +81,7 @@ enum ElementwiseCheck {
     }
 
     /// Each row divided by its L2 norm (at least 1e-12).
-    static func normalize(_ x: [Float], width h: Int, output: [Float]) -> StepOutcome {
+    static func normalize(_ x: UnsafeBufferPointer<Float>, width h: Int, output: UnsafeBufferPointer<Float>) -> StepOutcome {
         var outcome = StepOutcome()
         for i in 0..<(x.count / max(h, 1)) {
             var sum = 0.0
@@ -108,19 +95,17 @@ enum ElementwiseCheck {
 
     /// Records the row's largest z (the histogram counts one value per row: a row fails if its
     /// worst element does).
-    static func compare(_ output: [Float], at start: Int, _ reference: [Double], scale: Double, row: Int, into outcome: inout StepOutcome) {
+    static func compare(_ output: UnsafeBufferPointer<Float>, at start: Int, _ reference: [Double], scale: Double, row: Int, into outcome: inout StepOutcome) {
         let unit = max(Tolerances.unitRoundoff * scale, Double.leastNormalMagnitude)
         var worst = 0.0, column = 0
         var finite = true
-        output.withUnsafeBufferPointer { out in
-            reference.withUnsafeBufferPointer { ref in
-                for j in 0..<ref.count {
-                    let difference = abs(Double(out[start + j]) - ref[j])
-                    finite = finite && difference.isFinite
-                    if difference > worst {
-                        worst = difference
-                        column = j
-                    }
+        reference.withUnsafeBufferPointer { ref in
+            for j in 0..<ref.count {
+                let difference = abs(Double(output[start + j]) - ref[j])
+                finite = finite && difference.isFinite
+                if difference > worst {
+                    worst = difference
+                    column = j
                 }
             }
         }

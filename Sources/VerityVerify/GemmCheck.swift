@@ -12,35 +12,31 @@ enum GemmCheck {
     /// With `geluOfX` the GEMM's input is GELU(x), a derived tensor, recomputed row by row (f32,
     /// no FMA) into a buffer that stays in cache instead of a whole recomputed tensor.
     /// - Complexity: 10·rows·(in + out) f32 flops.
-    static func check(x: [Float], geluOfX: Bool = false, y: [Float], rows: Int, sketch: WeightSketch) -> StepOutcome {
+    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, y yb: UnsafeBufferPointer<Float>, rows: Int, sketch: WeightSketch) -> StepOutcome {
         var outcome = StepOutcome()
         let u = Tolerances.unitRoundoff
         let (xWeight, yWeight) = Tolerances.gemmVarianceWeights(inputs: sketch.inputs, outputs: sketch.outputs)
         var row = [Float](repeating: 0, count: geluOfX ? sketch.inputs : 0)
         row.withUnsafeMutableBufferPointer { scratch in
-            x.withUnsafeBufferPointer { xb in
-                y.withUnsafeBufferPointer { yb in
-                    sketch.s.withUnsafeBufferPointer { s in
-                        sketch.q.withUnsafeBufferPointer { q in
-                            sketch.r.withUnsafeBufferPointer { r in
-                                sketch.r2.withUnsafeBufferPointer { r2 in
-                                    for i in 0..<rows {
-                                        var xi = xb.baseAddress! + i * sketch.inputs
-                                        if geluOfX {
-                                            scratch.baseAddress!.update(from: xi, count: sketch.inputs)
-                                            CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
-                                            xi = UnsafePointer(scratch.baseAddress!)
-                                        }
-                                        let xs = CheckKernels.weightedSums4(xi, count: sketch.inputs, w: s.baseAddress!, ld: sketch.inputs, q: q.baseAddress!)
-                                        let ys = CheckKernels.weightedSums4(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, w: r.baseAddress!,
-                                                                            ld: sketch.outputs, q: r2.baseAddress!)
-                                        let e = ys.dots - xs.dots - sketch.biasDots
-                                        let sigma = max(u * (xWeight * xs.squares + yWeight * ys.squares).squareRoot(), Double.leastNormalMagnitude)
-                                        // f32 squares overflow first: a scale that is not finite
-                                        // would pass anything, so it fails the row.
-                                        for v in 0..<4 { outcome.record(sigma.isFinite ? abs(e[v]) / sigma : .infinity, row: i, column: v) }
-                                    }
+            sketch.s.withUnsafeBufferPointer { s in
+                sketch.q.withUnsafeBufferPointer { q in
+                    sketch.r.withUnsafeBufferPointer { r in
+                        sketch.r2.withUnsafeBufferPointer { r2 in
+                            for i in 0..<rows {
+                                var xi = xb.baseAddress! + i * sketch.inputs
+                                if geluOfX {
+                                    scratch.baseAddress!.update(from: xi, count: sketch.inputs)
+                                    CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
+                                    xi = UnsafePointer(scratch.baseAddress!)
                                 }
+                                let xs = CheckKernels.weightedSums4(xi, count: sketch.inputs, w: s.baseAddress!, ld: sketch.inputs, q: q.baseAddress!)
+                                let ys = CheckKernels.weightedSums4(yb.baseAddress! + i * sketch.outputs, count: sketch.outputs, w: r.baseAddress!,
+                                                                    ld: sketch.outputs, q: r2.baseAddress!)
+                                let e = ys.dots - xs.dots - sketch.biasDots
+                                let sigma = max(u * (xWeight * xs.squares + yWeight * ys.squares).squareRoot(), Double.leastNormalMagnitude)
+                                // f32 squares overflow first: a scale that is not finite
+                                // would pass anything, so it fails the row.
+                                for v in 0..<4 { outcome.record(sigma.isFinite ? abs(e[v]) / sigma : .infinity, row: i, column: v) }
                             }
                         }
                     }

@@ -44,26 +44,37 @@ public enum StepCheck {
                 guard Blake3.hash(tensor) == ref.digest else { throw .digest(step: step.index, id: ref.id) }
             }
         }
-        let verifier = StepVerifier(schedule: schedule, tensors: tensors, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
-        return try verifier.verify(step, sketch: sketch)
+        // Views of the tensors this step reads (its own and its derived inputs' producers'), not
+        // of everything the caller holds.
+        var needed = Set((step.inputs + step.outputs).map(\.id))
+        for input in step.inputs where !input.isCommitted {
+            if let producer = schedule.producer(of: input.id) { needed.formUnion(schedule.steps[producer].inputs.map(\.id)) }
+        }
+        return try TensorView.withViews(of: tensors.filter { needed.contains($0.key) }) { views in
+            Result { () throws(VerifyError) in
+                let verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+                return try verifier.verify(step, sketch: sketch)
+            }
+        }.get()
     }
 }
 
 /// The per-kind checks, shared by `StepCheck` and `BundleAudit`.
 struct StepVerifier {
     let schedule: ModelSchedule
-    let tensors: [Int: Tensor]
+    /// Views of the committed tensors, valid while the verifier is used.
+    let tensors: [Int: TensorView]
     let weights: ModelWeights
     let seed: Hash
     let tolerances: Tolerances
     /// Query rows the attention check samples per head (nil: every row).
     let attentionRows: Int?
     /// The attention checks' vectors by step name, where the caller computed them already.
-    var attentionVectors: [String: [[Double]]] = [:]
+    var attentionVectors: [String: AttentionCheck.Vectors] = [:]
 
-    func tensor(_ id: Int, step: Int) throws(VerifyError) -> Tensor {
+    func tensor(_ id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let tensor = tensors[id], tensor.shape == schedule.shapes[id] else { throw .missingTensor(step: step, id: id) }
-        return tensor
+        return tensor.values
     }
 
     func verify(_ step: TraceStep, sketch given: WeightSketch?) throws(VerifyError) -> StepOutcome {
@@ -76,12 +87,12 @@ struct StepVerifier {
             guard gamma.count == h, beta.count == h, let epsilon = Double(step.attributes["epsilon"] ?? "") else {
                 throw .weight("\(step.name): γ, β or ε do not fit")
             }
-            let output = try tensor(step.outputs[0].id, step: step.index).storage
+            let output = try tensor(step.outputs[0].id, step: step.index)
             let outcome: StepOutcome
             let threshold: Double
             if step.inputs[0].isCommitted {
-                let a = try tensor(step.inputs[0].id, step: step.index).storage
-                let b = try tensor(step.inputs[1].id, step: step.index).storage
+                let a = try tensor(step.inputs[0].id, step: step.index)
+                let b = try tensor(step.inputs[1].id, step: step.index)
                 outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
                 threshold = tolerances.layerNorm
             } else {
@@ -96,13 +107,13 @@ struct StepVerifier {
         case .gemm:
             let sketch: WeightSketch
             if let given { sketch = given } else { sketch = try WeightSketch(step: step.weights, weights: weights, seed: seed) }
-            let y = try tensor(step.outputs[0].id, step: step.index).storage
-            let x: [Float]
+            let y = try tensor(step.outputs[0].id, step: step.index)
+            let x: UnsafeBufferPointer<Float>
             let derived = !step.inputs[0].isCommitted
             if derived {
                 x = try geluInput(of: step.inputs[0].id, step: step.index)
             } else {
-                x = try tensor(step.inputs[0].id, step: step.index).storage
+                x = try tensor(step.inputs[0].id, step: step.index)
             }
             guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
             let outcome = GemmCheck.check(x: x, geluOfX: derived, y: y, rows: n, sketch: sketch)
@@ -111,7 +122,7 @@ struct StepVerifier {
             }
             return outcome
         case .attention:
-            let qkv = try tensor(step.inputs[0].id, step: step.index).storage, context = try tensor(step.outputs[0].id, step: step.index).storage
+            let qkv = try tensor(step.inputs[0].id, step: step.index), context = try tensor(step.outputs[0].id, step: step.index)
             let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows,
                                                  vectors: attentionVectors[step.name])
             guard outcome.maxZ <= tolerances.attention else {
@@ -119,14 +130,14 @@ struct StepVerifier {
             }
             return outcome
         case .meanPool:
-            let x = try tensor(step.inputs[0].id, step: step.index).storage, output = try tensor(step.outputs[0].id, step: step.index).storage
+            let x = try tensor(step.inputs[0].id, step: step.index), output = try tensor(step.outputs[0].id, step: step.index)
             let outcome = ElementwiseCheck.meanPool(x, rows: n, width: h, output: output)
             guard outcome.maxZ <= tolerances.meanPool else {
                 throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.meanPool)
             }
             return outcome
         case .l2Normalize:
-            let x = try tensor(step.inputs[0].id, step: step.index).storage, output = try tensor(step.outputs[0].id, step: step.index).storage
+            let x = try tensor(step.inputs[0].id, step: step.index), output = try tensor(step.outputs[0].id, step: step.index)
             let outcome = ElementwiseCheck.normalize(x, width: h, output: output)
             guard outcome.maxZ <= tolerances.normalize else {
                 throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.normalize)
@@ -138,7 +149,7 @@ struct StepVerifier {
     /// The derived embedding sum, from the committed ids and positions and the weights.
     func embeddingSum(step: Int) throws(VerifyError) -> [Double] {
         let first = schedule.steps[0]
-        let ids = try tensor(first.inputs[0].id, step: step).storage, positions = try tensor(first.inputs[1].id, step: step).storage
+        let ids = try tensor(first.inputs[0].id, step: step), positions = try tensor(first.inputs[1].id, step: step)
         let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
         guard word.rank == 2, position.rank == 2, word.shape[1] == type.count, position.shape[1] == type.count, type.count == schedule.config.hiddenSize else {
             throw .weight("embedding tables do not fit the hidden size")
@@ -148,8 +159,8 @@ struct StepVerifier {
 
     /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check
     /// recomputes GELU from it row by row (f32, no FMA: the portable build's bits on every CPU).
-    func geluInput(of id: Int, step: Int) throws(VerifyError) -> [Float] {
+    func geluInput(of id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let producer = schedule.producer(of: id), schedule.steps[producer].kind == .gelu else { throw .custody(step: step, "tensor \(id) is not a GELU output") }
-        return try tensor(schedule.steps[producer].inputs[0].id, step: step).storage
+        return try tensor(schedule.steps[producer].inputs[0].id, step: step)
     }
 }

@@ -38,7 +38,7 @@ import VerityKernels
             var output = data(count, seed: 7)
             output[count / 2] += 1
             var scratch = [Double](repeating: 0, count: count)
-            results.add(build.layerNormRow(x, plus: w, count: count, gamma: data(count, seed: 5), beta: data(count, seed: 6), epsilon: 1e-12, output: output,
+            results.add(build.layerNormRow(x, plus: w, count: count, gamma: data(count, seed: 5).map(Double.init), beta: data(count, seed: 6).map(Double.init), epsilon: 1e-12, output: output,
                                            scratch: &scratch, columnAbove: 0))
             var scores = [Float](repeating: 0, count: count)
             build.scores(x, d: 4, keysTransposed: w, ldk: count, count: count, scale: 0.25, into: &scores)
@@ -57,7 +57,56 @@ import VerityKernels
             build.columnSums(t, rows: 32, ld: 136, weights: weights, squared: squared, into: &out)
             results.add(out)
         }
+        // A head's block of a row-major qkv, transposed (rows and columns off the 8 × 8 tiles).
+        let qkv = data(134 * 40, seed: 13)
+        for (rows, columns) in [(134, 32), (13, 12), (5, 3)] {
+            var out = [Float](repeating: 0, count: columns * 136)
+            build.transpose(qkv, rows: rows, columns: columns, ld: 40, into: &out, ldd: 136)
+            results.add(out)
+        }
         return results
+    }
+
+    /// The tiled transpose against element-by-element copying.
+    @Test func transposeMatchesAScalarCopy() {
+        let source = Self.data(134 * 40, seed: 13)
+        for level in KernelLevel.runnable {
+            for (rows, columns, ld) in [(134, 32, 40), (8, 8, 8), (17, 9, 11), (7, 33, 40), (0, 4, 4)] {
+                var out = [Float](repeating: -1, count: columns * 136), reference = out
+                CheckKernels.build(for: level).transpose(source, rows: rows, columns: columns, ld: ld, into: &out, ldd: 136)
+                for r in 0..<rows { for c in 0..<columns { reference[c * 136 + r] = source[r * ld + c] } }
+                #expect(out == reference, "level \(level.rawValue), \(rows) × \(columns)")
+            }
+        }
+    }
+
+    /// The layer-norm row check against a plain f64 loop (lanes by j mod 8, as the kernel sums).
+    @Test func layerNormRowMatchesAScalarReference() {
+        for count in [7, 384, 389] {
+            let a = Self.data(count, seed: 21), b = Self.data(count, seed: 22)
+            let gamma = Self.data(count, seed: 23).map(Double.init), beta = Self.data(count, seed: 24).map(Double.init)
+            var output = Self.data(count, seed: 25)
+            output[count / 3] += 0.5
+            var v = [Double](repeating: 0, count: count), sums = [Double](repeating: 0, count: 8), squares = sums
+            for j in 0..<count {
+                v[j] = Double(a[j]) + Double(b[j])
+                sums[j % 8] += v[j]
+            }
+            let pairwise = { (x: [Double]) in ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7])) }
+            let mean = pairwise(sums) / Double(count)
+            for j in 0..<count { squares[j % 8] += (v[j] - mean) * (v[j] - mean) }
+            let inv = 1 / (pairwise(squares) / Double(count) + 1e-12).squareRoot()
+            let reference = (0..<count).map { (v[$0] - mean) * inv * gamma[$0] + beta[$0] }
+            let differences = (0..<count).map { abs(Double(output[$0]) - reference[$0]) }
+            let worst = differences.max() ?? 0
+            for level in KernelLevel.runnable {
+                var scratch = [Double](repeating: 0, count: count)
+                let row = CheckKernels.build(for: level).layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: 1e-12, output: output,
+                                                                       scratch: &scratch, columnAbove: 0)
+                #expect(row.worst == worst && row.top == reference.map(abs).max() && row.finite, "level \(level.rawValue), \(count)")
+                #expect(row.column == differences.firstIndex(of: worst), "level \(level.rawValue), \(count)")
+            }
+        }
     }
 
     @Test func everyLevelComputesTheSameBits() {

@@ -1,0 +1,58 @@
+import Testing
+import VerityCore
+import VerityModels
+import VerityTensor
+@testable import VerityVerify
+
+/// The audit of a bundle's bytes in place decides what the audit of the trace read from them
+/// decides, with the same outcomes, whether the data section happens to be aligned (views of
+/// the bytes) or not (the trace read as before).
+@Suite(.serialized) struct BundleAuditInPlaceTests {
+    /// Bundles of the same run under model ids of four lengths: the header's length, and with
+    /// it the data section's alignment, takes every value mod 4.
+    static func bundles(cheat: Cheat? = nil) throws -> [(modelId: String, bytes: [UInt8], tokens: [Int], hash: Hash, aligned: Bool)] {
+        let fixture = try AuditFixtures.load()
+        return try (0..<4).map { suffix in
+            let modelId = AuditFixtures.modelId + String(repeating: "-", count: suffix)
+            let (embedding, trace) = try fixture.embedder.traced(AuditTests.texts[1], modelId: modelId, mode: .bundle, intervention: cheat?.intervention())
+            let bytes = try trace.serializeBundle()
+            let start = try BundleHeader(bundle: bytes).offsets.first ?? 0
+            let aligned = bytes.withUnsafeBytes { Int(bitPattern: $0.baseAddress) &+ start } % 4 == 0
+            return (modelId, bytes, embedding.tokens, AuditFixtures.outputHash(embedding.vector), aligned)
+        }
+    }
+
+    @Test func inPlaceAuditsDecideAsTraceAudits() throws {
+        let fixture = try AuditFixtures.load()
+        let sampled = try BundleAudit(config: fixture.embedder.model.config, weights: fixture.weights, seed: AuditFixtures.seed, attentionRows: 16)
+        let cheat = Cheat.perturb(step: "encoder.layer.2.output.dense", row: 3, column: 17, relative: 1e-3)
+        for (cheating, bundles) in [(false, try Self.bundles()), (true, try Self.bundles(cheat: cheat))] {
+            #expect(bundles.contains { $0.aligned } && bundles.contains { !$0.aligned })
+            for bundle in bundles {
+                let trace = try Trace(bundle: bundle.bytes, verifyDigests: false)
+                for audit in [fixture.audit, sampled] {
+                    let inPlace = try audit.audit(bundle: bundle.bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash,
+                                                  continueAfterFailure: true)
+                    let read = audit.audit(trace, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, continueAfterFailure: true)
+                    #expect(inPlace.passed == !cheating && read.passed == !cheating)
+                    #expect(inPlace.outcomes == read.outcomes && inPlace.outcomes.count == 52)
+                    #expect(String(describing: inPlace.failure) == String(describing: read.failure))
+                }
+            }
+        }
+    }
+
+    @Test func custodyAndMalformedBundlesFailInPlace() throws {
+        let fixture = try AuditFixtures.load()
+        let bundle = try #require(try Self.bundles().first { $0.aligned })
+        let wrongTokens = bundle.tokens.map { $0 == 101 ? 101 : $0 + 1 }
+        let report = try fixture.audit.audit(bundle: bundle.bytes, modelId: bundle.modelId, tokens: wrongTokens, outputHash: bundle.hash)
+        guard case .custody(0, _) = report.failure else { Issue.record("\(String(describing: report.failure))"); return }
+        #expect(!(try fixture.audit.audit(bundle: bundle.bytes, modelId: "another", tokens: bundle.tokens, outputHash: bundle.hash)).passed)
+        #expect(!(try fixture.audit.audit(bundle: bundle.bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: Blake3.hash([1]))).passed)
+        #expect(throws: TensorError.self) { try fixture.audit.audit(bundle: Array(bundle.bytes.dropLast(4)), modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash) }
+        #expect(throws: TensorError.self) {
+            try fixture.audit.audit(bundle: bundle.bytes, limits: .init(maxBytes: bundle.bytes.count - 1), modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash)
+        }
+    }
+}
