@@ -5,9 +5,10 @@ import VerityTestSupport
 @testable import VerityTensor
 
 @Suite struct TraceTests {
-    /// A two-step trace: a GEMM and a GELU whose output is derived.
-    func sampleTrace(mode: TraceRecorder.Mode = .bundle) throws -> Trace {
-        let recorder = TraceRecorder(mode: mode)
+    /// Records a two-step run into `recorder`: a GEMM and a GELU whose output is derived, the
+    /// GELU written in place over the GEMM's output. Returns the GEMM's input.
+    @discardableResult
+    func recordSample(_ recorder: TraceRecorder) throws -> Tensor {
         let x = try Tensor(shape: [2, 3], storage: [1, 2, 3, 4, 5, 6])
         let xRef = recorder.add(x)
         let w = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 0, 0, 1, 1, 1])
@@ -15,6 +16,13 @@ import VerityTestSupport
         let yRef = recorder.step("dense", kind: .gemm, inputs: [xRef], outputs: [y], weights: ["w", "b"], attributes: ["parts": "1", "a": "z"])
         Ops.gelu(&y)
         recorder.step("act", kind: .gelu, inputs: yRef, outputs: [y], committed: false)
+        return x
+    }
+
+    /// The sample run's trace, recorded in `mode`.
+    func sampleTrace(mode: TraceRecorder.Mode = .bundle) throws -> Trace {
+        let recorder = TraceRecorder(mode: mode)
+        try recordSample(recorder)
         return recorder.trace(modelId: "test-model")
     }
 
@@ -35,14 +43,8 @@ import VerityTestSupport
 
     @Test func deferredModeKeepsTensorsUnhashedUntilSealed() throws {
         let recorder = TraceRecorder(mode: .deferred)
-        let x = try Tensor(shape: [2, 3], storage: [1, 2, 3, 4, 5, 6])
-        let xRef = recorder.add(x)
-        let w = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 0, 0, 1, 1, 1])
-        var y = try Gemm.linear(x, w, bias: [0.5, -0.5])
-        let yRef = recorder.step("dense", kind: .gemm, inputs: [xRef], outputs: [y], weights: ["w", "b"], attributes: ["parts": "1", "a": "z"])
-        // The model goes on in place; the recorder's copy is the recorded output.
-        Ops.gelu(&y)
-        recorder.step("act", kind: .gelu, inputs: yRef, outputs: [y], committed: false)
+        // The GELU overwrites the GEMM's output in place; the recorder's copy is the recorded one.
+        let x = try recordSample(recorder)
         let unsealed = recorder.unsealed(modelId: "test-model")
         #expect(unsealed.steps[0].outputs[0].digest == UnsealedTrace.pendingDigest, "nothing is hashed before sealing")
         #expect(unsealed.steps[1].outputs[0].digest == nil)
