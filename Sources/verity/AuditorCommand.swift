@@ -43,7 +43,7 @@ struct AuditorCommand: AsyncParsableCommand {
         let auditor = Auditor(config: config)
         do { try await auditor.prepare() } catch { throw CLIError("\(error)") }
         print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)\(lazy ? " (lazy: attesting unchecked)" : "")")
-        let group = ServiceGroup(configuration: .init(services: [auditor], gracefulShutdownSignals: [.sigterm, .sigint], logger: config.logger))
+        let group = ParentWatch.group(running: auditor, logger: config.logger)
         try await group.run()
     }
 }

@@ -111,6 +111,8 @@ struct DevnetNetwork: Service {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         if environment["VERITY_THREADS"] == nil { environment["VERITY_THREADS"] = "1" }
+        // The child ends itself if this process dies without stopping it (ParentWatch).
+        environment[ParentWatch.environmentKey] = String(getpid())
         process.environment = environment
         try process.run()
         return process

@@ -65,8 +65,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(config: config)
         do { try await worker.prepare() } catch { throw CLIError("\(error)") }
         print("verity worker: provider \(worker.providerAccount) serving \(config.modelName) on \(endpoint.rpc)")
-        // SIGTERM / SIGINT: stop taking jobs, finish the running ones and post their results.
-        let group = ServiceGroup(configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: config.logger))
+        // SIGTERM / SIGINT (or the end of the devnet that started it): stop taking jobs, finish
+        // the running ones and post their results.
+        let group = ParentWatch.group(running: worker, logger: config.logger)
         try await group.run()
     }
 }

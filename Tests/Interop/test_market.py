@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import struct
 import subprocess
@@ -51,6 +52,24 @@ def start_devnet(data: Path, bound: tuple[int, int] | None = None) -> tuple[subp
     where = ["--rpc-port", str(bound[0]), "--ws-port", str(bound[1])] if bound else ["--rpc-port", "0"]
     proc, ready = ports.start(["devnet", "--data-dir", str(data), "--workers", "0", *where], f"{data}.log")
     return proc, (ready["rpcPort"], ready["webSocketPort"])
+
+
+def devnet_agents(data: Path) -> list[int]:
+    """The pids of the worker and auditor processes a devnet with data folder `data` started:
+    those whose keypair is the devnet's `worker-N.json` or `auditor-N.json` there (a test's own
+    workers keep their keypairs elsewhere)."""
+    keypair = re.compile(re.escape(f"{data}/").encode() + rb"(worker|auditor)-\d+\.json")
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[1] in (b"worker", b"auditor") and any(keypair.fullmatch(arg) for arg in args):
+            pids.append(int(entry.name))
+    return pids
 
 
 def wait_ready(url: str, data: Path, timeout: float = 120) -> None:
@@ -354,8 +373,11 @@ def test_node_restart_mid_run_loses_no_job(net: Net):
     jobs = []
     for i in range(3):
         jobs.append(json.loads(cli("job", "submit", "--rpc", net.url, "--keypair", user, "--text", f"before the crash {i}").stdout)["job"])
+    assert devnet_agents(net.data), "the devnet started no auditor"
     net.devnet.kill()
     net.devnet.wait()
+    # Its auditor, which a killed devnet cannot stop, stops itself instead of living on.
+    ports.wait_until(lambda: not devnet_agents(net.data), 20, "the killed devnet's auditor to exit")
     # Back on the same ports: the worker processes keep the URL they were started with.
     net.devnet, _ = start_devnet(net.data, net.ports)
     wait_ready(net.url, net.data)
