@@ -1,6 +1,6 @@
 import VerityCore
 
-/// The header of an audit bundle (`VTRACE02`), read without the tensor data: the model, the
+/// The header of an audit bundle (`VTRACE02`, header version 3 or 2), read without the tensor data: the model, the
 /// kernels, every step's leaf, and where each committed tensor's bytes lie in the bundle.
 ///
 /// What a reader that holds the bundle as a blob (the chain's referee) uses to fetch only the
@@ -48,7 +48,14 @@ public struct BundleHeader: Sendable, Equatable {
         var table = [TensorRef](), offsets = [Int]()
         do {
             let version = try r.readU8("bundle version")
-            guard version == Trace.bundleVersion else { throw TensorError.invalidTrace("bundle version \(version) is not \(Trace.bundleVersion)") }
+            guard version == 2 || version == Trace.bundleVersion else {
+                throw TensorError.invalidTrace("bundle version \(version) is not 2 or \(Trace.bundleVersion)")
+            }
+            if version >= 3 {
+                guard dataStart % Trace.bundleDataAlignment == 0 else {
+                    throw TensorError.invalidTrace("the data starts at byte \(dataStart), not a multiple of \(Trace.bundleDataAlignment)")
+                }
+            }
             modelId = try String(borsh: &r)
             kernels = try String(borsh: &r)
             let stepCount = try r.readBorshLength("steps", minimumElementSize: 5)
@@ -86,6 +93,12 @@ public struct BundleHeader: Sendable, Equatable {
                 table.append(TensorRef(id: id, shape: shape, digest: digest))
                 offsets.append(dataStart + expected)
                 expected += count * 4
+            }
+            if version >= 3 {
+                // The padding: zeros, fewer than the alignment (one bundle per trace).
+                guard r.remaining < Trace.bundleDataAlignment, try r.readBytes(r.remaining, "padding").allSatisfy({ $0 == 0 }) else {
+                    throw TensorError.invalidTrace("the header's padding is not fewer than \(Trace.bundleDataAlignment) zero bytes")
+                }
             }
             try r.expectEnd("bundle header")
             guard expected == dataBytes else { throw TensorError.invalidTrace("\(dataBytes - expected) data bytes no tensor claims") }

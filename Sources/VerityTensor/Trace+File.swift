@@ -39,15 +39,25 @@ public struct Trace: Sendable, Equatable {
     /// The audit bundle: what a provider publishes when its job is audited, as one blob.
     ///
     /// Layout: the magic `VTRACE02`, a u32 little-endian header length, the header (Borsh: u8
-    /// format version 2, model id, kernels, the step leaves as byte strings, then the tensor
+    /// format version 3, model id, kernels, the step leaves as byte strings, then the tensor
     /// table: per committed tensor its u32 id, u64 shape vector, u64 byte offset into the data
-    /// and 32-byte BLAKE3 digest), then the data: each committed tensor's Float32 little-endian
-    /// bytes, back to back in table order. Fails if a committed tensor is missing (a trace
-    /// recorded in `.receipt` mode has none).
+    /// and 32-byte BLAKE3 digest; then zero bytes, fewer than 64, so that the data starts at a
+    /// multiple of 64 bytes), then the data: each committed tensor's Float32 little-endian
+    /// bytes, back to back in table order. The alignment lets an auditor read the tensors where
+    /// they lie in a downloaded bundle. Version 2 (no padding) is still read. Fails if a
+    /// committed tensor is missing (a trace recorded in `.receipt` mode has none).
     public func serializeBundle() throws(TensorError) -> [UInt8] {
+        try serializeBundle(version: Self.bundleVersion)
+    }
+
+    /// `serializeBundle()` in header version `version`: 3, or 2 (no padding, so the data may
+    /// start anywhere; what bundles published before version 3 look like, for tests of readers
+    /// that must still take them).
+    public func serializeBundle(version: UInt8) throws(TensorError) -> [UInt8] {
+        guard version == 2 || version == Self.bundleVersion else { throw .invalidTrace("no bundle version \(version)") }
         let refs = committedRefs
         var header = ByteWriter(capacity: 4096)
-        header.writeU8(Self.bundleVersion)
+        header.writeU8(version)
         modelId.borshEncode(to: &header)
         kernels.borshEncode(to: &header)
         UInt32(steps.count).borshEncode(to: &header)
@@ -63,6 +73,10 @@ public struct Trace: Sendable, Equatable {
             UInt64(offset).borshEncode(to: &header)
             header.writeHash(digest)
             offset += tensor.count * 4
+        }
+        if version >= 3 {
+            let end = BundleHeader.prefixBytes + header.bytes.count
+            header.writeBytes([UInt8](repeating: 0, count: (Self.bundleDataAlignment - end % Self.bundleDataAlignment) % Self.bundleDataAlignment))
         }
         var out = Self.magic
         out.reserveCapacity(12 + header.bytes.count + offset)
@@ -82,5 +96,7 @@ public struct Trace: Sendable, Equatable {
         return out
     }
 
-    static let bundleVersion: UInt8 = 2
+    static let bundleVersion: UInt8 = 3
+    /// Where a version-3 bundle's data may start: a multiple of this many bytes.
+    public static let bundleDataAlignment = 64
 }

@@ -140,8 +140,9 @@ import VerityTestSupport
         trace.kernels.borshEncode(to: &header)
         UInt32(steps.count).borshEncode(to: &header)
         for step in steps { step.leafBytes.borshEncode(to: &header) }
-        // The table holds only tensors 0 and 1, as the honest bundle does.
-        let honest = try trace.serializeBundle()
+        // The table holds only tensors 0 and 1, as the honest bundle does (version 2: no
+        // padding after the table, which this reads whole).
+        let honest = try trace.serializeBundle(version: 2)
         let honestLength = Int(honest[8]) | Int(honest[9]) << 8 | Int(honest[10]) << 16 | Int(honest[11]) << 24
         var reader = ByteReader(Array(honest[12..<(12 + honestLength)]))
         _ = try reader.readU8()
@@ -153,6 +154,31 @@ import VerityTestSupport
             + Array(honest[(12 + honestLength)...])
         #expect(throws: TensorError.self) { try Trace(bundle: bytes) }
         #expect(try Trace(bundle: honest).root == trace.root)
+    }
+
+    /// Version 3 pads its header so the data starts at a multiple of 64 bytes (an auditor reads
+    /// tensors where they lie); the padding is zeros and nothing else; version 2 still reads.
+    @Test func bundleDataStartsAlignedAndVersionTwoStillReads() throws {
+        var padding = 0
+        for modelId in ["m", "model", "a longer model id", String(repeating: "x", count: 63)] {
+            let base = try sampleTrace()
+            let trace = Trace(modelId: modelId, kernels: base.kernels, steps: base.steps, tensors: base.tensors)
+            let bundle = try trace.serializeBundle()
+            let header = try BundleHeader(bundle: bundle)
+            #expect(header.offsets[0] % Trace.bundleDataAlignment == 0, "\(modelId): data at \(header.offsets[0])")
+            #expect(try Trace(bundle: bundle) == trace)
+            let old = try trace.serializeBundle(version: 2)
+            #expect(try old[12] == 2 && old.count <= bundle.count && Trace(bundle: old) == trace)
+            // A padding byte that is not zero would make another bundle of the same trace: refused.
+            let length = Int(bundle[8]) | Int(bundle[9]) << 8 | Int(bundle[10]) << 16 | Int(bundle[11]) << 24
+            padding += bundle.count - old.count
+            if bundle.count > old.count {
+                var padded = bundle
+                padded[12 + length - 1] = 1
+                #expect(throws: TensorError.self) { try Trace(bundle: padded) }
+            }
+        }
+        #expect(padding > 0, "some of these headers needed padding")
     }
 
     @Test func anyChangeToAStepChangesTheRoot() throws {
