@@ -203,7 +203,7 @@ public actor Auditor: Service {
         guard let embedder, let weights else { throw WorkerError("the auditor is not prepared") }
         var generator = SystemRandomNumberGenerator()
         let seed = try Hash(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, attentionRows: BundleAudit.auditorAttentionRows)
+        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, attentionRows: BundleAudit.auditorAttentionRows, fastPath: true)
         current = (audit, .now)
         return audit
     }
