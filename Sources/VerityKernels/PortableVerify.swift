@@ -42,4 +42,8 @@ extension PortableKernels: CheckKernelBuild {
     public static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int) {
         RowKernels.gelu(x, count: count, fused: false)
     }
+
+    public static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(x, count: count, fused: false)
+    }
 }

@@ -18,6 +18,9 @@ public protocol CheckKernelBuild: Sendable {
     static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double
     /// GELU in place without FMA: the portable build's bits on every level.
     static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int)
+    /// GELU in place as this level's model kernels compute it (fused where the level fuses): not
+    /// the same bits on every level, so for the auditor's fast path only.
+    static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int)
     static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>)
     static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int)
 }

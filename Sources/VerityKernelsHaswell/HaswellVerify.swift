@@ -47,4 +47,10 @@ extension HaswellKernels: CheckKernelBuild {
     public static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int) {
         VerifyKernel.transpose(source, rows: rows, columns: columns, ld: ld, into: destination, ldd: ldd)
     }
+
+    /// GELU with FMA, as this level's model kernels compute it: the auditor's fast path only
+    /// (another level's bits differ), never part of a referee's check.
+    public static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(x, count: count, fused: true)
+    }
 }

@@ -71,4 +71,14 @@ public enum CheckKernels {
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         build.geluUnfused(x, count: count)
     }
+
+    /// GELU in place as the model computes it at `level` (fused where that level fuses; a
+    /// level above what this CPU runs runs as `KernelLevel.detected`): the bits an honest
+    /// worker at `level` fed to the next GEMM, for the auditor's fast path. Not the same bits on
+    /// every level, so never part of a referee's verdict. Called directly on the level's check
+    /// build: through the model's kernel dispatch (`KernelBuild.run`) the same GELU ran slower
+    /// than the deterministic one in `verity bench verify`.
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, as level: KernelLevel) {
+        build(for: level).geluModel(x, count: count)
+    }
 }

@@ -16,14 +16,26 @@ public struct BundleAudit: Sendable {
     /// rows of one step is caught with probability 1 − C(n−m, 16)/C(n, 16), every other step
     /// on every row (docs/verification.md states the rates); the referee checks every row.
     public static let auditorAttentionRows = 16
+    /// The auditor's fast path: a derived GELU output is recomputed with the model's own GELU at
+    /// the trace's kernel level (fused where that level fuses: an honest worker's bits, and
+    /// cheaper than GELU without FMA) instead of the deterministic GELU every CPU computes alike.
+    /// A step that fails this way is checked again the deterministic way, whose verdict is the
+    /// report's, so an auditor never challenges a step the referee (`StepCheck`, always
+    /// deterministic) would pass; a pass is final, since the two GELUs move a step's z by a
+    /// small fraction of σ (docs/verification.md, "The auditor's fast path", has the measured
+    /// z). Off by default.
+    public var fastPath = false
     let sketches: [String: WeightSketch]
     /// The attention checks' vectors, by step name.
     let attentionVectors: [String: AttentionCheck.Vectors]
 
     /// Prepares the audits of `config`'s traces for the vectors of `seed`.
     /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
-    public init(config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, attentionRows: Int? = nil) throws(VerifyError) {
+    public init(
+        config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, attentionRows: Int? = nil, fastPath: Bool = false
+    ) throws(VerifyError) {
         self.config = config
+        self.fastPath = fastPath
         self.attentionRows = attentionRows
         self.weights = weights
         self.seed = seed
@@ -47,6 +59,10 @@ public struct BundleAudit: Sendable {
         public let failure: VerifyError?
         /// Each step's outcome, in step order (the steps checked before a failure, or all).
         public let outcomes: [StepOutcome]
+        /// With `fastPath`, the indices of the steps (GEMMs reading GELU's output, the only ones
+        /// the fast path checks otherwise) that failed the fast check and were decided by the
+        /// deterministic one (empty without it).
+        public let rechecked: [Int]
         public var passed: Bool { failure == nil }
     }
 
@@ -60,16 +76,16 @@ public struct BundleAudit: Sendable {
     /// calibration).
     public func audit(_ trace: Trace, modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool = false) -> Report {
         TensorView.withViews(of: trace.tensors) { views in
-            audit(steps: trace.steps, model: trace.modelId, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash, continueAfterFailure: continueAfterFailure)
+            audit(steps: trace.steps, model: trace.modelId, kernels: trace.kernels, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash, continueAfterFailure: continueAfterFailure)
         }
     }
 
     /// Audits a published bundle (`Trace.serializeBundle()`) where it lies: the same audit as
     /// `audit(_:modelId:tokens:outputHash:continueAfterFailure:)` on `Trace(bundle:limits:
     /// verifyDigests: false)`. When the bundle's data section is aligned for Float32 the checks
-    /// read the tensors as views of `bytes`, with nothing copied or allocated per tensor; else
-    /// (the format does not pad its header, so the section starts wherever the header ends)
-    /// the bundle is read into a trace as before. Throws when the bundle's structure is
+    /// read the tensors as views of `bytes`, with nothing copied or allocated per tensor (a
+    /// version-3 bundle's data starts 64-byte aligned); else (a version-2 bundle, whose header
+    /// is not padded) the bundle is read into a trace as before. Throws when the bundle's structure is
     /// malformed (the reader's errors and bounds); a well-formed bundle gets a report.
     public func audit(bundle bytes: [UInt8], limits: Trace.BundleLimits = Trace.BundleLimits(), modelId: String, tokens: [Int], outputHash: Hash,
                       continueAfterFailure: Bool = false) throws(TensorError) -> Report {
@@ -85,7 +101,7 @@ public struct BundleAudit: Sendable {
                     let start = (offset - dataStart) / 4
                     views[ref.id] = TensorView(shape: ref.shape, values: UnsafeBufferPointer(rebasing: floats[start..<(start + ref.elementCount)]))
                 }
-                return audit(steps: header.steps, model: header.modelId, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash,
+                return audit(steps: header.steps, model: header.modelId, kernels: header.kernels, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash,
                              continueAfterFailure: continueAfterFailure)
             }
             #else
@@ -97,9 +113,13 @@ public struct BundleAudit: Sendable {
                      continueAfterFailure: continueAfterFailure)
     }
 
-    /// The audit of a trace's steps and committed tensors (views valid for the call).
-    func audit(steps: [TraceStep], model: String, views: [Int: TensorView], modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool) -> Report {
+    /// The audit of a trace's steps and committed tensors (views valid for the call); `kernels`
+    /// is the level the trace says it was computed at (the fast path's GELU).
+    func audit(
+        steps: [TraceStep], model: String, kernels: String, views: [Int: TensorView], modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool
+    ) -> Report {
         var outcomes = [StepOutcome]()
+        var rechecked = [Int]()
         var failure: VerifyError?
         do throws(VerifyError) {
             let schedule = try ModelSchedule(config: config, tokens: tokens.count)
@@ -117,9 +137,12 @@ public struct BundleAudit: Sendable {
             }
             var verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
             verifier.attentionVectors = attentionVectors
+            var fast = verifier
+            // A level name this build does not know gets the deterministic GELU.
+            fast.geluLevel = fastPath ? KernelLevel(rawValue: kernels) : nil
             for step in steps {
                 do throws(VerifyError) {
-                    outcomes.append(try verifier.verify(step, sketch: sketches[step.name]))
+                    outcomes.append(try check(step, fast: fast, deterministic: verifier, rechecked: &rechecked))
                 } catch {
                     if failure == nil { failure = error }
                     guard continueAfterFailure else { break }
@@ -129,7 +152,22 @@ public struct BundleAudit: Sendable {
         } catch {
             failure = error
         }
-        return Report(failure: failure, outcomes: outcomes)
+        return Report(failure: failure, outcomes: outcomes, rechecked: rechecked)
+    }
+
+    /// One step's check: the fast one where it differs from the deterministic one (a GEMM whose
+    /// input is GELU's derived output, with `fast.geluLevel` set), and the deterministic one's
+    /// verdict when the fast one fails.
+    func check(_ step: TraceStep, fast: StepVerifier, deterministic: StepVerifier, rechecked: inout [Int]) throws(VerifyError) -> StepOutcome {
+        guard fast.geluLevel != nil, step.kind == .gemm, step.inputs.first?.isCommitted == false else {
+            return try deterministic.verify(step, sketch: sketches[step.name])
+        }
+        do throws(VerifyError) {
+            return try fast.verify(step, sketch: sketches[step.name])
+        } catch {
+            rechecked.append(step.index)
+            return try deterministic.verify(step, sketch: sketches[step.name])
+        }
     }
 
     /// A job's output hash: SHA-256 of the embedding's Float32 little-endian bytes, as the worker

@@ -9,10 +9,12 @@ import VerityTensor
 /// the threshold must catch (1e-3 of a row's scale) is thousands of times larger.
 enum GemmCheck {
     /// z over every row and vector; `x` is rows × sketch.inputs, `y` rows × sketch.outputs.
-    /// With `geluOfX` the GEMM's input is GELU(x), a derived tensor, recomputed row by row (f32,
-    /// no FMA) into a buffer that stays in cache instead of a whole recomputed tensor.
+    /// With `geluOfX` the GEMM's input is GELU(x), a derived tensor, recomputed row by row into a
+    /// buffer that stays in cache instead of a whole recomputed tensor: f32 without FMA (the same
+    /// bits on every CPU), or, given `geluLevel`, the model's own GELU at that kernel level (the
+    /// auditor's fast path: an honest worker's bits at that level, fused where it fuses).
     /// - Complexity: 10·rows·(in + out) f32 flops.
-    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, y yb: UnsafeBufferPointer<Float>, rows: Int, sketch: WeightSketch) -> StepOutcome {
+    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, geluLevel: KernelLevel? = nil, y yb: UnsafeBufferPointer<Float>, rows: Int, sketch: WeightSketch) -> StepOutcome {
         var outcome = StepOutcome()
         let u = Tolerances.unitRoundoff
         let (xWeight, yWeight) = Tolerances.gemmVarianceWeights(inputs: sketch.inputs, outputs: sketch.outputs)
@@ -26,7 +28,11 @@ enum GemmCheck {
                                 var xi = xb.baseAddress! + i * sketch.inputs
                                 if geluOfX {
                                     scratch.baseAddress!.update(from: xi, count: sketch.inputs)
-                                    CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
+                                    if let geluLevel {
+                                        CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs, as: geluLevel)
+                                    } else {
+                                        CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
+                                    }
                                     xi = UnsafePointer(scratch.baseAddress!)
                                 }
                                 let xs = CheckKernels.weightedSums4(xi, count: sketch.inputs, w: s.baseAddress!, ld: sketch.inputs, q: q.baseAddress!)

@@ -71,6 +71,9 @@ struct StepVerifier {
     let attentionRows: Int?
     /// The attention checks' vectors by step name, where the caller computed them already.
     var attentionVectors: [String: AttentionCheck.Vectors] = [:]
+    /// The kernel level whose own GELU recomputes a derived GELU output (the auditor's fast
+    /// path), or nil for GELU without FMA, the same bits on every CPU (the referee's check).
+    var geluLevel: KernelLevel?
 
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let tensor = tensors[id], tensor.shape == schedule.shapes[id] else { throw .missingTensor(step: step, id: id) }
@@ -116,7 +119,7 @@ struct StepVerifier {
                 x = try tensor(step.inputs[0].id, step: step.index)
             }
             guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
-            let outcome = GemmCheck.check(x: x, geluOfX: derived, y: y, rows: n, sketch: sketch)
+            let outcome = GemmCheck.check(x: x, geluOfX: derived, geluLevel: geluLevel, y: y, rows: n, sketch: sketch)
             guard outcome.maxZ <= tolerances.gemm else {
                 throw .gemm(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.gemm)
             }
@@ -158,7 +161,7 @@ struct StepVerifier {
     }
 
     /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check
-    /// recomputes GELU from it row by row (f32, no FMA: the portable build's bits on every CPU).
+    /// recomputes GELU from it row by row (see `geluLevel`).
     func geluInput(of id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let producer = schedule.producer(of: id), schedule.steps[producer].kind == .gelu else { throw .custody(step: step, "tensor \(id) is not a GELU output") }
         return try tensor(schedule.steps[producer].inputs[0].id, step: step)

@@ -26,10 +26,25 @@ extension CalibrateCommand {
         ]
         var perturbed = [Float: Tally](), perturbedByKind = [Float: [String: Tally]]()
         var other = [String: Tally]()
+        var differing = 0, rechecked = 0
+        var smallestZ = [Float: Double]()
+        var lastZ: Double?
+        // Caught on the auditor's fast path, which must decide as the deterministic checks do.
+        func caught(_ trace: Trace, tokens: [Int], outputHash: Hash) -> Bool {
+            let fast = setup.fastAudit.audit(trace, modelId: Self.modelId, tokens: tokens, outputHash: outputHash)
+            let deterministic = setup.audit.audit(trace, modelId: Self.modelId, tokens: tokens, outputHash: outputHash)
+            if fast.passed != deterministic.passed { differing += 1 }
+            rechecked += fast.rechecked.count
+            switch fast.failure {
+            case let .gemm(_, _, _, _, z, _)?, let .attention(_, _, _, _, z, _)?, let .recompute(_, _, _, _, z, _)?: lastZ = z
+            default: lastZ = nil
+            }
+            return !fast.passed
+        }
         func audit(_ embedder: SentenceEmbedder, _ text: String, _ cheat: Cheat?) throws -> Bool {
             let (embedding, trace) = try embedder.traced(text, modelId: Self.modelId, mode: .bundle, intervention: cheat?.intervention())
             let tokens = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens)
-            return !setup.audit.audit(trace, modelId: Self.modelId, tokens: tokens, outputHash: AuditSetup.outputHash(embedding.vector)).passed
+            return caught(trace, tokens: tokens, outputHash: AuditSetup.outputHash(embedding.vector))
         }
         let start = ContinuousClock.now
         for _ in 0..<cheatRuns {
@@ -45,6 +60,7 @@ extension CalibrateCommand {
                 let cheat = Cheat.perturb(step: step.name, row: pooled ? 0 : inputs.below(n), column: inputs.below(width), relative: sign * scale)
                 let caught = try audit(setup.embedder, text, cheat)
                 perturbed[scale, default: Tally()].add(caught)
+                if caught, let z = lastZ { smallestZ[scale] = min(smallestZ[scale] ?? .infinity, z) }
                 let kind = step.kind == .addLayerNorm && step.name == "embeddings.norm" ? "embeddings+norm" : step.kind.rawValue
                 perturbedByKind[scale, default: [:]][kind, default: Tally()].add(caught)
             }
@@ -64,20 +80,20 @@ extension CalibrateCommand {
             let (embedding, trace) = try setup.embedder.traced(text, modelId: Self.modelId, mode: .bundle)
             var forged = embedding.vector
             forged[inputs.below(forged.count)] += 1e-3
-            other["a forged output, honest trace", default: Tally()].add(
-                !setup.audit.audit(trace, modelId: Self.modelId, tokens: embedding.tokens, outputHash: AuditSetup.outputHash(forged)).passed)
+            other["a forged output, honest trace", default: Tally()].add(caught(trace, tokens: embedding.tokens, outputHash: AuditSetup.outputHash(forged)))
             // Another input: a word put in front (a word at the end can fall past the 256-token cut).
             var claimed = embedding.tokens
             while claimed == embedding.tokens {
                 claimed = setup.embedder.tokenizer.encode(inputs.text(words: 1) + " " + text, maxLength: setup.embedder.maxTokens)
             }
-            other["the trace of another input", default: Tally()].add(
-                !setup.audit.audit(trace, modelId: Self.modelId, tokens: claimed, outputHash: AuditSetup.outputHash(embedding.vector)).passed)
+            other["the trace of another input", default: Tally()].add(caught(trace, tokens: claimed, outputHash: AuditSetup.outputHash(embedding.vector)))
         }
-        print(String(format: "cheating runs: %d per kind, %.1f s", cheatRuns, (ContinuousClock.now - start).inSeconds))
+        print(String(format: "cheating runs: %d per kind, %.1f s; caught on the auditor's fast path; verdicts differing from the deterministic checks: %d; fast-path steps rechecked: %d",
+                     cheatRuns, (ContinuousClock.now - start).inSeconds, differing, rechecked))
         for scale in Self.scales {
             let kinds = (perturbedByKind[scale] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.caught)/\($0.value.total)" }
-            print(String(format: "one element moved by %.0e of its row's scale: ", scale) + (perturbed[scale]?.text ?? "-") + " [" + kinds.joined(separator: ", ") + "]")
+            print(String(format: "one element moved by %.0e of its row's scale: ", scale) + (perturbed[scale]?.text ?? "-") + " [" + kinds.joined(separator: ", ") + "]"
+                + String(format: "; smallest z of a caught change %.1f", smallestZ[scale] ?? .nan))
         }
         for (name, tally) in other.sorted(by: { $0.key < $1.key }) { print("\(name): \(tally.text)") }
     }

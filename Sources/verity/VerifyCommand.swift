@@ -71,6 +71,8 @@ struct AuditSetup {
     let embedder: SentenceEmbedder
     let weights: ModelWeights
     let audit: BundleAudit
+    /// `audit` on the auditor's fast path.
+    let fastAudit: BundleAudit
     let seed: Hash
 
     init(model: String, seed: String?, attentionRows: Int? = nil) throws {
@@ -86,6 +88,9 @@ struct AuditSetup {
             self.seed = (try? Hash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })) ?? .zero
         }
         do { audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: self.seed, attentionRows: attentionRows) } catch { throw CLIError("cannot prepare the audit: \(error)") }
+        var fast = audit
+        fast.fastPath = true
+        fastAudit = fast
     }
 
     /// The output hash a worker publishes for an embedding.

@@ -2,8 +2,10 @@ import Foundation
 import Testing
 
 /// The calibration as CI runs it: a hundred honest traced runs over generated inputs on each
-/// kernel level, audited with the calibrated tolerances, must raise no false alarm, and every
-/// cheat kind at ≥ 1e-3 of its row's scale must be caught.
+/// kernel level, audited with the calibrated tolerances, must raise no false alarm on either path
+/// (the deterministic checks, the auditor's fast path), and every cheat kind at ≥ 1e-3 of its
+/// row's scale must be caught, the fast path deciding every cheating run as the deterministic
+/// checks do.
 extension CLITests {
     func runCalibration(kernels: String?) throws -> Result {
         var environment = ProcessInfo.processInfo.environment
@@ -17,7 +19,8 @@ extension CLITests {
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         if kernels == "portable" { #expect(lines.first?.hasPrefix("kernels: portable") == true) }
-        #expect(lines.contains { $0.hasPrefix("honest runs: 100 ") && $0.hasSuffix("false alarms: 0") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("honest runs: 100 ") && $0.contains("false alarms: 0 (deterministic), 0 (fast path)") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("cheating runs: 4 per kind") && $0.contains("verdicts differing from the deterministic checks: 0;") }, "\(result.stdout)")
         for scale in ["1e-02", "1e-03"] {
             #expect(lines.contains { $0.hasPrefix("one element moved by \(scale) of its row's scale: 4/4 (100.0%)") }, "\(scale): \(result.stdout)")
         }

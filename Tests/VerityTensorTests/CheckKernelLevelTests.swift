@@ -117,4 +117,24 @@ import VerityKernels
             #expect(Self.run(CheckKernels.build(for: level)) == reference, "level \(level.rawValue) differs from portable")
         }
     }
+
+    /// The auditor's fast path recomputes GELU as the model does at the trace's level: per
+    /// runnable level, the model's own bits (odd lengths for the tails); at the portable level,
+    /// the deterministic GELU's bits too.
+    @Test func fastPathGeluIsTheModelsGeluAtEachLevel() throws {
+        for count in [7, 61, 1536] {
+            let x = Self.data(count, seed: UInt64(count) + 40)
+            for level in KernelLevel.runnable {
+                var fast = x
+                CheckKernels.gelu(&fast, count: count, as: level)
+                let model = Ops.gelu(of: try Tensor(shape: [count], storage: x), level: level)
+                #expect(fast.map(\.bitPattern) == model.storage.map(\.bitPattern), "level \(level.rawValue), \(count) values")
+                if level == .portable {
+                    var deterministic = x
+                    CheckKernels.gelu(&deterministic, count: count)
+                    #expect(fast.map(\.bitPattern) == deterministic.map(\.bitPattern))
+                }
+            }
+        }
+    }
 }
