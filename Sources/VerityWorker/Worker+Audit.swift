@@ -12,9 +12,9 @@ import VerityVerify
 /// bundle published with them (the planted one when the chain forces it, in round 1), and the
 /// salt revealed after the verdict.
 ///
-/// Hashing a trace (BLAKE3 over about 110 KB per token) would cost every job 6–13% of its
-/// inference; deferring it to the drawn results costs the others a copy of the tensors the model
-/// overwrites in place. Deferring is sound: the result's output hash is committed before the
+/// Hashing a trace (BLAKE3 over about 110 KB per token) would cost every job 11–16% of its
+/// inference; deferring it to the drawn results costs the others only keeping their tensors
+/// alive until the draw (the model then writes fresh tensors rather than overwrite them). Deferring is sound: the result's output hash is committed before the
 /// draw, and whatever trace is published later must be a valid computation of that output,
 /// which a wrong output has none of (docs/verification.md, "The commitment").
 extension Worker {
