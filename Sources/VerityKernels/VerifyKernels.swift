@@ -215,6 +215,44 @@ public enum VerifyKernel {
         }
     }
 
+    /// `scores` with sixteen-lane vectors (64 keys per step), for a level whose registers hold
+    /// sixteen floats: each key's sum runs over m ascending, unfused, then is scaled, exactly
+    /// as in `scores`, so the bits are the same.
+    @inlinable @inline(__always)
+    public static func scoresWide(
+        _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let raw = UnsafeRawPointer(kt), o = UnsafeMutableRawPointer(out)
+        var j = 0
+        while j + 64 <= count {
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            for m in 0..<d {
+                let qm = SIMD16(repeating: q[m]), at = 4 * (m * ldk + j)
+                a0 += qm * raw.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
+                a1 += qm * raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD16<Float>.self)
+                a2 += qm * raw.loadUnaligned(fromByteOffset: at + 128, as: SIMD16<Float>.self)
+                a3 += qm * raw.loadUnaligned(fromByteOffset: at + 192, as: SIMD16<Float>.self)
+            }
+            let sv = SIMD16<Float>(repeating: scale)
+            o.storeBytes(of: a0 * sv, toByteOffset: 4 * j, as: SIMD16<Float>.self)
+            o.storeBytes(of: a1 * sv, toByteOffset: 4 * j + 64, as: SIMD16<Float>.self)
+            o.storeBytes(of: a2 * sv, toByteOffset: 4 * j + 128, as: SIMD16<Float>.self)
+            o.storeBytes(of: a3 * sv, toByteOffset: 4 * j + 192, as: SIMD16<Float>.self)
+            j += 64
+        }
+        while j + 16 <= count {
+            var acc = SIMD16<Float>()
+            for m in 0..<d {
+                acc += SIMD16(repeating: q[m]) * raw.loadUnaligned(fromByteOffset: 4 * (m * ldk + j), as: SIMD16<Float>.self)
+            }
+            o.storeBytes(of: acc * SIMD16(repeating: scale), toByteOffset: 4 * j, as: SIMD16<Float>.self)
+            j += 16
+        }
+        // The rest (fewer than 16 keys) as `scores` does it.
+        scores(q, d: d, keysTransposed: kt + j, ldk: ldk, count: count - j, scale: scale, into: out + j)
+    }
+
     /// For a matrix stored transposed (`rows` rows of `ld` floats, column j at t[m·ld + j]):
     /// out[j] = Σₘ t[m·ld + j]·w[m] for j in 0..<ld (or Σₘ t²·w with `squared`), in f32 with m
     /// ascending for every column: eight columns per vector step, so no lanes are reduced and

@@ -28,7 +28,7 @@ extension AVX512Kernels: CheckKernelBuild {
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>
     ) {
-        VerifyKernel.scores(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
+        VerifyKernel.scoresWide(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
     }
 
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
