@@ -1,6 +1,7 @@
 import Foundation
 import VerityChain
 import VerityCore
+import VerityModels
 import VerityVerify
 
 /// Rational cheaters against the market's audit rules: a provider that skips work and an
@@ -31,10 +32,13 @@ public struct CheatBench: Sendable {
         let cost: Double
         /// The stake slashed on a proven fault (slashBps of the minimum stake).
         let slash: UInt64
-        /// The audit fee, and the auditor's cost of checking (the checks cost 21–42% of an
-        /// inference: 40%).
+        /// The audit fee, and the auditor's cost of checking: 40% of the compute cost, far
+        /// above what the sampled checks cost (a few percent, BENCHMARKS.md), so that checking
+        /// looks no cheaper than it could ever be.
         let auditFee: UInt64
         let auditCost: Double
+        /// The job's token count: the rows of each step, of which an auditor checks a sample.
+        let tokens: Int
     }
 
     /// A cheating provider: the share of the honest cost it saves, and the chance an audit of
@@ -71,7 +75,7 @@ public struct CheatBench: Sendable {
         let fee = Market.fee(pricePer1kTokens: price, tokens: tokens) ?? .max
         let cost = Double(fee) * 0.5
         let slash = UInt64(UInt128(params.minStake) * UInt128(params.slashBps) / 10_000)
-        return Economy(label: label, fee: fee, cost: cost, slash: slash, auditFee: params.auditFee(for: fee) ?? .max, auditCost: 0.4 * cost)
+        return Economy(label: label, fee: fee, cost: cost, slash: slash, auditFee: params.auditFee(for: fee) ?? .max, auditCost: 0.4 * cost, tokens: Int(tokens))
     }
 
     /// Providers: per audit rate p, profit per job honest and cheating. Cheating pays iff
@@ -109,25 +113,44 @@ public struct CheatBench: Sendable {
     }
 
     /// An auditor's simulated and expected profit per audit at forced-error rate `ratePpm`,
-    /// checking (`honest`) and attesting blindly (`lazy`).
+    /// checking (`honest`) and attesting blindly (`lazy`). Both post a fresh `RowSample` seed
+    /// with their attestation; a planted error counts only where it lies in the sampled rows
+    /// of its step (the chain's `PlantedFault` and `RowSample` draws, on a trace of
+    /// `e.tokens` tokens), which it does with probability s/n.
     func auditor(_ e: Economy, ratePpm ppm: UInt32) -> (honest: Double, lazy: Double, expectedHonest: Double, expectedLazy: Double) {
         var rng = SplitMix64(seed: seed &+ 7 &+ UInt64(ppm))
         let reward = Double(params.forcedErrorReward), fee = Double(e.auditFee)
+        guard let schedule = try? ModelSchedule(config: Self.miniLM, tokens: e.tokens) else { return (0, 0, 0, 0) }
         var honest = 0.0, lazy = 0.0
         for _ in 0..<jobs {
-            let forced = PlantedFault.isForced(salt: Self.hash(&rng), resultBlockhash: Self.hash(&rng), ratePpm: ppm)
-            // A planted error's round pays no audit fee: the honest auditor gets the reward
-            // (its bond back), the lazy one is slashed.
-            honest += forced ? reward - e.auditCost : fee - e.auditCost
-            lazy += forced ? -Double(e.slash) : fee
+            let salt = Self.hash(&rng)
+            let forced = PlantedFault.isForced(salt: salt, resultBlockhash: Self.hash(&rng), ratePpm: ppm)
+            let rows = RowSample(seed: Self.hash(&rng))
+            // A planted error's round pays no audit fee. In the sampled rows: the honest
+            // auditor gets the reward (its bond back), the lazy one is slashed; outside them
+            // neither is held to it.
+            let fault = forced ? PlantedFault(salt: salt, schedule: schedule) : nil
+            let seen = fault.map { rows.contains(row: $0.row, step: schedule.steps[$0.step].name, of: e.tokens) } ?? false
+            honest += forced ? (seen ? reward : 0) - e.auditCost : fee - e.auditCost
+            lazy += forced ? (seen ? -Double(e.slash) : 0) : fee
         }
-        let f = Double(ppm) / 1e6
-        return (honest / Double(jobs), lazy / Double(jobs), (1 - f) * fee + f * reward - e.auditCost, (1 - f) * fee - f * Double(e.slash))
+        let f = Double(ppm) / 1e6, s = Self.sampled(e)
+        return (honest / Double(jobs), lazy / Double(jobs), (1 - f) * fee + f * s * reward - e.auditCost, (1 - f) * fee - f * s * Double(e.slash))
+    }
+
+    /// all-MiniLM-L6-v2's shape (its config.json), for the plants' step and row draws.
+    static let miniLM = BertConfig(vocabSize: 30_522, hiddenSize: 384, layers: 6, heads: 12, intermediateSize: 1536, maxPositions: 512, typeVocabSize: 2,
+                                   layerNormEpsilon: 1e-12)
+
+    /// The chance that a step's sampled rows hold a given row: s/n.
+    static func sampled(_ e: Economy) -> Double {
+        min(1, Double(RowSample.auditorRowsPerStep) / Double(max(e.tokens, 1)))
     }
 
     /// Auditors: per forced-error rate f, profit per audit checking and attesting blindly. A lazy
-    /// auditor is slashed on every planted error it attests; an honest one is paid the reward
-    /// for catching it. Laziness pays iff f·(slash + reward) < the cost of checking.
+    /// auditor is slashed on every planted error it attests inside its sampled rows; an honest
+    /// one is paid the reward for catching it. Laziness pays iff f·(s/n)·(slash + reward) < the
+    /// cost of checking.
     private func auditors(_ e: Economy) {
         print("| forced-error rate f | checks, per audit: simulated (expected) | attests blindly: simulated (expected) | laziness pays? |")
         print("|---|---|---|---|")
@@ -136,7 +159,8 @@ public struct CheatBench: Sendable {
             let r = auditor(e, ratePpm: ppm)
             print(String(format: "| %@ | %.0f (%.0f) | %.0f (%.0f) | %@ |", Self.rate(ppm), r.honest, r.expectedHonest, r.lazy, r.expectedLazy, r.expectedLazy > r.expectedHonest ? "yes" : "no"))
         }
-        print(String(format: "break-even forced-error rate (laziness pays below it): %.2g", e.auditCost / (Double(e.slash) + reward)))
+        print(String(format: "break-even forced-error rate (laziness pays below it; plants in the sampled rows %.3g of the time): %.2g", Self.sampled(e),
+                     e.auditCost / (Self.sampled(e) * (Double(e.slash) + reward))))
     }
 
     static func rate(_ ppm: UInt32) -> String { ppm == 0 ? "0" : String(format: "%g", Double(ppm) / 1e6) }

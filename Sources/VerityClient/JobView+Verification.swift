@@ -15,6 +15,9 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     public var auditVerdict: AuditVerdict
     /// The step the auditor's challenge names.
     public var step: UInt32?
+    /// The seed of the row sample an attestation vouches for (`RowSample`; nil: every row, or
+    /// no attestation).
+    public var attestedRows: Hash?
     /// The published bundle's blob id and size.
     public var bundle: Hash?
     public var bundleBytes: UInt64
@@ -51,7 +54,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
+        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, attestedRows, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
         case revealDeadlineMs, revealed, forced, auditFeePaid, auditorSlashedLamports, providerPenalizedLamports, rewardPaid, challenge
     }
 
@@ -64,6 +67,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
         auditorAuthority = try c.publicKeyIfPresent(.auditorAuthority)
         auditVerdict = try c.named(.auditVerdict, among: AuditVerdict.allCases, \.name)
         step = try c.decodeIfPresent(UInt32.self, forKey: .step)
+        attestedRows = try c.hexHashIfPresent(.attestedRows)
         bundle = try c.hexHashIfPresent(.bundle)
         bundleBytes = try c.decode(UInt64.self, forKey: .bundleBytes)
         resultBlockhash = try c.hexHashIfPresent(.resultBlockhash)

@@ -8,8 +8,8 @@ import VerityTensor
 ///
 /// - Complexity: per head n·s·(d_h + 10) flops for the scores and exponentials of s checked
 ///   query rows, plus 8·n·s for P·(V·r): with every row (s = n) about half of what the
-///   attention itself costs. A seed-chosen sample of s < n rows catches a single wrong row with
-///   probability s/n only.
+///   attention itself costs. A sample of s < n query rows (`RowSample`) catches a single wrong
+///   row with probability s/n only.
 enum AttentionCheck {
     /// A step's random vectors in the forms the check reads: four rows of h (f64 and f32) and
     /// r̂ₘ² = maxᵥ rᵥₘ² (exact in f32 as in f64). An auditor builds them once per seed and step.
@@ -26,12 +26,12 @@ enum AttentionCheck {
         }
     }
 
-    /// `vectors` are `Vectors(seed:label:hidden:)` when the caller has them already.
+    /// Checks the query rows `queries` (ascending); `vectors` are `Vectors(seed:label:hidden:)`
+    /// when the caller has them already.
     static func check(
         qkv src: UnsafeBufferPointer<Float>, context c: UnsafeBufferPointer<Float>, tokens n: Int, hidden h: Int, heads: Int, seed: Hash, label: String,
-        rows sample: Int? = nil, vectors given: Vectors? = nil
+        rows queries: [Int], vectors given: Vectors? = nil
     ) -> StepOutcome {
-        let queries = sample.map { FreivaldsVectors.rows(seed: seed, label: label, count: $0, of: n) } ?? Array(0..<n)
         let dh = h / heads
         let u = Tolerances.unitRoundoff
         let scale = 1 / Float(dh).squareRoot()

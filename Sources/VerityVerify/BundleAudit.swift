@@ -10,12 +10,6 @@ public struct BundleAudit: Sendable {
     public let weights: ModelWeights
     public let seed: Hash
     public let tolerances: Tolerances
-    /// Query rows the attention check samples per step (nil: every row; see `StepCheck`).
-    public let attentionRows: Int?
-    /// The attention rows an auditor samples per step: a cheat confined to m of n context
-    /// rows of one step is caught with probability 1 − C(n−m, 16)/C(n, 16), every other step
-    /// on every row (docs/verification.md states the rates); the referee checks every row.
-    public static let auditorAttentionRows = 16
     /// The auditor's fast path: a derived GELU output is recomputed with the model's own GELU at
     /// the trace's kernel level (fused where that level fuses: an honest worker's bits, and
     /// cheaper than GELU without FMA) instead of the deterministic GELU every CPU computes alike.
@@ -32,11 +26,10 @@ public struct BundleAudit: Sendable {
     /// Prepares the audits of `config`'s traces for the vectors of `seed`.
     /// - Complexity: 8·(weights' parameter count) f64 multiply-adds (the sketches).
     public init(
-        config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, attentionRows: Int? = nil, fastPath: Bool = false
+        config: BertConfig, weights: ModelWeights, seed: Hash, tolerances: Tolerances = .calibrated, fastPath: Bool = false
     ) throws(VerifyError) {
         self.config = config
         self.fastPath = fastPath
-        self.attentionRows = attentionRows
         self.weights = weights
         self.seed = seed
         self.tolerances = tolerances
@@ -68,15 +61,19 @@ public struct BundleAudit: Sendable {
 
     /// Audits `trace` as the computation of model `modelId` on `tokens` (the tokenized job
     /// input) ending in the output whose SHA-256 (of its Float32 little-endian bytes) is
-    /// `outputHash`. Returns pass, or the first failing step with the reason.
+    /// `outputHash`. Returns pass, or the first failing step with the reason. With `rows` only
+    /// that sample of each GEMM, layer-norm and attention step's rows is checked (what an
+    /// auditor vouches for when it posts the sample's seed); custody, pooling and the final
+    /// normalization are always checked whole.
     ///
     /// The tensors are not re-hashed: bytes that pass these checks are a valid computation
     /// whatever their origin, provided the seed was unknown to whoever fixed them. With
     /// `continueAfterFailure` every step is checked and the first failure still reported (for
     /// calibration).
-    public func audit(_ trace: Trace, modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool = false) -> Report {
+    public func audit(_ trace: Trace, modelId: String, tokens: [Int], outputHash: Hash, rows: RowSample? = nil, continueAfterFailure: Bool = false) -> Report {
         TensorView.withViews(of: trace.tensors) { views in
-            audit(steps: trace.steps, model: trace.modelId, kernels: trace.kernels, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash, continueAfterFailure: continueAfterFailure)
+            audit(steps: trace.steps, model: trace.modelId, kernels: trace.kernels, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash, rows: rows,
+                  continueAfterFailure: continueAfterFailure)
         }
     }
 
@@ -88,7 +85,7 @@ public struct BundleAudit: Sendable {
     /// is not padded) the bundle is read into a trace as before. Throws when the bundle's structure is
     /// malformed (the reader's errors and bounds); a well-formed bundle gets a report.
     public func audit(bundle bytes: [UInt8], limits: Trace.BundleLimits = Trace.BundleLimits(), modelId: String, tokens: [Int], outputHash: Hash,
-                      continueAfterFailure: Bool = false) throws(TensorError) -> Report {
+                      rows: RowSample? = nil, continueAfterFailure: Bool = false) throws(TensorError) -> Report {
         let header = try BundleHeader(bundle: bytes, limits: limits)
         let dataStart = header.offsets.first ?? bytes.count
         let report: Report? = bytes.withUnsafeBytes { raw in
@@ -102,21 +99,21 @@ public struct BundleAudit: Sendable {
                     views[ref.id] = TensorView(shape: ref.shape, values: UnsafeBufferPointer(rebasing: floats[start..<(start + ref.elementCount)]))
                 }
                 return audit(steps: header.steps, model: header.modelId, kernels: header.kernels, views: views, modelId: modelId, tokens: tokens, outputHash: outputHash,
-                             continueAfterFailure: continueAfterFailure)
+                             rows: rows, continueAfterFailure: continueAfterFailure)
             }
             #else
             return nil
             #endif
         }
         if let report { return report }
-        return audit(try Trace(bundle: bytes, limits: limits, verifyDigests: false), modelId: modelId, tokens: tokens, outputHash: outputHash,
+        return audit(try Trace(bundle: bytes, limits: limits, verifyDigests: false), modelId: modelId, tokens: tokens, outputHash: outputHash, rows: rows,
                      continueAfterFailure: continueAfterFailure)
     }
 
     /// The audit of a trace's steps and committed tensors (views valid for the call); `kernels`
     /// is the level the trace says it was computed at (the fast path's GELU).
     func audit(
-        steps: [TraceStep], model: String, kernels: String, views: [Int: TensorView], modelId: String, tokens: [Int], outputHash: Hash, continueAfterFailure: Bool
+        steps: [TraceStep], model: String, kernels: String, views: [Int: TensorView], modelId: String, tokens: [Int], outputHash: Hash, rows: RowSample?, continueAfterFailure: Bool
     ) -> Report {
         var outcomes = [StepOutcome]()
         var rechecked = [Int]()
@@ -135,7 +132,7 @@ public struct BundleAudit: Sendable {
             guard let last = schedule.steps.last?.outputs.first, let output = views[last.id], Self.outputHash(Array(output.values)) == outputHash else {
                 throw VerifyError.custody(step: schedule.steps.count - 1, "the final output does not hash to the job's output hash")
             }
-            var verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+            var verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, rows: rows)
             verifier.attentionVectors = attentionVectors
             var fast = verifier
             // A level name this build does not know gets the deterministic GELU.

@@ -32,26 +32,4 @@ public enum FreivaldsVectors {
             return entries
         }
     }
-
-    /// `count` distinct indices of 0..<n (all of them, in order, when count ≥ n), chosen from
-    /// the seed by a partial Fisher–Yates shuffle over the BLAKE3 stream of `label`, sorted.
-    public static func rows(seed: Hash, label: String, count: Int, of n: Int) -> [Int] {
-        guard count < n else { return Array(0..<n) }
-        var order = Array(0..<n)
-        let prefix = Array("verity.rows.v1".utf8) + seed.bytes + Array(label.utf8)
-        var stream = [UInt8]()
-        var block: UInt64 = 0
-        for i in 0..<count {
-            if stream.count < 4 {
-                var message = prefix
-                withUnsafeBytes(of: block.littleEndian) { message.append(contentsOf: $0) }
-                stream += Blake3.hash(message).bytes
-                block += 1
-            }
-            let word = stream.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-            stream.removeFirst(4)
-            order.swapAt(i, i + Int(word % UInt32(n - i)))
-        }
-        return order.prefix(count).sorted()
-    }
 }

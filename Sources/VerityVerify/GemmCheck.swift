@@ -8,13 +8,14 @@ import VerityTensor
 /// not use: the check's f32 rounding is of the order of the GEMM's own, and a perturbation
 /// the threshold must catch (1e-3 of a row's scale) is thousands of times larger.
 enum GemmCheck {
-    /// z over every row and vector; `x` is rows × sketch.inputs, `y` rows × sketch.outputs.
+    /// z over the rows `rows` (ascending indices) and every vector; `x` is n × sketch.inputs, `y`
+    /// n × sketch.outputs, and only the listed rows are read.
     /// With `geluOfX` the GEMM's input is GELU(x), a derived tensor, recomputed row by row into a
     /// buffer that stays in cache instead of a whole recomputed tensor: f32 without FMA (the same
     /// bits on every CPU), or, given `geluLevel`, the model's own GELU at that kernel level (the
     /// auditor's fast path: an honest worker's bits at that level, fused where it fuses).
-    /// - Complexity: 10·rows·(in + out) f32 flops.
-    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, geluLevel: KernelLevel? = nil, y yb: UnsafeBufferPointer<Float>, rows: Int, sketch: WeightSketch) -> StepOutcome {
+    /// - Complexity: 10·rows.count·(in + out) f32 flops.
+    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, geluLevel: KernelLevel? = nil, y yb: UnsafeBufferPointer<Float>, rows: [Int], sketch: WeightSketch) -> StepOutcome {
         var outcome = StepOutcome()
         let u = Tolerances.unitRoundoff
         let (xWeight, yWeight) = Tolerances.gemmVarianceWeights(inputs: sketch.inputs, outputs: sketch.outputs)
@@ -24,7 +25,7 @@ enum GemmCheck {
                 sketch.q.withUnsafeBufferPointer { q in
                     sketch.r.withUnsafeBufferPointer { r in
                         sketch.r2.withUnsafeBufferPointer { r2 in
-                            for i in 0..<rows {
+                            for i in rows {
                                 var xi = xb.baseAddress! + i * sketch.inputs
                                 if geluOfX {
                                     scratch.baseAddress!.update(from: xi, count: sketch.inputs)

@@ -20,12 +20,13 @@ public enum StepCheck {
     /// GELU and embedding steps have no check of their own (their outputs are derived and
     /// checked through the step that reads them) and return a zero outcome.
     /// - Complexity: for a GEMM, the weight sketch (8·in·out f64 multiply-adds) unless `sketch`
-    ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops
-    ///   (`attentionRows` samples that many query rows per head instead of all: cheaper, but a
-    ///   wrong row is then caught with probability rows/n).
+    ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops.
+    ///   With `rows` only a sample of each step's rows is checked (an auditor's policy; see
+    ///   `RowSample`): cheaper, but a wrong row is then caught with probability s/n. The
+    ///   referee checks every row.
     public static func check(
         step: TraceStep, producers: [TraceStep] = [], schedule: ModelSchedule, tensors: [Int: Tensor], weights: ModelWeights, seed: Hash,
-        tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, attentionRows: Int? = nil
+        tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, rows: RowSample? = nil
     ) throws(VerifyError) -> StepOutcome {
         guard step.index >= 0, step.index < schedule.steps.count, ModelSchedule.Step(step) == schedule.steps[step.index] else {
             throw .custody(step: step.index, "step \(step.name) is not the scheduled step at index \(step.index)")
@@ -52,7 +53,7 @@ public enum StepCheck {
         }
         return try TensorView.withViews(of: tensors.filter { needed.contains($0.key) }) { views in
             Result { () throws(VerifyError) in
-                let verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, attentionRows: attentionRows)
+                let verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, rows: rows)
                 return try verifier.verify(step, sketch: sketch)
             }
         }.get()
@@ -67,8 +68,9 @@ struct StepVerifier {
     let weights: ModelWeights
     let seed: Hash
     let tolerances: Tolerances
-    /// Query rows the attention check samples per head (nil: every row).
-    let attentionRows: Int?
+    /// The rows checked of each step whose rows are independent (GEMM, layer norm, attention
+    /// queries); nil: every row.
+    let rows: RowSample?
     /// The attention checks' vectors by step name, where the caller computed them already.
     var attentionVectors: [String: AttentionCheck.Vectors] = [:]
     /// The kernel level whose own GELU recomputes a derived GELU output (the auditor's fast
@@ -78,6 +80,11 @@ struct StepVerifier {
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let tensor = tensors[id], tensor.shape == schedule.shapes[id] else { throw .missingTensor(step: step, id: id) }
         return tensor.values
+    }
+
+    /// The rows of `step` to check, ascending.
+    func checkedRows(_ step: TraceStep) -> [Int] {
+        rows?.rows(step: step.name, of: schedule.tokens) ?? Array(0..<schedule.tokens)
     }
 
     func verify(_ step: TraceStep, sketch given: WeightSketch?) throws(VerifyError) -> StepOutcome {
@@ -96,11 +103,12 @@ struct StepVerifier {
             if step.inputs[0].isCommitted {
                 let a = try tensor(step.inputs[0].id, step: step.index)
                 let b = try tensor(step.inputs[1].id, step: step.index)
-                outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
+                outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: checkedRows(step), gamma: gamma, beta: beta, epsilon: epsilon)
                 threshold = tolerances.layerNorm
             } else {
-                let sum = try embeddingSum(step: step.index)
-                outcome = ElementwiseCheck.layerNorm(sum, output: output, rows: n, gamma: gamma, beta: beta, epsilon: epsilon)
+                let rows = checkedRows(step)
+                let sum = try embeddingSum(rows: rows, step: step.index)
+                outcome = ElementwiseCheck.layerNorm(sum, output: output, rows: rows, gamma: gamma, beta: beta, epsilon: epsilon)
                 threshold = tolerances.embeddingNorm
             }
             guard outcome.maxZ <= threshold else {
@@ -119,14 +127,14 @@ struct StepVerifier {
                 x = try tensor(step.inputs[0].id, step: step.index)
             }
             guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
-            let outcome = GemmCheck.check(x: x, geluOfX: derived, geluLevel: geluLevel, y: y, rows: n, sketch: sketch)
+            let outcome = GemmCheck.check(x: x, geluOfX: derived, geluLevel: geluLevel, y: y, rows: checkedRows(step), sketch: sketch)
             guard outcome.maxZ <= tolerances.gemm else {
                 throw .gemm(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.gemm)
             }
             return outcome
         case .attention:
             let qkv = try tensor(step.inputs[0].id, step: step.index), context = try tensor(step.outputs[0].id, step: step.index)
-            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: attentionRows,
+            let outcome = AttentionCheck.check(qkv: qkv, context: context, tokens: n, hidden: h, heads: schedule.config.heads, seed: seed, label: step.name, rows: checkedRows(step),
                                                  vectors: attentionVectors[step.name])
             guard outcome.maxZ <= tolerances.attention else {
                 throw .attention(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.attention)
@@ -149,15 +157,16 @@ struct StepVerifier {
         }
     }
 
-    /// The derived embedding sum, from the committed ids and positions and the weights.
-    func embeddingSum(step: Int) throws(VerifyError) -> [Double] {
+    /// The derived embedding sum of the rows `rows`, packed, from the committed ids and
+    /// positions and the weights.
+    func embeddingSum(rows: [Int], step: Int) throws(VerifyError) -> [Double] {
         let first = schedule.steps[0]
         let ids = try tensor(first.inputs[0].id, step: step), positions = try tensor(first.inputs[1].id, step: step)
         let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
         guard word.rank == 2, position.rank == 2, word.shape[1] == type.count, position.shape[1] == type.count, type.count == schedule.config.hiddenSize else {
             throw .weight("embedding tables do not fit the hidden size")
         }
-        return try ElementwiseCheck.embeddings(ids: ids, positions: positions, word: word, position: position, type: type, step: step)
+        return try ElementwiseCheck.embeddings(ids: ids, positions: positions, word: word, position: position, type: type, rows: rows, step: step)
     }
 
     /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check

@@ -16,7 +16,10 @@ import VerityVerify
 ///
 /// Vectors come from a private seed drawn from the system's CSPRNG and replaced every
 /// `seedLifetime`: the weight side of the checks (W·R) is computed once per seed and shared by
-/// every audit in that window, and nobody who fixed a bundle could know the seed.
+/// every audit in that window, and nobody who fixed a bundle could know the seed. Each audit
+/// checks a fresh `RowSample` of every step's rows (drawn after the bundle is downloaded) and
+/// its attestation names that sample's seed, so the chain holds it to a planted error only in
+/// those rows.
 public actor Auditor: Service {
     public nonisolated let config: AuditorConfig
     let market: MarketClient
@@ -144,7 +147,9 @@ public actor Auditor: Service {
     /// Audits one job and posts the verdict; false when it should be tried again (a download
     /// or the node failed).
     private func audit(_ job: JobView) async -> Bool {
-        if config.lazy { return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job), job: job, what: "attested unchecked (--lazy)") }
+        if config.lazy {
+            return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: Self.freshRows().seed), job: job, what: "attested unchecked (--lazy)")
+        }
         guard let embedder, let bundleId = job.verification.bundle, let output = job.output else { return false }
         guard job.model == modelId else {
             log("job \(job.job) is of model \(job.model.hex), not ours", .error)
@@ -165,13 +170,14 @@ public actor Auditor: Service {
         }
         let tokens = embedder.tokenizer.encode(String(decoding: input, as: UTF8.self), maxLength: embedder.maxTokens)
         let modelHex = job.model.hex
+        let rows = Self.freshRows()
         let failure: VerifyError? = await withCheckedContinuation { continuation in
             auditQueue.async {
                 do {
                     // The tensors are checked where they lie in the downloaded bundle, not
                     // re-hashed: bytes that pass the checks are a valid computation whatever
                     // their origin (the referee does hash what it judges).
-                    let report = try audit.audit(bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output)
+                    let report = try audit.audit(bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, rows: rows)
                     continuation.resume(returning: report.failure)
                 } catch {
                     continuation.resume(returning: .custody(step: 0, "the bundle does not parse: \(error)"))
@@ -183,7 +189,7 @@ public actor Auditor: Service {
             let step = UInt32(clamping: failure.step ?? 0)
             return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure)")
         }
-        return await post(Market.attest(auditor: authority, job: job.job), job: job, what: "attested")
+        return await post(Market.attest(auditor: authority, job: job.job, rows: rows.seed), job: job, what: "attested")
     }
 
     /// Posts a verdict; false when it should be tried again.
@@ -197,6 +203,13 @@ public actor Auditor: Service {
         return true
     }
 
+    /// A sample of rows from a seed drawn now from the system's CSPRNG, after the bundle it
+    /// applies to was fixed.
+    static func freshRows() -> RowSample {
+        var generator = SystemRandomNumberGenerator()
+        return RowSample(seed: Hash.sha256((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
+    }
+
     /// The audit of the current seed window, made anew (a fresh seed, W·R again) when it is
     /// older than `seedLifetime`.
     private func bundleAudit() throws -> BundleAudit {
@@ -204,7 +217,7 @@ public actor Auditor: Service {
         guard let embedder, let weights else { throw WorkerError("the auditor is not prepared") }
         var generator = SystemRandomNumberGenerator()
         let seed = try Hash(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, attentionRows: BundleAudit.auditorAttentionRows, fastPath: true)
+        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, fastPath: true)
         current = (audit, .now)
         return audit
     }

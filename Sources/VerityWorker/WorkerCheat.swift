@@ -8,7 +8,9 @@ import VerityVerify
 /// provider slashed.
 public enum WorkerCheat: String, Sendable, CaseIterable {
     /// One element of a GEMM output moved by 1% of its row's scale during the run (everything
-    /// after it computed from the changed value, and committed consistently).
+    /// after it computed from the changed value, and committed consistently). One wrong row:
+    /// an auditor's 16 sampled rows hold it on inputs of up to 16 tokens, with probability
+    /// 16/n beyond (docs/verification.md, "Row sampling"); the referee sees every row.
     case perturb = "perturb"
     /// Layer 3 skipped: its output is its input.
     case skipLayer = "skip-layer"

@@ -22,8 +22,8 @@ struct VerifyBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Token counts.")
     var tokens: [Int] = [16, 128, 256]
 
-    @Option(help: "Query rows per attention step for the sampled-attention audit figure.")
-    var sampledRows: Int = BundleAudit.auditorAttentionRows
+    @Option(help: "Rows per step the auditor's policy checks (GEMM, layer norm, attention queries).")
+    var rowsPerStep: Int = RowSample.auditorRowsPerStep
 
     func run() throws {
         ProcessMemory.reuseFreedMemory()
@@ -34,8 +34,8 @@ struct VerifyBench: ParsableCommand {
         let config = setup.embedder.model.config
         let sketches = median(runs: 3) { _ = try? BundleAudit(config: config, weights: setup.weights, seed: setup.seed) }
         print(String(format: "kernels: %@, threads: %d; W·R sketches of all 24 GEMMs (one-off per vector set): %.0f ms", KernelLevel.current.rawValue, Gemm.threads, sketches))
-        let sampled = try BundleAudit(config: config, weights: setup.weights, seed: setup.seed, attentionRows: sampledRows)
-        let fast = try BundleAudit(config: config, weights: setup.weights, seed: setup.seed, attentionRows: sampledRows, fastPath: true)
+        let sampled = setup.audit, fast = setup.fastAudit
+        let rows = RowSample(seed: setup.rows.seed, perStep: rowsPerStep)
         var inputs = CalibrationInputs(tokenizer: setup.embedder.tokenizer, seed: 7)
         for count in tokens {
             let text = try textOf(tokens: count, setup.embedder, &inputs)
@@ -72,24 +72,26 @@ struct VerifyBench: ParsableCommand {
             let report = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash)
             guard report.passed else { throw CLIError("the honest bench trace failed its audit: \(String(describing: report.failure))") }
             let audit = median(runs: runs) { _ = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash) }
-            let auditSampled = median(runs: runs) { _ = sampled.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash) }
-            guard fast.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash).passed else { throw CLIError("the honest bench trace failed its fast-path audit") }
-            let auditFast = median(runs: runs) { _ = fast.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash) }
+            let auditSampled = median(runs: runs) { _ = sampled.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash, rows: rows) }
+            guard fast.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash, rows: rows).passed else {
+                throw CLIError("the honest bench trace failed its fast-path audit")
+            }
+            let auditFast = median(runs: runs) { _ = fast.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash, rows: rows) }
             let bundle = try trace.serializeBundle()
             let readAndHash = median(runs: runs) { _ = try? Trace(bundle: bundle) }
             let read = median(runs: runs) { _ = try? Trace(bundle: bundle, verifyDigests: false) }
             let header = median(runs: runs) { _ = try? BundleHeader(bundle: bundle) }
             let reexecute = median(runs: runs) { _ = try? embedder.traced(text, modelId: "bench", mode: .bundle) }
             let kinds = stepCosts(setup, trace, embedding.tokens, hash)
-            print(String(format: "    audit checks %.2f ms = %.1f%% of untraced inference (%@); re-execution %.2f ms = %.0f%%",
+            print(String(format: "    audit checks, every row: %.2f ms = %.1f%% of untraced inference (%@); re-execution %.2f ms = %.0f%%",
                          audit, 100 * audit / untraced, kinds, reexecute, 100 * reexecute / untraced))
             print(String(format: "    reading the %.1f MB bundle: %.2f ms = %.1f%% (as an auditor does, digests unchecked); %.2f ms with every digest checked (as the referee does)",
                          Double(bundle.count) / 1e6, read, 100 * read / untraced, readAndHash))
-            print(String(format: "    audit with attention sampled to %d query rows per step (the auditor's policy), deterministic checks: %.2f ms = %.1f%% (%@); on the auditor's fast path: %.2f ms = %.1f%%",
-                         sampledRows, auditSampled, 100 * auditSampled / untraced, stepCosts(setup, trace, embedding.tokens, hash, attentionRows: sampledRows),
+            print(String(format: "    the auditor's policy, %d rows of each step, deterministic checks: %.2f ms = %.1f%% (%@); on the auditor's fast path: %.2f ms = %.1f%%",
+                         rowsPerStep, auditSampled, 100 * auditSampled / untraced, stepCosts(setup, trace, embedding.tokens, hash, rows: rows),
                          auditFast, 100 * auditFast / untraced))
-            let inPlace = try inPlaceAudit(sampled, embedder, text, embedding.tokens, hash)
-            let inPlaceFast = try inPlaceAudit(fast, embedder, text, embedding.tokens, hash)
+            let inPlace = try inPlaceAudit(sampled, rows, embedder, text, embedding.tokens, hash)
+            let inPlaceFast = try inPlaceAudit(fast, rows, embedder, text, embedding.tokens, hash)
             print(String(format: "    the auditor's policy on the bundle's bytes (header parsed, tensors read in place): %.2f ms = %.1f%% deterministic, %.2f ms = %.1f%% on the auditor's fast path (the header alone %.2f ms)",
                          inPlace, 100 * inPlace / untraced, inPlaceFast, 100 * inPlaceFast / untraced, header))
         }
@@ -97,21 +99,21 @@ struct VerifyBench: ParsableCommand {
 
     /// The median of `BundleAudit.audit(bundle:)` on the bundle of `text` as a worker publishes
     /// it (its data section 64-byte aligned, so the tensors are read where they lie).
-    func inPlaceAudit(_ audit: BundleAudit, _ embedder: SentenceEmbedder, _ text: String, _ tokens: [Int], _ hash: Hash) throws -> Double {
+    func inPlaceAudit(_ audit: BundleAudit, _ rows: RowSample, _ embedder: SentenceEmbedder, _ text: String, _ tokens: [Int], _ hash: Hash) throws -> Double {
         let bundle = try embedder.traced(text, modelId: "bench", mode: .bundle).trace.serializeBundle()
-        guard (try audit.audit(bundle: bundle, modelId: "bench", tokens: tokens, outputHash: hash)).passed else { throw CLIError("the honest bench bundle failed its audit") }
-        return median(runs: runs) { _ = try? audit.audit(bundle: bundle, modelId: "bench", tokens: tokens, outputHash: hash) }
+        guard (try audit.audit(bundle: bundle, modelId: "bench", tokens: tokens, outputHash: hash, rows: rows)).passed else { throw CLIError("the honest bench bundle failed its audit") }
+        return median(runs: runs) { _ = try? audit.audit(bundle: bundle, modelId: "bench", tokens: tokens, outputHash: hash, rows: rows) }
     }
 
     /// Milliseconds per step kind of one audit's checks.
-    func stepCosts(_ setup: AuditSetup, _ trace: Trace, _ tokens: [Int], _ hash: Hash, attentionRows: Int? = nil) -> String {
+    func stepCosts(_ setup: AuditSetup, _ trace: Trace, _ tokens: [Int], _ hash: Hash, rows: RowSample? = nil) -> String {
         guard let schedule = try? ModelSchedule(config: setup.embedder.model.config, tokens: tokens.count) else { return "" }
         var byKind = [String: Double]()
         for step in trace.steps where step.kind != .gelu && step.kind != .embedding {
             let sketch = step.kind == .gemm ? try? WeightSketch(step: step.weights, weights: setup.weights, seed: setup.seed) : nil
             let ms = median(runs: 3) {
                 _ = try? StepCheck.check(step: step, producers: trace.steps, schedule: schedule, tensors: trace.tensors, weights: setup.weights,
-                                         seed: setup.seed, verifyDigests: false, sketch: sketch, attentionRows: attentionRows)
+                                         seed: setup.seed, verifyDigests: false, sketch: sketch, rows: rows)
             }
             byKind[step.kind.rawValue, default: 0] += ms
         }

@@ -33,14 +33,14 @@ struct VerifyCommand: ParsableCommand {
         @Option(help: "The 32-byte vector seed in hex (default: fresh random bytes).")
         var seed: String?
 
-        @Flag(help: "Check every attention row (the referee's check) instead of the auditor's sample of 16 per step.")
-        var allAttentionRows = false
+        @Flag(help: "Check every row of every step (what the referee and calibration do) instead of the auditor's sample of 16 rows per step.")
+        var allRows = false
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: bundle) else { throw CLIError("cannot read \(bundle)") }
             let trace: Trace
             do { trace = try Trace(bundle: [UInt8](data), verifyDigests: false) } catch { throw CLIError("\(bundle): \(error)") }
-            let setup = try AuditSetup(model: model, seed: seed, attentionRows: allAttentionRows ? nil : BundleAudit.auditorAttentionRows)
+            let setup = try AuditSetup(model: model, seed: seed)
             let tokens = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens)
             let expected: Hash
             if let outputHash {
@@ -50,7 +50,7 @@ struct VerifyCommand: ParsableCommand {
                 expected = AuditSetup.outputHash(output.storage)
             }
             let start = ContinuousClock.now
-            let report = setup.audit.audit(trace, modelId: trace.modelId, tokens: tokens, outputHash: expected)
+            let report = setup.audit.audit(trace, modelId: trace.modelId, tokens: tokens, outputHash: expected, rows: allRows ? nil : setup.rows)
             let elapsed = ContinuousClock.now - start
             var fields: [(String, JSONValue)] = [
                 ("passed", .bool(report.passed)), ("root", .string(trace.root.hex)), ("steps", .int(Int64(trace.steps.count))),
@@ -74,8 +74,10 @@ struct AuditSetup {
     /// `audit` on the auditor's fast path.
     let fastAudit: BundleAudit
     let seed: Hash
+    /// The auditor's sample of rows, from a seed derived from `seed`.
+    var rows: RowSample { RowSample(seed: Hash.sha256(Array("verity.bench.rows".utf8) + seed.bytes)) }
 
-    init(model: String, seed: String?, attentionRows: Int? = nil) throws {
+    init(model: String, seed: String?) throws {
         let folder = try ModelLocator.resolve(model)
         do {
             embedder = try SentenceEmbedder(directory: folder)
@@ -87,7 +89,7 @@ struct AuditSetup {
             var generator = SystemRandomNumberGenerator()
             self.seed = (try? Hash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })) ?? .zero
         }
-        do { audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: self.seed, attentionRows: attentionRows) } catch { throw CLIError("cannot prepare the audit: \(error)") }
+        do { audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: self.seed) } catch { throw CLIError("cannot prepare the audit: \(error)") }
         var fast = audit
         fast.fastPath = true
         fastAudit = fast

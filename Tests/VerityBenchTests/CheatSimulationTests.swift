@@ -23,6 +23,11 @@ import VerityChain
             #expect(forced.lazy < forced.honest && forced.expectedLazy < forced.expectedHonest, "\(e.label): \(forced)")
             let never = bench.auditor(e, ratePpm: 0)
             #expect(never.lazy > never.honest)
+            // Every audit forced: a blind attestation is slashed only where the plant lies in
+            // its sampled rows (16 of 128 per step, so about one plant in eight).
+            let always = bench.auditor(e, ratePpm: 1_000_000)
+            #expect(abs(always.lazy - always.expectedLazy) < 0.1 * abs(always.expectedLazy), "\(e.label): \(always)")
+            #expect(abs(always.expectedLazy + Double(e.slash) / 8) < 1e-9 * Double(e.slash))
         }
     }
 }

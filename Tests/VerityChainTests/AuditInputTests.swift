@@ -140,7 +140,7 @@ import VerityVerify
     @Test func garbledInstructionDataIsRefusedAtTheDoor() throws {
         var h = try AuditHarness()
         let (key, _, provider) = try Self.awaiting(&h)
-        for data: [UInt8] in [[3], [3, 1, 2], [4, 0], [5], [5, 2], [5, 1, 0, 0], [6] + [UInt8](repeating: 0, count: 31), [7]] {
+        for data: [UInt8] in [[3], [3, 1, 2], [4, 2], [4, 1, 0], [4, 0, 0], [5], [5, 2], [5, 1, 0, 0], [6] + [UInt8](repeating: 0, count: 31), [7]] {
             let instruction = Instruction(programId: Market.jobMarketId, accounts: [.writable(provider.publicKey, signer: true), .writable(key)], data: data)
             #expect(outcomeError(try h.run(instruction, payer: provider)) == .instructionError(index: 0, .invalidInstructionData))
         }

@@ -169,7 +169,8 @@ import VerityTestSupport
             case 16:
                 let job = jobAddress(key(), nonces.isEmpty ? 0 : rng.pick(nonces))
                 let step: UInt32? = rng.chance(0.2) ? nil : (rng.chance(0.8) ? UInt32.random(in: 0...25, using: &rng) : UInt32(truncatingIfNeeded: rng.edgyUInt64()))
-                ix = rng.chance(0.4) ? Market.attest(auditor: authority, job: job) : Market.challenge(challenger: authority, job: job, step: step)
+                ix = rng.chance(0.4) ? Market.attest(auditor: authority, job: job, rows: rng.chance(0.5) ? Hash.sha256(rng.bytes(2)) : nil)
+                    : Market.challenge(challenger: authority, job: job, step: step)
             case 17:
                 let job = jobAddress(key(), nonces.isEmpty ? 0 : rng.pick(nonces))
                 ix = Market.reveal(authority: authority, job: job, salt: rng.chance(0.5) ? rng.pick(salts + [.zero]) : Hash.sha256(rng.bytes(1)))

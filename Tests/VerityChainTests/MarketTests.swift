@@ -345,6 +345,16 @@ func marketError(_ production: Chain.Production) -> MarketError? {
             #expect(throws: CoreError.self) { try decode(bytes + [0]) }
         }
         #expect(throws: CoreError.self) { try JobMarketInstruction.decode([9]) }
+        // Attest: with a row seed, with none, and the tag alone (every row, as before row seeds).
+        let seeded = JobMarketInstruction.attest(rows: Hash.sha256([8])).encode()
+        #expect(seeded.count == 34)
+        #expect(try JobMarketInstruction.decode(seeded) == .attest(rows: Hash.sha256([8])))
+        #expect(JobMarketInstruction.attest(rows: nil).encode() == [4, 0])
+        #expect(try JobMarketInstruction.decode([4, 0]) == .attest(rows: nil))
+        #expect(try JobMarketInstruction.decode([4]) == .attest(rows: nil))
+        for cut in 2..<seeded.count { #expect(throws: CoreError.self) { try JobMarketInstruction.decode(Array(seeded.prefix(cut))) } }
+        #expect(throws: CoreError.self) { try JobMarketInstruction.decode(seeded + [0]) }
+        #expect(throws: CoreError.self) { try JobMarketInstruction.decode([4, 2]) }
     }
 }
 

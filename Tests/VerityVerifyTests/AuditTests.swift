@@ -127,25 +127,54 @@ import VerityTensor
     }
 
     @Test func sampledRowsAreDistinctSortedAndFollowTheSeed() {
-        let rows = FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "attention", count: 16, of: 200)
+        let rows = RowSample(seed: AuditFixtures.seed).rows(step: "attention", of: 200)
         #expect(rows.count == 16 && Set(rows).count == 16 && rows == rows.sorted() && rows.allSatisfy { (0..<200).contains($0) })
-        #expect(rows == FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "attention", count: 16, of: 200))
-        #expect(rows != FreivaldsVectors.rows(seed: Blake3.hash([1]), label: "attention", count: 16, of: 200))
-        #expect(FreivaldsVectors.rows(seed: AuditFixtures.seed, label: "a", count: 30, of: 12) == Array(0..<12))
+        #expect(rows == RowSample(seed: AuditFixtures.seed).rows(step: "attention", of: 200))
+        #expect(rows != RowSample(seed: Blake3.hash([1])).rows(step: "attention", of: 200))
+        #expect(RowSample(seed: AuditFixtures.seed, perStep: 30).rows(step: "a", of: 12) == Array(0..<12))
+        // Every row is drawn about equally often (a shuffle, not a fixed pattern).
+        var counts = [Int](repeating: 0, count: 40)
+        for s in 0..<500 { for row in RowSample(seed: Hash.sha256([UInt8(s % 256), UInt8(s / 256)]), perStep: 8).rows(step: "x", of: 40) { counts[row] += 1 } }
+        #expect(counts.allSatisfy { (50...150).contains($0) }, "\(counts)")
     }
 
-    @Test func aSampledAttentionCheckCatchesAWrongSampledRow() throws {
+    @Test func rowSamplesDifferByStepAndHoldWhatTheyList() {
+        let sample = RowSample(seed: AuditFixtures.seed)
+        let a = sample.rows(step: "encoder.layer.0.attention.qkv", of: 134), b = sample.rows(step: "encoder.layer.1.attention.qkv", of: 134)
+        #expect(a.count == RowSample.auditorRowsPerStep && a != b)
+        #expect(a.allSatisfy { sample.contains(row: $0, step: "encoder.layer.0.attention.qkv", of: 134) })
+        #expect((0..<134).filter { sample.contains(row: $0, step: "encoder.layer.0.attention.qkv", of: 134) } == a)
+        #expect(sample.rows(step: "x", of: 16) == Array(0..<16) && RowSample(seed: AuditFixtures.seed, perStep: 4).rows(step: "x", of: 3) == [0, 1, 2])
+    }
+
+    /// The auditor's policy checks a sample of each GEMM, layer-norm and attention step's rows:
+    /// a wrong element in a sampled row fails the audit at that row, one in a row left out
+    /// passes it (and fails the audit of every row).
+    @Test(arguments: ["encoder.layer.1.attention.self", "encoder.layer.2.intermediate.dense", "encoder.layer.3.output.dense", "encoder.layer.4.output.LayerNorm"])
+    func aSampledAuditChecksTheRowsOfItsSample(step: String) throws {
         let fixture = try AuditFixtures.load()
-        let sampled = try BundleAudit(config: fixture.embedder.model.config, weights: fixture.weights, seed: AuditFixtures.seed, attentionRows: 4)
         let text = Self.texts[1]
         let tokens = fixture.embedder.tokenizer.encode(text, maxLength: 256)
-        let step = "encoder.layer.1.attention.self"
-        let row = FreivaldsVectors.rows(seed: AuditFixtures.seed, label: step, count: 4, of: tokens.count)[2]
-        let (embedding, trace) = try fixture.embedder.traced(text, modelId: AuditFixtures.modelId, mode: .bundle,
-                                                             intervention: Cheat.perturb(step: step, row: row, column: 40, relative: 1e-3).intervention())
-        let report = sampled.audit(trace, modelId: AuditFixtures.modelId, tokens: embedding.tokens, outputHash: AuditFixtures.outputHash(embedding.vector))
-        guard case let .attention(index, _, failedRow, _, _, _) = report.failure else { Issue.record("\(String(describing: report.failure))"); return }
-        #expect(trace.steps[index].name == step && failedRow == row)
+        let sample = RowSample(seed: AuditFixtures.seed, perStep: 4)
+        let rows = sample.rows(step: step, of: tokens.count)
+        let outside = try #require((0..<tokens.count).first { !rows.contains($0) })
+        for (row, sampled) in [(rows[2], true), (outside, false)] {
+            let (embedding, trace) = try fixture.embedder.traced(text, modelId: AuditFixtures.modelId, mode: .bundle,
+                                                                 intervention: Cheat.perturb(step: step, row: row, column: 7, relative: 1e-3).intervention())
+            let hash = AuditFixtures.outputHash(embedding.vector)
+            let report = fixture.audit.audit(trace, modelId: AuditFixtures.modelId, tokens: embedding.tokens, outputHash: hash, rows: sample)
+            #expect(!fixture.audit.audit(trace, modelId: AuditFixtures.modelId, tokens: embedding.tokens, outputHash: hash).passed)
+            guard sampled else {
+                #expect(report.passed, "\(step) row \(row) is not sampled: \(String(describing: report.failure))")
+                continue
+            }
+            let failed: (Int, Int)?
+            switch report.failure {
+            case let .attention(index, _, failedRow, _, _, _), let .gemm(index, _, failedRow, _, _, _), let .recompute(index, _, failedRow, _, _, _): failed = (index, failedRow)
+            default: failed = nil
+            }
+            #expect(failed.map { trace.steps[$0.0].name == step && $0.1 == row } == true, "\(String(describing: report.failure))")
+        }
     }
 
     @Test func vectorsAreExactOddMultiplesOfOneOver128AndFollowTheSeed() {

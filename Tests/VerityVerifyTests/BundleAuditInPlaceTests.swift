@@ -25,16 +25,19 @@ import VerityTensor
 
     @Test func inPlaceAuditsDecideAsTraceAudits() throws {
         let fixture = try AuditFixtures.load()
-        let sampled = try BundleAudit(config: fixture.embedder.model.config, weights: fixture.weights, seed: AuditFixtures.seed, attentionRows: 16)
-        let cheat = Cheat.perturb(step: "encoder.layer.2.output.dense", row: 3, column: 17, relative: 1e-3)
+        // A sample of 8 rows per step, and a cheat in one of them.
+        let sample = RowSample(seed: AuditFixtures.seed, perStep: 8)
+        let n = fixture.embedder.tokenizer.encode(AuditTests.texts[1], maxLength: 256).count
+        let cheat = Cheat.perturb(step: "encoder.layer.2.output.dense", row: sample.rows(step: "encoder.layer.2.output.dense", of: n)[3], column: 17, relative: 1e-3)
         for (cheating, bundles) in [(false, try Self.bundles()), (true, try Self.bundles(cheat: cheat))] {
             #expect(bundles.contains { $0.aligned } && bundles.contains { !$0.aligned })
             for bundle in bundles {
                 let trace = try Trace(bundle: bundle.bytes, verifyDigests: false)
-                for audit in [fixture.audit, sampled] {
-                    let inPlace = try audit.audit(bundle: bundle.bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash,
+                for rows in [nil, sample] {
+                    let audit = fixture.audit
+                    let inPlace = try audit.audit(bundle: bundle.bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, rows: rows,
                                                   continueAfterFailure: true)
-                    let read = audit.audit(trace, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, continueAfterFailure: true)
+                    let read = audit.audit(trace, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, rows: rows, continueAfterFailure: true)
                     #expect(inPlace.passed == !cheating && read.passed == !cheating)
                     #expect(inPlace.outcomes == read.outcomes && inPlace.outcomes.count == 52)
                     #expect(String(describing: inPlace.failure) == String(describing: read.failure))

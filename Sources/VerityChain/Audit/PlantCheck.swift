@@ -10,8 +10,10 @@ enum PlantCheck {
     enum Result: Equatable {
         /// A blob the check needs is not held: decide later.
         case missing(Hash)
-        /// Checked: whether the plant is as forced, and the step it is in.
-        case checked(valid: Bool, step: Int)
+        /// Checked: whether the plant is as forced, the step it is in, and whether that step's
+        /// row holding it is among the rows the auditor's attestation vouches for (always,
+        /// for an attestation of every row).
+        case checked(valid: Bool, step: Int, inAttestedRows: Bool)
     }
 
     static func check(job: JobRecord, blobs: any BlobReader) -> Result {
@@ -20,15 +22,17 @@ enum PlantCheck {
             if case let .missing(id) = error { return .missing(id) }
             return .missing(job.model)
         }
-        guard let schedule = try? ModelSchedule(config: config, tokens: Int(job.tokens)) else { return .checked(valid: false, step: 0) }
+        guard let schedule = try? ModelSchedule(config: config, tokens: Int(job.tokens)) else { return .checked(valid: false, step: 0, inAttestedRows: true) }
         let fault = PlantedFault(salt: job.audit.salt, schedule: schedule)
+        let inRows = job.audit.attestedRows == .zero
+            || RowSample(seed: job.audit.attestedRows).contains(row: fault.row, step: schedule.steps[fault.step].name, of: schedule.tokens)
         let honest: BundleAccess, planted: BundleAccess
         do throws(BundleAccess.Failure) {
             honest = try BundleAccess(job.audit.bundle, blobs: blobs)
             planted = try BundleAccess(job.audit.plantedBundle, blobs: blobs)
         } catch {
             if case let .missing(id) = error { return .missing(id) }
-            return .checked(valid: false, step: fault.step)
+            return .checked(valid: false, step: fault.step, inAttestedRows: inRows)
         }
         let original: Tensor, changed: Tensor
         do throws(BundleAccess.Failure) {
@@ -36,12 +40,12 @@ enum PlantCheck {
             changed = try planted.tensor(fault.tensor)
         } catch {
             if case let .missing(id) = error { return .missing(id) }
-            return .checked(valid: false, step: fault.step)
+            return .checked(valid: false, step: fault.step, inAttestedRows: inRows)
         }
         guard let ref = honest.header.location(of: fault.tensor)?.ref, Blake3.hash(original) == ref.digest,
               fault.isApplied(honest: original, planted: changed)
-        else { return .checked(valid: false, step: fault.step) }
+        else { return .checked(valid: false, step: fault.step, inAttestedRows: inRows) }
         let expected = fault.planted(honest.header.steps, digest: Blake3.hash(changed)).map { $0.leafBytes }
-        return .checked(valid: expected == planted.header.leaves, step: fault.step)
+        return .checked(valid: expected == planted.header.leaves, step: fault.step, inAttestedRows: inRows)
     }
 }

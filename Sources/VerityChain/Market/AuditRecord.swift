@@ -83,6 +83,9 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
     public var auditorSlashed: UInt64 = 0
     public var providerPenalized: UInt64 = 0
     public var rewardPaid: UInt64 = 0
+    /// The seed of the `RowSample` an attestation vouches for (zero: every row). A planted
+    /// error outside those rows does not count against the auditor.
+    public var attestedRows: Hash = .zero
 
     public init() {}
 
@@ -112,6 +115,7 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         salt.borshEncode(to: &w)
         for flag in [revealed, forced, plantJudged] { flag.borshEncode(to: &w) }
         for value in [auditFeePaid, auditorSlashed, providerPenalized, rewardPaid] { w.writeLE(value) }
+        attestedRows.borshEncode(to: &w)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -144,5 +148,6 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         auditorSlashed = try UInt64(borsh: &r)
         providerPenalized = try UInt64(borsh: &r)
         rewardPaid = try UInt64(borsh: &r)
+        attestedRows = try Hash(borsh: &r)
     }
 }

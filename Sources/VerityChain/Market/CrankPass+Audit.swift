@@ -236,7 +236,8 @@ extension CrankPass {
 
     /// Round 2's honest bundle is published: check that round 1's bundle is it with exactly the
     /// fault the salt gives, then judge round 1's auditor (reward for naming the planted step,
-    /// slash for attesting it, bond lost for naming another) — or, if the plant is not as
+    /// slash for attesting it — unless the attestation vouched for a sample of rows that misses
+    /// the plant's row —, bond lost for naming another) — or, if the plant is not as
     /// forced, penalize the provider and return the auditor's bond. Either way round 2's audit
     /// goes to another auditor.
     private mutating func judgePlant(_ key: PublicKey, _ job: inout JobRecord) {
@@ -246,7 +247,7 @@ extension CrankPass {
         case let .missing(id):
             missingBlobs.append(id)
             return
-        case let .checked(isValid, faultStep):
+        case let .checked(isValid, faultStep, inAttestedRows):
             valid = isValid
             let auditor = job.audit.auditorAuthority, bond = job.audit.auditorBond, step = job.audit.verdictStep
             if !valid {
@@ -261,7 +262,7 @@ extension CrankPass {
                 record(ChallengeOutcome(challenger: auditor, step: step, bond: bond, result: .upheld, paid: reward), on: &job)
             } else if job.audit.verdict == .challenged {
                 forfeit(auditor, step: step, bond: bond, from: key, &job)
-            } else {
+            } else if inAttestedRows {
                 let slashed = state.slash(job.audit.auditor, bps: params.slashBps).total
                 job.audit.auditorSlashed = job.audit.auditorSlashed.saturatingAdding(slashed)
                 book.slashed = book.slashed.saturatingAdding(slashed)

@@ -72,13 +72,15 @@ extension JobMarketProgram {
         ctx.logs.append("job \(ctx.keys[2]) trace \(bundle.hex) published (round \(job.audit.round))")
     }
 
-    /// The assigned auditor's verdict that the trace passed.
-    func attest(_ ctx: inout InstructionContext) throws(InstructionError) {
+    /// The assigned auditor's verdict that the trace passed, on every row or on the rows of the
+    /// sample whose seed is `rows`.
+    func attest(rows: Hash?, _ ctx: inout InstructionContext) throws(InstructionError) {
         try ctx.require(accounts: 2)
         try ctx.requireSigner(0)
         guard var job = JobRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownJob) }
         try requireVerdictDue(job, &ctx)
         job.audit.verdict = .attested
+        job.audit.attestedRows = rows ?? .zero
         job.audit.verdictSlot = ctx.clock.slot
         afterVerdict(&job, ctx.clock)
         ctx.accounts[1].data = job.accountData

@@ -55,7 +55,7 @@ public struct JobMarketProgram: NativeProgram {
             ctx.accounts[0].lamports = try ctx.accounts[0].lamports.adding(job.maxFee)
             ctx.logs.append("job \(ctx.keys[1]) cancelled; \(job.maxFee) lamports refunded")
         case let .publishTrace(bundle, roots): try publishTrace(bundle, roots: roots, &ctx)
-        case .attest: try attest(&ctx)
+        case let .attest(rows): try attest(rows: rows, &ctx)
         case let .challenge(step): try challenge(step: step, &ctx)
         case let .reveal(salt): try reveal(salt, &ctx)
         }

@@ -87,8 +87,8 @@ extension Market {
             data: JobMarketInstruction.publishTrace(bundle: bundle, roots: roots).encode())
     }
 
-    public static func attest(auditor authority: PublicKey, job: PublicKey) -> Instruction {
-        Instruction(programId: jobMarketId, accounts: [.readonly(authority, signer: true), .writable(job)], data: JobMarketInstruction.attest.encode())
+    public static func attest(auditor authority: PublicKey, job: PublicKey, rows: Hash? = nil) -> Instruction {
+        Instruction(programId: jobMarketId, accounts: [.readonly(authority, signer: true), .writable(job)], data: JobMarketInstruction.attest(rows: rows).encode())
     }
 
     /// A challenge by `challenger` (who pays the market's challenge bond): of `step`, or with

@@ -121,9 +121,11 @@ public enum JobMarketInstruction: Sendable, Equatable {
     /// follow the model's schedule for the job's token count. Accounts: provider authority
     /// (signer), provider account (read-only), job (writable).
     case publishTrace(bundle: Hash, roots: TraceRoots?)
-    /// The assigned auditor's verdict that the trace passed. Accounts: auditor authority
-    /// (signer), job (writable).
-    case attest
+    /// The assigned auditor's verdict that the trace passed: every row of every step, or (with
+    /// `rows`, the seed of a `RowSample` drawn after the bundle was published) that sample of
+    /// each step's rows. The data may end after the tag (every row). Accounts: auditor
+    /// authority (signer), job (writable).
+    case attest(rows: Hash?)
     /// A bonded challenge: by the assigned auditor, its verdict naming the first failing step;
     /// by anyone else but the provider, a challenge of one step of a published trace, or (no
     /// step) a demand that an unaudited result be audited. Accounts: challenger (signer,
@@ -156,7 +158,9 @@ public enum JobMarketInstruction: Sendable, Equatable {
             } else {
                 w.writeU8(0)
             }
-        case .attest: w.writeU8(4)
+        case let .attest(rows):
+            w.writeU8(4)
+            rows.borshEncode(to: &w)
         case let .challenge(step):
             w.writeU8(5)
             step.borshEncode(to: &w)
@@ -188,7 +192,7 @@ public enum JobMarketInstruction: Sendable, Equatable {
             case let flag: throw .valueOutOfRange(what: "roots flag", value: String(flag))
             }
             value = .publishTrace(bundle: bundle, roots: roots)
-        case 4: value = .attest
+        case 4: value = .attest(rows: r.isAtEnd ? nil : try Hash?(borsh: &r))
         case 5: value = .challenge(step: try UInt32?(borsh: &r))
         case 6: value = .reveal(salt: try Hash(borsh: &r))
         case let tag: throw .valueOutOfRange(what: "JobMarket instruction", value: String(tag))

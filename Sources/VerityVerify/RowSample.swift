@@ -1,0 +1,54 @@
+import VerityCore
+
+/// The rows of each step an audit checks: `perStep` of a step's n rows (all of them when
+/// n ≤ `perStep`), drawn from `seed` and the step's name, so each step gets its own sample and
+/// anyone holding the seed draws the same rows: a partial Fisher–Yates shuffle of 0..<n whose
+/// i-th swap takes word i (u32 LE) of the stream SHA-256("verity.rows.v2" ‖ seed ‖ name ‖
+/// block as u64 LE), block = 0, 1, …, modulo n − i; the first `perStep` indices, ascending.
+/// (SHA-256, not BLAKE3: a few dozen short hashes per audit, where BoringSSL's is quickest.)
+///
+/// An auditor draws a fresh seed per audit, after the bundle it checks is fixed, and posts it
+/// with its attestation: the chain then knows which rows the attestation vouches for, and
+/// holds the auditor to a planted error only when the plant lies in those rows
+/// (docs/verification.md, "Sampled rows"). A wrong row of a step with n rows, m of them wrong,
+/// escapes with probability C(n−m, s)/C(n, s), s = `perStep`; the referee and a calibration
+/// check every row.
+public struct RowSample: Sendable, Equatable {
+    /// The rows per step an auditor checks: what the chain assumes of an attestation that names
+    /// a row seed.
+    public static let auditorRowsPerStep = 16
+
+    public let seed: Hash
+    public let perStep: Int
+
+    public init(seed: Hash, perStep: Int = Self.auditorRowsPerStep) {
+        self.seed = seed
+        self.perStep = perStep
+    }
+
+    /// The checked rows of the step named `step` with `n` rows, ascending.
+    public func rows(step: String, of n: Int) -> [Int] {
+        guard perStep < n else { return Array(0..<max(n, 0)) }
+        var order = Array(0..<n)
+        let prefix = Array("verity.rows.v2".utf8) + seed.bytes + Array(step.utf8)
+        var stream = [UInt8]()
+        var block: UInt64 = 0
+        for i in 0..<max(perStep, 0) {
+            if stream.count < 4 {
+                var message = prefix
+                withUnsafeBytes(of: block.littleEndian) { message.append(contentsOf: $0) }
+                stream = Hash.sha256(message).bytes
+                block += 1
+            }
+            let word = UInt32(stream[0]) | UInt32(stream[1]) << 8 | UInt32(stream[2]) << 16 | UInt32(stream[3]) << 24
+            stream.removeFirst(4)
+            order.swapAt(i, i + Int(word % UInt32(n - i)))
+        }
+        return order.prefix(perStep).sorted()
+    }
+
+    /// Whether row `row` of the step named `step` with `n` rows is checked.
+    public func contains(row: Int, step: String, of n: Int) -> Bool {
+        rows(step: step, of: n).contains(row)
+    }
+}
