@@ -54,7 +54,7 @@ struct VerifyCommand: ParsableCommand {
             let elapsed = ContinuousClock.now - start
             var fields: [(String, JSONValue)] = [
                 ("passed", .bool(report.passed)), ("root", .string(trace.root.hex)), ("steps", .int(Int64(trace.steps.count))),
-                ("ms", .float(Float(elapsed.inMilliseconds))),
+                ("ms", .float(Float(elapsed.inMilliseconds))), ("rowsPerStep", allRows ? .null : .int(Int64(setup.rows.perStep))),
             ]
             if let failure = report.failure {
                 fields.append(("failedStep", .int(Int64(failure.step ?? -1))))

@@ -193,7 +193,9 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     # An auditor's checks pass the bundle as the job of this text ending in the on-chain output,
     # and refuse it as the job of another text or output.
     audited = json.loads(cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", job["output"]).stdout)
-    assert audited["passed"] and audited["root"] == shown["root"]
+    assert audited["passed"] and audited["root"] == shown["root"] and audited["rowsPerStep"] == 16
+    every_row = json.loads(cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", job["output"], "--all-rows").stdout)
+    assert every_row["passed"] and every_row["rowsPerStep"] is None
     other = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text + " (edited)", "--output-hash", job["output"], check=False)
     assert other.returncode == 1 and json.loads(other.stdout)["reason"].startswith("step 0: custody")
     forged = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", "00" * 32, check=False)
