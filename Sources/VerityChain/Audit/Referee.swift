@@ -28,8 +28,10 @@ public struct Referee: Sendable {
     public init(blobs: any BlobReader) { self.blobs = blobs }
 
     /// Judges step `step` of `job`'s published bundle, which must give `root`; the input is
-    /// tokenized to at most `maxTokens` tokens, as the worker does.
-    public func judge(step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash) -> Finding {
+    /// tokenized to at most `maxTokens` tokens, as the worker does. With `rows`, only that
+    /// sample of the step's rows is checked (digests and custody still whole): whether an
+    /// attestation of those rows was wrong.
+    public func judge(step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash, rows: RowSample? = nil) -> Finding {
         let model: LoadedModel
         do { model = try ModelLibrary.model(job.model, blobs: blobs) } catch {
             // Registration loaded these files, and blobs never change: a model that no longer
@@ -59,7 +61,7 @@ public struct Referee: Sendable {
             }
         }
         do {
-            _ = try StepCheck.check(step: step, producers: producers, schedule: schedule, tensors: tensors, weights: model.weights, seed: seed)
+            _ = try StepCheck.check(step: step, producers: producers, schedule: schedule, tensors: tensors, weights: model.weights, seed: seed, rows: rows)
         } catch {
             return Self.finding(error)
         }

@@ -1,4 +1,5 @@
 import VerityCore
+import VerityVerify
 
 /// Disputes and rejections in the end-of-block step: the referee on standing challenges, and
 /// what a rejected result costs whom.
@@ -43,6 +44,24 @@ extension CrankPass {
             }
             findings.append(finding)
         }
+        // An auditor that attested a sample of rows answers for a proven fault only if the fault
+        // shows in those rows (the same check, its rows only); one that attested every row, always.
+        var auditorLiable = true
+        if job.audit.verdict == .attested && job.audit.attestedRows != .zero {
+            auditorLiable = false
+            for (challenge, finding) in zip(standing, findings) {
+                guard case .wrong = finding else { continue }
+                let seed = AuditDraw.refereeSeed(job: key, step: challenge.step, blockhash: parentHash)
+                let sampled = referee.judge(
+                    step: Int(challenge.step), job: job, root: root, maxTokens: Int(model.spec.maxSequence), maxInputBytes: Int(params.maxInputBytes), seed: seed,
+                    rows: RowSample(seed: job.audit.attestedRows))
+                if case let .missing(id) = sampled {
+                    missingBlobs.append(id)
+                    return .active
+                }
+                if case .wrong = sampled { auditorLiable = true }
+            }
+        }
         book.challenges = book.challenges.saturatingAdding(UInt64(standing.count))
         // Bonds are settled here; `reject` must not refund them again.
         let auditorChallenged = job.audit.verdict == .challenged
@@ -57,7 +76,7 @@ extension CrankPass {
             }
         }
         if let (first, reason) = upheld.first {
-            return reject(key, &job, reason: reason, step: first.step, upheld: upheld.map { ($0.0.challenger, $0.0.step, $0.0.bond) })
+            return reject(key, &job, reason: reason, step: first.step, upheld: upheld.map { ($0.0.challenger, $0.0.step, $0.0.bond) }, auditorLiable: auditorLiable)
         }
         if auditorChallenged {
             // A false challenge from the auditor: another auditor takes the audit.
@@ -73,16 +92,18 @@ extension CrankPass {
     /// Rejects the result: the provider loses `slashBps` of its stake (`challengerShareBps` of
     /// it shared by the challengers in `upheld`, who also get their bonds back; the rest to the
     /// treasury); an auditor that attested a result the referee proved wrong is slashed the same
-    /// way; any other standing bond is returned; the job goes back to the front of the queue
+    /// way (`auditorLiable`: unless the fault lies outside the rows it attested); any other
+    /// standing bond is returned; the job goes back to the front of the queue
     /// with the provider excluded. Nothing is paid for the result.
     mutating func reject(
-        _ key: PublicKey, _ job: inout JobRecord, reason: RejectionReason, step: UInt32? = nil, upheld: [(PublicKey, UInt32, UInt64)] = []
+        _ key: PublicKey, _ job: inout JobRecord, reason: RejectionReason, step: UInt32? = nil, upheld: [(PublicKey, UInt32, UInt64)] = [],
+        auditorLiable: Bool = true
     ) -> Disposition {
         let challengers = upheld.map(\.0)
         let slash = state.slash(job.provider, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
         book.slashed = book.slashed.saturatingAdding(slash.total)
         var auditorShare: UInt64 = 0
-        if job.audit.verdict == .attested && !upheld.isEmpty {
+        if job.audit.verdict == .attested && !upheld.isEmpty && auditorLiable {
             let auditorSlash = state.slash(job.audit.auditor, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
             job.audit.auditorSlashed = job.audit.auditorSlashed.saturatingAdding(auditorSlash.total)
             book.slashed = book.slashed.saturatingAdding(auditorSlash.total)
