@@ -113,9 +113,9 @@ public struct CheatBench: Sendable {
     }
 
     /// An auditor's simulated and expected profit per audit at forced-error rate `ratePpm`,
-    /// checking (`honest`) and attesting blindly (`lazy`). Both post a fresh `RowSample` seed
-    /// with their attestation; a planted error counts only where it lies in the sampled rows
-    /// of its step (the chain's `PlantedFault` and `RowSample` draws, on a trace of
+    /// checking (`honest`) and attesting blindly (`lazy`). Both attest the `RowSample` the
+    /// chain drew for the audit (random here); a planted error counts only where it lies in the
+    /// sampled rows of its step (the chain's `PlantedFault` and `RowSample` draws, on a trace of
     /// `e.tokens` tokens), which it does with probability s/n.
     func auditor(_ e: Economy, ratePpm ppm: UInt32) -> (honest: Double, lazy: Double, expectedHonest: Double, expectedLazy: Double) {
         var rng = SplitMix64(seed: seed &+ 7 &+ UInt64(ppm))

@@ -15,8 +15,11 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     public var auditVerdict: AuditVerdict
     /// The step the auditor's challenge names.
     public var step: UInt32?
-    /// The seed of the row sample an attestation vouches for (`RowSample`; nil: every row, or
-    /// no attestation).
+    /// The row sample the chain drew for the assigned auditor (`RowSample`'s seed; nil when no
+    /// auditor is assigned).
+    public var rowSeed: Hash?
+    /// The seed of the row sample an attestation vouches for (nil: every row, or no
+    /// attestation).
     public var attestedRows: Hash?
     /// The published bundle's blob id and size.
     public var bundle: Hash?
@@ -54,7 +57,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, attestedRows, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
+        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, rowSeed, attestedRows, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
         case revealDeadlineMs, revealed, forced, auditFeePaid, auditorSlashedLamports, providerPenalizedLamports, rewardPaid, challenge
     }
 
@@ -67,6 +70,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
         auditorAuthority = try c.publicKeyIfPresent(.auditorAuthority)
         auditVerdict = try c.named(.auditVerdict, among: AuditVerdict.allCases, \.name)
         step = try c.decodeIfPresent(UInt32.self, forKey: .step)
+        rowSeed = try c.hexHashIfPresent(.rowSeed)
         attestedRows = try c.hexHashIfPresent(.attestedRows)
         bundle = try c.hexHashIfPresent(.bundle)
         bundleBytes = try c.decode(UInt64.self, forKey: .bundleBytes)

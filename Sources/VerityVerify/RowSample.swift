@@ -7,10 +7,11 @@ import VerityCore
 /// block as u64 LE), block = 0, 1, …, modulo n − i; the first `perStep` indices, ascending.
 /// (SHA-256, not BLAKE3: a few dozen short hashes per audit, where BoringSSL's is quickest.)
 ///
-/// An auditor draws a fresh seed per audit, after the bundle it checks is fixed, and posts it
-/// with its attestation: the chain then knows which rows the attestation vouches for, and
-/// holds the auditor to a planted error only when the plant lies in those rows
-/// (docs/verification.md, "Sampled rows"). A wrong row of a step with n rows, m of them wrong,
+/// The chain draws the seed when it assigns an audit (`AuditDraw.rowSeed`, after the bundle
+/// was published, so the provider could not know the rows, and not the auditor's to choose, so
+/// it cannot pick rows that miss a fault); the attestation names it, and the chain holds the
+/// auditor to a planted error or a proven fault only in those rows (docs/verification.md,
+/// "Row sampling"). A wrong row of a step with n rows, m of them wrong,
 /// escapes with probability C(n−m, s)/C(n, s), s = `perStep`; the referee and a calibration
 /// check every row.
 public struct RowSample: Sendable, Equatable {

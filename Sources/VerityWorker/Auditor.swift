@@ -17,9 +17,10 @@ import VerityVerify
 /// Vectors come from a private seed drawn from the system's CSPRNG and replaced every
 /// `seedLifetime`: the weight side of the checks (W·R) is computed once per seed and shared by
 /// every audit in that window, and nobody who fixed a bundle could know the seed. Each audit
-/// checks a fresh `RowSample` of every step's rows (drawn after the bundle is downloaded) and
-/// its attestation names that sample's seed, so the chain holds it to a planted error only in
-/// those rows.
+/// checks the `RowSample` of every step's rows that the chain drew when it assigned the audit
+/// (`rowSeed`, after the bundle was published) and its attestation names that sample, so the
+/// chain holds it to a planted error or a proven fault only in those rows. A node that shows no
+/// row seed gets an audit of every row.
 public actor Auditor: Service {
     public nonisolated let config: AuditorConfig
     let market: MarketClient
@@ -148,7 +149,7 @@ public actor Auditor: Service {
     /// or the node failed).
     private func audit(_ job: JobView) async -> Bool {
         if config.lazy {
-            return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: Self.freshRows().seed), job: job, what: "attested unchecked (--lazy)")
+            return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: job.verification.rowSeed), job: job, what: "attested unchecked (--lazy)")
         }
         guard let embedder, let bundleId = job.verification.bundle, let output = job.output else { return false }
         guard job.model == modelId else {
@@ -170,7 +171,7 @@ public actor Auditor: Service {
         }
         let tokens = embedder.tokenizer.encode(String(decoding: input, as: UTF8.self), maxLength: embedder.maxTokens)
         let modelHex = job.model.hex
-        let rows = Self.freshRows()
+        let rows = job.verification.rowSeed.map { RowSample(seed: $0) }
         let failure: VerifyError? = await withCheckedContinuation { continuation in
             auditQueue.async {
                 do {
@@ -189,7 +190,7 @@ public actor Auditor: Service {
             let step = UInt32(clamping: failure.step ?? 0)
             return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure)")
         }
-        return await post(Market.attest(auditor: authority, job: job.job, rows: rows.seed), job: job, what: "attested")
+        return await post(Market.attest(auditor: authority, job: job.job, rows: rows?.seed), job: job, what: "attested")
     }
 
     /// Posts a verdict; false when it should be tried again.
@@ -201,13 +202,6 @@ public actor Auditor: Service {
         log("job \(job.job): \(what)")
         verdicts += 1
         return true
-    }
-
-    /// A sample of rows from a seed drawn now from the system's CSPRNG, after the bundle it
-    /// applies to was fixed.
-    static func freshRows() -> RowSample {
-        var generator = SystemRandomNumberGenerator()
-        return RowSample(seed: Hash.sha256((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
     }
 
     /// The audit of the current seed window, made anew (a fresh seed, W·R again) when it is

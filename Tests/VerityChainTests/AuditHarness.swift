@@ -135,7 +135,7 @@ struct AuditHarness {
     /// The assigned auditor checks the published bundle and posts its verdict: attest, or
     /// challenge the first failing step. `lazy` attests without looking. Returns the step challenged.
     @discardableResult
-    mutating func audit(_ key: PublicKey, lazy: Bool = false, rows: Hash? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt32? {
+    mutating func audit(_ key: PublicKey, lazy: Bool = false, sampled: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt32? {
         let record = try #require(job(key), sourceLocation: sourceLocation)
         #expect(record.status == .auditing && record.audit.hasAuditor, "\(record.status.name)", sourceLocation: sourceLocation)
         let auditor = try #require(f.keys.first { $0.publicKey == record.audit.auditorAuthority }, sourceLocation: sourceLocation)
@@ -145,7 +145,7 @@ struct AuditHarness {
             let input = try #require(blobs.read(record.input, offset: 0, length: Int(record.inputBytes)), sourceLocation: sourceLocation)
             step = try self.auditor.firstFailingStep(bundle, text: String(decoding: input, as: UTF8.self), output: record.output)
         }
-        let instruction = step.map { Market.challenge(challenger: auditor.publicKey, job: key, step: $0) } ?? Market.attest(auditor: auditor.publicKey, job: key, rows: rows)
+        let instruction = step.map { Market.challenge(challenger: auditor.publicKey, job: key, step: $0) } ?? Market.attest(auditor: auditor.publicKey, job: key, rows: sampled ? record.audit.rowSeed : nil)
         try expectOK(run(instruction, payer: auditor), sourceLocation: sourceLocation)
         return step
     }

@@ -98,6 +98,10 @@ import VerityVerify
         // Only the assigned auditor posts a verdict; a step must be in the trace; the provider
         // cannot challenge its own result.
         try Self.refused(&h, Market.attest(auditor: stranger.publicKey, job: key), payer: stranger, .notAuditor)
+        // An attestation names the row sample the chain drew for it, or none (every row).
+        let drawn = try #require(h.job(key)).audit.rowSeed
+        #expect(drawn != .zero)
+        try Self.refused(&h, Market.attest(auditor: auditor.publicKey, job: key, rows: Hash.sha256(drawn.bytes)), payer: auditor, .wrongRowSample)
         try Self.refused(&h, Market.challenge(challenger: auditor.publicKey, job: key, step: 20), payer: auditor, .invalidStep)
         try Self.refused(&h, Market.challenge(challenger: auditor.publicKey, job: key, step: nil), payer: auditor, .notChallengeable)
         try Self.refused(&h, Market.challenge(challenger: provider.publicKey, job: key, step: 2), payer: provider, .providerCannotChallenge)

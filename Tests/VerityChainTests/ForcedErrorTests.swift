@@ -16,7 +16,7 @@ import VerityVerify
 
     /// A forced job up to the verdict on the planted trace: returns the result and the round-1 auditor.
     static func plantedRound(
-        _ h: inout AuditHarness, lazy: Bool, result given: ProvedResult? = nil, text: String = "the cat runs on the chain", rows: Hash? = nil
+        _ h: inout AuditHarness, lazy: Bool, result given: ProvedResult? = nil, text: String = "the cat runs on the chain", sampled: Bool = false
     ) throws -> (PublicKey, ProvedResult, Keypair) {
         // The treasury pays rewards from what it has collected.
         try expectOK(h.run(SystemProgram.transfer(from: h.owner.publicKey, to: Market.treasuryAddress, lamports: Fixture.sol), payer: h.owner))
@@ -30,7 +30,7 @@ import VerityVerify
         let record = try #require(h.job(key))
         #expect(record.audit.bundleRoot == UInt8(1 - PlantedFault.honestRootIndex(salt: result.salt)))
         let auditor = try #require(h.f.keys.first { $0.publicKey == record.audit.auditorAuthority })
-        let step = try h.audit(key, lazy: lazy, rows: rows)
+        let step = try h.audit(key, lazy: lazy, sampled: sampled)
         if !lazy { #expect(step == UInt32(result.fault.step)) }
         try h.reveal(key, result)
         let round2 = try #require(h.job(key))
@@ -80,27 +80,39 @@ import VerityVerify
         try Self.honestRound(&h, key, result, firstAuditor: auditor)
     }
 
-    /// An attestation names the seed of the rows it checked: a planted error outside those rows
-    /// does not count against the auditor, one inside them does (a job of more rows than an
-    /// auditor samples per step, so both can happen).
+    /// An attestation names the row sample the chain drew for the audit: a planted error
+    /// outside those rows does not count against the auditor, one inside them does (a job of
+    /// more rows than an auditor samples per step, so both happen: salts are tried until the
+    /// plant falls on the wanted side of the drawn sample).
     @Test(arguments: [false, true]) func aPlantCountsAgainstAnAttestationOnlyInItsRows(inside: Bool) throws {
-        var h = try AuditHarness(params: Self.params)
         let text = Array(repeating: "the cat runs on the chain and the dog", count: 4).joined(separator: " ")
-        let result = try Prover.run(h.model, text: text, salt: Prover.salt(1))
-        let n = result.tokens.count, step = result.honest.steps[result.fault.step].name
-        #expect(n > RowSample.auditorRowsPerStep)
-        let seed = try #require((0..<1000).lazy.map { Hash.sha256([UInt8($0 % 256), UInt8($0 / 256)]) }.first {
-            RowSample(seed: $0).contains(row: result.fault.row, step: step, of: n) == inside
-        })
-        let (key, _, auditor) = try Self.plantedRound(&h, lazy: true, result: result, text: text, rows: seed)
-        #expect(h.job(key)?.audit.attestedRows == seed)
-        let account = Market.providerAddress(auditor.publicKey)
-        let stake = try #require(h.provider(account)).stake
-        try expectOK(h.publish(key, result.honestBundle))
-        let slashed = inside ? stake * UInt64(h.params.slashBps) / 10_000 : 0
-        #expect(h.provider(account)?.stake == stake - slashed && h.job(key)?.audit.auditorSlashed == slashed)
-        #expect(h.job(key)?.audit.rewardPaid == 0)
-        try Self.honestRound(&h, key, result, firstAuditor: auditor)
+        for salt in 1...40 {
+            var h = try AuditHarness(params: Self.params)
+            let result = try Prover.run(h.model, text: text, salt: Prover.salt(salt))
+            let n = result.tokens.count, step = result.honest.steps[result.fault.step].name
+            #expect(n > RowSample.auditorRowsPerStep)
+            // The row seed is drawn when the auditor is assigned: look before attesting.
+            try expectOK(h.run(SystemProgram.transfer(from: h.owner.publicKey, to: Market.treasuryAddress, lamports: Fixture.sol), payer: h.owner))
+            let key = try h.submit(text, nonce: 1)
+            _ = try h.answer(key, prepared: result)
+            h.block([])
+            try expectOK(h.publish(key, result.plantedBundle))
+            let assigned = try #require(h.job(key)).audit
+            guard RowSample(seed: assigned.rowSeed).contains(row: result.fault.row, step: step, of: n) == inside else { continue }
+            let auditor = try #require(h.f.keys.first { $0.publicKey == assigned.auditorAuthority })
+            _ = try h.audit(key, lazy: true, sampled: true)
+            #expect(h.job(key)?.audit.attestedRows == assigned.rowSeed)
+            try h.reveal(key, result)
+            let account = Market.providerAddress(auditor.publicKey)
+            let stake = try #require(h.provider(account)).stake
+            try expectOK(h.publish(key, result.honestBundle))
+            let slashed = inside ? stake * UInt64(h.params.slashBps) / 10_000 : 0
+            #expect(h.provider(account)?.stake == stake - slashed && h.job(key)?.audit.auditorSlashed == slashed)
+            #expect(h.job(key)?.audit.rewardPaid == 0)
+            try Self.honestRound(&h, key, result, firstAuditor: auditor)
+            return
+        }
+        Issue.record("no salt in 1...40 put the plant \(inside ? "inside" : "outside") the drawn rows")
     }
 
     @Test func aProviderThatDoesNotPlantWhenForcedIsPenalized() throws {

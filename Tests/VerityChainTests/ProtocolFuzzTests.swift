@@ -108,9 +108,9 @@ import VerityVerify
                 let auditor = chance(0.95) ? job.audit.auditorAuthority : stranger
                 if chance(0.1) { return Market.challenge(challenger: auditor, job: key, step: UInt32.random(in: 0..<25, using: &world.rng)) }
                 if let failure, chance(0.85) { return Market.challenge(challenger: auditor, job: key, step: failure) }
-                // About half the attestations name a row sample (as `verity auditor` does), the
-                // rest vouch for every row: chosen by the job, so the run's draws are unchanged.
-                return Market.attest(auditor: auditor, job: key, rows: key.bytes[0] < 128 ? Hash.sha256(key.bytes) : nil)
+                // About half the attestations name the drawn row sample (as `verity auditor` does),
+                // the rest vouch for every row: chosen by the job, so the run's draws are unchanged.
+                return Market.attest(auditor: auditor, job: key, rows: key.bytes[0] < 128 ? job.audit.rowSeed : nil)
             case .pending:
                 guard chance(0.2) else { return nil }
                 return Market.cancelJob(submitter: job.submitter, job: key)

@@ -15,6 +15,13 @@ public enum AuditDraw {
         Int(draw("verity.auditor.v1", blockhash, job, [round]) % UInt64(max(count, 1)))
     }
 
+    /// The seed of the `RowSample` an auditor assigned in the block whose parent hash is
+    /// `blockhash` checks: drawn after the bundle was published (the provider cannot know its
+    /// rows) and fixed by the chain (the auditor cannot choose rows that miss a fault).
+    public static func rowSeed(job: PublicKey, round: UInt8, blockhash: Hash) -> Hash {
+        Hash.sha256(Array("verity.rows.v1".utf8) + blockhash.bytes + job.bytes + [round])
+    }
+
     /// The referee's vector seed for a challenge of `step` of `job`, from a block sealed after
     /// the challenge.
     public static func refereeSeed(job: PublicKey, step: UInt32, blockhash: Hash) -> Hash {

@@ -84,8 +84,12 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
     public var providerPenalized: UInt64 = 0
     public var rewardPaid: UInt64 = 0
     /// The seed of the `RowSample` an attestation vouches for (zero: every row). A planted
-    /// error outside those rows does not count against the auditor.
+    /// error, or a fault a third party proves, outside those rows does not count against the
+    /// auditor.
     public var attestedRows: Hash = .zero
+    /// The row sample the chain drew for the current auditor's assignment (`AuditDraw.rowSeed`):
+    /// the only one its attestation may name.
+    public var rowSeed: Hash = .zero
 
     public init() {}
 
@@ -116,6 +120,7 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         for flag in [revealed, forced, plantJudged] { flag.borshEncode(to: &w) }
         for value in [auditFeePaid, auditorSlashed, providerPenalized, rewardPaid] { w.writeLE(value) }
         attestedRows.borshEncode(to: &w)
+        rowSeed.borshEncode(to: &w)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -149,5 +154,6 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         providerPenalized = try UInt64(borsh: &r)
         rewardPaid = try UInt64(borsh: &r)
         attestedRows = try Hash(borsh: &r)
+        rowSeed = try Hash(borsh: &r)
     }
 }

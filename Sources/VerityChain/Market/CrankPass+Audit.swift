@@ -199,6 +199,7 @@ extension CrankPass {
             job.audit.auditor = chosen
             job.audit.auditorAuthority = auditor.authority
             job.audit.auditDeadlineMs = now.saturatingAdding(params.auditTimeoutMs)
+            job.audit.rowSeed = AuditDraw.rowSeed(job: key, round: job.audit.round, blockhash: parentHash)
             job.audit.auditorHeld = true
             state.setJob(key, job)
         }

@@ -73,12 +73,13 @@ extension JobMarketProgram {
     }
 
     /// The assigned auditor's verdict that the trace passed, on every row or on the rows of the
-    /// sample whose seed is `rows`.
+    /// sample the chain drew for this assignment (`rows` must be its seed).
     func attest(rows: Hash?, _ ctx: inout InstructionContext) throws(InstructionError) {
         try ctx.require(accounts: 2)
         try ctx.requireSigner(0)
         guard var job = JobRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownJob) }
         try requireVerdictDue(job, &ctx)
+        guard rows == nil || rows == job.audit.rowSeed else { throw ctx.fail(.wrongRowSample) }
         job.audit.verdict = .attested
         job.audit.attestedRows = rows ?? .zero
         job.audit.verdictSlot = ctx.clock.slot

@@ -49,6 +49,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
     case invalidReveal = 0x13E
     case revealExpired = 0x13F
     case rootsAlreadyCommitted = 0x140
+    case wrongRowSample = 0x141
 
     public var message: String {
         switch self {
@@ -100,6 +101,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .revealExpired: "the reveal deadline has passed"
         case .rootsRequired: "the result committed no trace roots, so its first bundle must carry both"
         case .rootsAlreadyCommitted: "the job's trace roots are already committed; the bundle must carry none"
+        case .wrongRowSample: "an attestation may name only the row sample the chain drew for this audit (or none, for every row)"
         }
     }
 

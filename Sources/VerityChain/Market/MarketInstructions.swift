@@ -122,8 +122,8 @@ public enum JobMarketInstruction: Sendable, Equatable {
     /// (signer), provider account (read-only), job (writable).
     case publishTrace(bundle: Hash, roots: TraceRoots?)
     /// The assigned auditor's verdict that the trace passed: every row of every step, or (with
-    /// `rows`, the seed of a `RowSample` drawn after the bundle was published) that sample of
-    /// each step's rows. The data may end after the tag (every row). Accounts: auditor
+    /// `rows`, the seed of the `RowSample` the chain drew when it assigned the audit) that
+    /// sample of each step's rows. The data may end after the tag (every row). Accounts: auditor
     /// authority (signer), job (writable).
     case attest(rows: Hash?)
     /// A bonded challenge: by the assigned auditor, its verdict naming the first failing step;
