@@ -173,84 +173,70 @@ public enum VerifyKernel {
     }
 
     /// Attention scores of one query against `count` keys: out[j] = scale · Σₘ q[m]·kᵀ[m·ldk + j]
-    /// in f32, m ascending for every key (keys transposed: d rows of `ldk` floats). Thirty-two
-    /// keys per step in four independent accumulators, so the additions' latency overlaps; the
-    /// order per key, and with it every bit, is the same as one key at a time.
+    /// in f32, m ascending for every key (keys transposed: d rows of `ldk` floats). Four
+    /// eight-lane vectors of keys per step in independent accumulators, so the additions'
+    /// latency overlaps; the order per key, and with it every bit, is the same as one key at a
+    /// time.
     @inlinable @inline(__always)
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float,
         into out: UnsafeMutablePointer<Float>
     ) {
-        let raw = UnsafeRawPointer(kt), o = UnsafeMutableRawPointer(out)
-        var j = 0
-        while j + 32 <= count {
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            for m in 0..<d {
-                let qm = SIMD8(repeating: q[m]), at = 4 * (m * ldk + j)
-                a0 += qm * raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self)
-                a1 += qm * raw.loadUnaligned(fromByteOffset: at + 32, as: SIMD8<Float>.self)
-                a2 += qm * raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Float>.self)
-                a3 += qm * raw.loadUnaligned(fromByteOffset: at + 96, as: SIMD8<Float>.self)
-            }
-            let sv = SIMD8<Float>(repeating: scale)
-            o.storeBytes(of: a0 * sv, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            o.storeBytes(of: a1 * sv, toByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: a2 * sv, toByteOffset: 4 * j + 64, as: SIMD8<Float>.self)
-            o.storeBytes(of: a3 * sv, toByteOffset: 4 * j + 96, as: SIMD8<Float>.self)
-            j += 32
-        }
-        while j + 8 <= count {
-            var acc = SIMD8<Float>()
-            for m in 0..<d {
-                acc += SIMD8(repeating: q[m]) * raw.loadUnaligned(fromByteOffset: 4 * (m * ldk + j), as: SIMD8<Float>.self)
-            }
-            o.storeBytes(of: acc * SIMD8(repeating: scale), toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < count {
+        let j = scoreBlocks(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out, lanes: SIMD8<Float>.self)
+        for key in j..<count {
             var acc: Float = 0
-            for m in 0..<d { acc += q[m] * kt[m * ldk + j] }
-            out[j] = acc * scale
-            j += 1
+            for m in 0..<d { acc += q[m] * kt[m * ldk + key] }
+            out[key] = acc * scale
         }
     }
 
-    /// `scores` with sixteen-lane vectors (64 keys per step), for a level whose registers hold
-    /// sixteen floats: each key's sum runs over m ascending, unfused, then is scaled, exactly
-    /// as in `scores`, so the bits are the same.
+    /// `scores` with sixteen-lane vectors, for a level whose registers hold sixteen floats:
+    /// each key's sum runs over m ascending, unfused, then is scaled, exactly as in `scores`,
+    /// so the bits are the same; the last keys (fewer than sixteen) go through `scores`.
     @inlinable @inline(__always)
     public static func scoresWide(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float,
         into out: UnsafeMutablePointer<Float>
     ) {
-        let raw = UnsafeRawPointer(kt), o = UnsafeMutableRawPointer(out)
-        var j = 0
-        while j + 64 <= count {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-            for m in 0..<d {
-                let qm = SIMD16(repeating: q[m]), at = 4 * (m * ldk + j)
-                a0 += qm * raw.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
-                a1 += qm * raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD16<Float>.self)
-                a2 += qm * raw.loadUnaligned(fromByteOffset: at + 128, as: SIMD16<Float>.self)
-                a3 += qm * raw.loadUnaligned(fromByteOffset: at + 192, as: SIMD16<Float>.self)
-            }
-            let sv = SIMD16<Float>(repeating: scale)
-            o.storeBytes(of: a0 * sv, toByteOffset: 4 * j, as: SIMD16<Float>.self)
-            o.storeBytes(of: a1 * sv, toByteOffset: 4 * j + 64, as: SIMD16<Float>.self)
-            o.storeBytes(of: a2 * sv, toByteOffset: 4 * j + 128, as: SIMD16<Float>.self)
-            o.storeBytes(of: a3 * sv, toByteOffset: 4 * j + 192, as: SIMD16<Float>.self)
-            j += 64
-        }
-        while j + 16 <= count {
-            var acc = SIMD16<Float>()
-            for m in 0..<d {
-                acc += SIMD16(repeating: q[m]) * raw.loadUnaligned(fromByteOffset: 4 * (m * ldk + j), as: SIMD16<Float>.self)
-            }
-            o.storeBytes(of: acc * SIMD16(repeating: scale), toByteOffset: 4 * j, as: SIMD16<Float>.self)
-            j += 16
-        }
-        // The rest (fewer than 16 keys) as `scores` does it.
+        let j = scoreBlocks(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out, lanes: SIMD16<Float>.self)
         scores(q, d: d, keysTransposed: kt + j, ldk: ldk, count: count - j, scale: scale, into: out + j)
+    }
+
+    /// The scores of the keys that fill whole vectors of `V`: blocks of four vectors, then
+    /// single vectors. Returns the first key not done.
+    @inlinable @inline(__always)
+    static func scoreBlocks<V: SIMD>(
+        _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float,
+        into out: UnsafeMutablePointer<Float>, lanes: V.Type
+    ) -> Int where V.Scalar == Float {
+        let raw = UnsafeRawPointer(kt), o = UnsafeMutableRawPointer(out)
+        let w = V.scalarCount, bytes = 4 * w
+        let sv = V(repeating: scale)
+        var j = 0
+        while j + 4 * w <= count {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            for m in 0..<d {
+                let qm = V(repeating: q[m]), at = 4 * (m * ldk + j)
+                a0 += qm * raw.loadUnaligned(fromByteOffset: at, as: V.self)
+                a1 += qm * raw.loadUnaligned(fromByteOffset: at + bytes, as: V.self)
+                a2 += qm * raw.loadUnaligned(fromByteOffset: at + 2 * bytes, as: V.self)
+                a3 += qm * raw.loadUnaligned(fromByteOffset: at + 3 * bytes, as: V.self)
+            }
+            o.storeBytes(of: a0 * sv, toByteOffset: 4 * j, as: V.self)
+            o.storeBytes(of: a1 * sv, toByteOffset: 4 * j + bytes, as: V.self)
+            o.storeBytes(of: a2 * sv, toByteOffset: 4 * j + 2 * bytes, as: V.self)
+            o.storeBytes(of: a3 * sv, toByteOffset: 4 * j + 3 * bytes, as: V.self)
+            j += 4 * w
+        }
+        while j + w <= count {
+            var acc = V()
+            for m in 0..<d {
+                acc += V(repeating: q[m]) * raw.loadUnaligned(fromByteOffset: 4 * (m * ldk + j), as: V.self)
+            }
+            o.storeBytes(of: acc * sv, toByteOffset: 4 * j, as: V.self)
+            j += w
+        }
+        return j
     }
 
     /// For a matrix stored transposed (`rows` rows of `ld` floats, column j at t[m·ld + j]):
