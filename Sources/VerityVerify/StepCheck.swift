@@ -23,7 +23,8 @@ public enum StepCheck {
     ///   is given, then 8·n·(in + out); for attention, about half the attention's own flops.
     ///   With `rows` only a sample of each step's rows is checked (an auditor's policy; see
     ///   `RowSample`): cheaper, but a wrong row is then caught with probability s/n. The
-    ///   referee checks every row.
+    ///   referee's verdict checks every row; it checks a sample only to decide whether an
+    ///   auditor that attested those rows answers for a proven fault.
     public static func check(
         step: TraceStep, producers: [TraceStep] = [], schedule: ModelSchedule, tensors: [Int: Tensor], weights: ModelWeights, seed: Hash,
         tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, rows: RowSample? = nil
