@@ -101,7 +101,7 @@ import VerityVerify
             guard RowSample(seed: assigned.rowSeed).contains(row: result.fault.row, step: step, of: n) == inside else { continue }
             let auditor = try #require(h.f.keys.first { $0.publicKey == assigned.auditorAuthority })
             _ = try h.audit(key, lazy: true, sampled: true)
-            #expect(h.job(key)?.audit.attestedRows == assigned.rowSeed)
+            #expect(h.job(key)?.audit.attestedRows == RowSample(seed: assigned.rowSeed))
             try h.reveal(key, result)
             let account = Market.providerAddress(auditor.publicKey)
             let stake = try #require(h.provider(account)).stake

@@ -1,4 +1,5 @@
 import VerityCore
+import VerityVerify
 
 /// Whether a result is audited, as the chain decided it.
 public enum AuditSelection: UInt8, Sendable, CaseIterable {
@@ -83,13 +84,16 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
     public var auditorSlashed: UInt64 = 0
     public var providerPenalized: UInt64 = 0
     public var rewardPaid: UInt64 = 0
-    /// The seed of the `RowSample` an attestation vouches for (zero: every row). A planted
-    /// error, or a fault a third party proves, outside those rows does not count against the
-    /// auditor.
-    public var attestedRows: Hash = .zero
     /// The row sample the chain drew for the current auditor's assignment (`AuditDraw.rowSeed`):
     /// the only one its attestation may name.
     public var rowSeed: Hash = .zero
+    /// Whether the attestation vouches for `rowSeed`'s sample only (false: every row). A planted
+    /// error, or a fault a third party proves, outside those rows does not count against the
+    /// auditor.
+    public var attestedSample: Bool = false
+
+    /// The rows an attestation vouches for: `rowSeed`'s sample, or nil for every row.
+    public var attestedRows: RowSample? { attestedSample ? RowSample(seed: rowSeed) : nil }
 
     public init() {}
 
@@ -119,8 +123,8 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         salt.borshEncode(to: &w)
         for flag in [revealed, forced, plantJudged] { flag.borshEncode(to: &w) }
         for value in [auditFeePaid, auditorSlashed, providerPenalized, rewardPaid] { w.writeLE(value) }
-        attestedRows.borshEncode(to: &w)
         rowSeed.borshEncode(to: &w)
+        attestedSample.borshEncode(to: &w)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -153,7 +157,7 @@ public struct AuditRecord: Sendable, Equatable, BorshCodable {
         auditorSlashed = try UInt64(borsh: &r)
         providerPenalized = try UInt64(borsh: &r)
         rewardPaid = try UInt64(borsh: &r)
-        attestedRows = try Hash(borsh: &r)
         rowSeed = try Hash(borsh: &r)
+        attestedSample = try Bool(borsh: &r)
     }
 }

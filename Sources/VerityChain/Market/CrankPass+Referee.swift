@@ -47,14 +47,14 @@ extension CrankPass {
         // An auditor that attested a sample of rows answers for a proven fault only if the fault
         // shows in those rows (the same check, its rows only); one that attested every row, always.
         var auditorLiable = true
-        if job.audit.verdict == .attested && job.audit.attestedRows != .zero {
+        if job.audit.verdict == .attested, let attested = job.audit.attestedRows {
             auditorLiable = false
             for (challenge, finding) in zip(standing, findings) {
                 guard case .wrong = finding else { continue }
                 let seed = AuditDraw.refereeSeed(job: key, step: challenge.step, blockhash: parentHash)
                 let sampled = referee.judge(
                     step: Int(challenge.step), job: job, root: root, maxTokens: Int(model.spec.maxSequence), maxInputBytes: Int(params.maxInputBytes), seed: seed,
-                    rows: RowSample(seed: job.audit.attestedRows))
+                    rows: attested)
                 if case let .missing(id) = sampled {
                     missingBlobs.append(id)
                     return .active

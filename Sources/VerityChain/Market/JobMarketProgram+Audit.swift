@@ -81,7 +81,7 @@ extension JobMarketProgram {
         try requireVerdictDue(job, &ctx)
         guard rows == nil || rows == job.audit.rowSeed else { throw ctx.fail(.wrongRowSample) }
         job.audit.verdict = .attested
-        job.audit.attestedRows = rows ?? .zero
+        job.audit.attestedSample = rows != nil
         job.audit.verdictSlot = ctx.clock.slot
         afterVerdict(&job, ctx.clock)
         ctx.accounts[1].data = job.accountData

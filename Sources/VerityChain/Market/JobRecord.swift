@@ -48,7 +48,7 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
 /// submission time, its progress, the result's commitments, then the audit, the standing
 /// challenge, and the bounded histories of rejected results and decided challenges.
 public struct JobRecord: Sendable, Equatable, BorshCodable {
-    /// Bytes of account data: the record at its longest (every list full) is 1,454 bytes.
+    /// Bytes of account data: the record at its longest (every list full) is 1,423 bytes.
     public static let space = 1536
     /// Providers and auditors a job will not be offered to again (timed out, rejected, late,
     /// or wrong on it); the oldest is forgotten past this many.
