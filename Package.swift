@@ -154,7 +154,8 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Helpers shared by the test targets: a seeded random generator, naive reference kernels.
+        // Helpers shared by the test targets: a seeded random generator, naive reference kernels,
+        // `offPool` for long synchronous work.
         .target(
             name: "VerityTestSupport",
             path: "Tests/VerityTestSupport",
@@ -195,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityVerifyTests",
-            dependencies: ["VerityVerify", "VerityModels", "VerityTensor", "VerityCore"],
+            dependencies: ["VerityVerify", "VerityModels", "VerityTensor", "VerityCore", "VerityTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -232,7 +233,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerityCLITests",
-            dependencies: ["verity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["verity", "VerityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift
         ),
     ]

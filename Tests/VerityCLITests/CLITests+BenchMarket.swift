@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 extension CLITests {
-    @Test func benchMarketPrintsOneJSONObjectWithEveryPolicyAndLoad() throws {
-        let result = try run(["bench", "market", "--providers", "100", "--jobs", "600", "--json"])
+    @Test func benchMarketPrintsOneJSONObjectWithEveryPolicyAndLoad() async throws {
+        let result = try await run(["bench", "market", "--providers", "100", "--jobs", "600", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let runs = try #require(json["runs"] as? [[String: Any]])
@@ -19,8 +19,8 @@ extension CLITests {
     }
 
     @Test(arguments: [["--loads", "0.5,1.2"], ["--loads", "half"], ["--providers", "2"], ["--jobs", "5"], ["--slot-ms", "0"]])
-    func benchMarketRejectsBadOptions(options: [String]) throws {
-        let result = try run(["bench", "market"] + options)
+    func benchMarketRejectsBadOptions(options: [String]) async throws {
+        let result = try await run(["bench", "market"] + options)
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")

@@ -4,8 +4,8 @@ import Testing
 extension CLITests {
     /// The soak run lands every transfer it sends, samples at each point asked for and at the
     /// end, and replays the store it wrote to the same count.
-    @Test func benchSoakSamplesAndReplays() throws {
-        let result = try run(["bench", "soak", "--transactions", "600", "--sample-at", "200", "--payers", "8"])
+    @Test func benchSoakSamplesAndReplays() async throws {
+        let result = try await run(["bench", "soak", "--transactions", "600", "--sample-at", "200", "--payers", "8"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let rows = lines.filter { $0.hasPrefix("      200 ") || $0.hasPrefix("      600 ") }

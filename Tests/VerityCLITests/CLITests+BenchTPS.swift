@@ -5,8 +5,8 @@ extension CLITests {
     /// The throughput figure counts transfers that succeeded in a block, and every one does:
     /// each payer pays an existing, funded account (a transfer of a few thousand lamports to a
     /// fresh address would fail for rent, and once did here, unseen).
-    @Test func benchTPSCountsOnlySuccessfulTransfers() throws {
-        let result = try run(["bench", "tps", "--transactions", "300", "--payers", "16", "--concurrency", "2", "--batch", "25", "--latency-seconds", "0.2"])
+    @Test func benchTPSCountsOnlySuccessfulTransfers() async throws {
+        let result = try await run(["bench", "tps", "--transactions", "300", "--payers", "16", "--concurrency", "2", "--batch", "25", "--latency-seconds", "0.2"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let throughput = try #require(lines.first { $0.hasPrefix("throughput:") })

@@ -7,15 +7,15 @@ import Testing
 /// row's scale must be caught, the fast path deciding every cheating run as the deterministic
 /// checks do.
 extension CLITests {
-    func runCalibration(kernels: String?) throws -> Result {
+    func runCalibration(kernels: String?) async throws -> Result {
         var environment = ProcessInfo.processInfo.environment
         if let kernels { environment["VERITY_KERNELS"] = kernels } else { environment.removeValue(forKey: "VERITY_KERNELS") }
-        return try run(["verify", "calibrate", "--runs", "100", "--cheat-runs", "4", "--input-seed", "2026"], environment: environment)
+        return try await run(["verify", "calibrate", "--runs", "100", "--cheat-runs", "4", "--input-seed", "2026"], environment: environment)
     }
 
     @Test(arguments: ["portable", nil] as [String?])
-    func honestRunsRaiseNoFalseAlarmAndCheatsAreCaught(kernels: String?) throws {
-        let result = try runCalibration(kernels: kernels)
+    func honestRunsRaiseNoFalseAlarmAndCheatsAreCaught(kernels: String?) async throws {
+        let result = try await runCalibration(kernels: kernels)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         if kernels == "portable" { #expect(lines.first?.hasPrefix("kernels: portable") == true) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VerityTestSupport
 
 /// End-to-end tests of the `verity` binary: its output, its files and its exit codes.
 @Suite struct CLITests {
@@ -22,20 +23,26 @@ import Testing
         preconditionFailure("cannot find the verity binary near \(candidates); set VERITY_BIN")
     }()
 
-    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    /// Runs the binary to its exit. The wait (and the reading of its pipes) happens on a
+    /// thread of its own, off Swift's cooperative pool: a calibration run takes tens of
+    /// seconds, and two such waits on a two-core machine would hold every pool thread.
+    func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
+        let binary = Self.binary
+        return try await offPool {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        }
     }
 
     func temporaryDirectory() throws -> URL {
@@ -44,60 +51,60 @@ import Testing
         return url
     }
 
-    @Test func keygenWritesAPrivateFileAndRefusesToOverwrite() throws {
+    @Test func keygenWritesAPrivateFileAndRefusesToOverwrite() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("id.json").path
-        let first = try run(["keygen", "--outfile", file])
+        let first = try await run(["keygen", "--outfile", file])
         #expect(first.status == 0)
         let address = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect((32...44).contains(address.count))
         let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(try run(["address", "--keypair", file]).stdout == first.stdout)
+        #expect(try await run(["address", "--keypair", file]).stdout == first.stdout)
 
-        let again = try run(["keygen", "--outfile", file])
+        let again = try await run(["keygen", "--outfile", file])
         #expect(again.status != 0)
         #expect(again.stdout.isEmpty)
         #expect(again.stderr.contains("already exists"))
-        #expect(try run(["address", "--keypair", file]).stdout == first.stdout, "the refused keygen left the file alone")
+        #expect(try await run(["address", "--keypair", file]).stdout == first.stdout, "the refused keygen left the file alone")
 
-        let forced = try run(["keygen", "--outfile", file, "--force"])
+        let forced = try await run(["keygen", "--outfile", file, "--force"])
         #expect(forced.status == 0)
         #expect(forced.stdout != first.stdout)
-        #expect(try run(["address", "--keypair", file]).stdout == forced.stdout)
+        #expect(try await run(["address", "--keypair", file]).stdout == forced.stdout)
         let forcedMode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
         #expect(forcedMode == 0o600)
     }
 
-    @Test func addressRejectsBadFiles() throws {
+    @Test func addressRejectsBadFiles() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("bad.json")
         for contents in ["", "[1,2,3]", "not json", String(repeating: "[", count: 10_000)] {
             try contents.write(to: file, atomically: true, encoding: .utf8)
-            let result = try run(["address", "--keypair", file.path])
+            let result = try await run(["address", "--keypair", file.path])
             #expect(result.status != 0)
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }
-        let missing = try run(["address", "--keypair", dir.appendingPathComponent("none.json").path])
+        let missing = try await run(["address", "--keypair", dir.appendingPathComponent("none.json").path])
         #expect(missing.status != 0 && missing.stderr.contains("cannot read"))
     }
 
     @Test(arguments: [false, true])
-    func transferThenDecode(v0: Bool) throws {
+    func transferThenDecode(v0: Bool) async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("payer.json").path
-        let payer = try run(["keygen", "--outfile", file]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let payer = try await run(["keygen", "--outfile", file]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let recipient = "Vote111111111111111111111111111111111111111"
         let blockhash = "4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn"
         var arguments = ["tx", "transfer", "--keypair", file, "--to", recipient, "--lamports", "18446744073709551615", "--blockhash", blockhash]
         if v0 { arguments.append("--v0") }
-        let built = try run(arguments)
+        let built = try await run(arguments)
         #expect(built.status == 0, "\(built.stderr)")
-        let decoded = try run(["tx", "decode", built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        let decoded = try await run(["tx", "decode", built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(decoded.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(decoded.stdout.utf8)) as? [String: Any])
         if v0 {
@@ -121,24 +128,24 @@ import Testing
 
     /// Empty, not base64, too short, one signature and nothing else, and over the size limit.
     @Test(arguments: ["", "!!!", "AAAA", "AQ==", "oversized"])
-    func decodeRejectsMalformedInput(input: String) throws {
+    func decodeRejectsMalformedInput(input: String) async throws {
         let text = input == "oversized" ? String(repeating: "A", count: 4000) : input
-        let result = try run(["tx", "decode", text])
+        let result = try await run(["tx", "decode", text])
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
     }
 
-    @Test func transferRejectsBadArguments() throws {
+    @Test func transferRejectsBadArguments() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("payer.json").path
-        _ = try run(["keygen", "--outfile", file])
-        let badTo = try run(["tx", "transfer", "--keypair", file, "--to", "0OIl", "--lamports", "1", "--blockhash", "4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn"])
+        _ = try await run(["keygen", "--outfile", file])
+        let badTo = try await run(["tx", "transfer", "--keypair", file, "--to", "0OIl", "--lamports", "1", "--blockhash", "4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn"])
         #expect(badTo.status != 0 && badTo.stderr.contains("--to"))
-        let badHash = try run(["tx", "transfer", "--keypair", file, "--to", "Vote111111111111111111111111111111111111111", "--lamports", "1", "--blockhash", "abc"])
+        let badHash = try await run(["tx", "transfer", "--keypair", file, "--to", "Vote111111111111111111111111111111111111111", "--lamports", "1", "--blockhash", "abc"])
         #expect(badHash.status != 0 && badHash.stderr.contains("--blockhash"))
-        let badLamports = try run(["tx", "transfer", "--keypair", file, "--to", "Vote111111111111111111111111111111111111111", "--lamports", "-1", "--blockhash", "abc"])
+        let badLamports = try await run(["tx", "transfer", "--keypair", file, "--to", "Vote111111111111111111111111111111111111111", "--lamports", "-1", "--blockhash", "abc"])
         #expect(badLamports.status != 0)
     }
 }

@@ -51,11 +51,11 @@ extension CLITests {
     /// Both commands refuse the same out-of-range settings with the same one line, before they
     /// start anything (devnet would otherwise fetch a model and open a store).
     @Test(arguments: [["--rpc-port", "65535"], ["--slot-ms", "0"]])
-    func nodeAndDevnetRefuseTheSameSettings(options: [String]) throws {
+    func nodeAndDevnetRefuseTheSameSettings(options: [String]) async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let node = try run(["node"] + options)
-        let devnet = try run(["devnet", "--data-dir", dir.path, "--workers", "0"] + options)
+        let node = try await run(["node"] + options)
+        let devnet = try await run(["devnet", "--data-dir", dir.path, "--workers", "0"] + options)
         for result in [node, devnet] {
             #expect(result.status != 0)
             #expect(result.stdout.isEmpty)

@@ -128,59 +128,61 @@ struct BridgeTests {
 /// most once, and the bridge's totals equal the sums of its records.
 @Suite("Bridge program, fuzzed")
 struct BridgeFuzzTests {
-    @Test func seededBridgeInstructionsKeepTheBooks() throws {
-        var rng = SeededGenerator(seed: 0xB41D6E)
-        var b = BridgeFixture()
-        let users = Array(b.f.keys[1...3])
-        var fees: UInt128 = 0
-        let start = b.total
-        var credited = 0, withdrawn = 0
-        for round in 0..<400 {
-            var txs = [Transaction]()
-            for _ in 0..<8 {
-                let signer = rng.chance(0.5) ? b.authority : rng.pick(users)
-                let l1 = BridgeFixture.l1Signature(UInt8.random(in: 0...40, using: &rng))
-                let amount = rng.chance(0.7) ? UInt64.random(in: 0...3 * Fixture.sol, using: &rng) : rng.edgyUInt64()
-                let who = rng.pick(users).publicKey
-                var ix: Instruction
-                switch Int.random(in: 0..<5, using: &rng) {
-                case 0: ix = BridgeInstruction.deposit(authority: signer.publicKey, l1Signature: l1, l1Sender: who, recipient: who, lamports: amount)
-                case 1: ix = BridgeInstruction.recordRefundable(authority: signer.publicKey, l1Signature: l1, l1Sender: who, lamports: amount, reason: "fuzz")
-                case 2: ix = BridgeInstruction.completeRefund(authority: signer.publicKey, l1Signature: l1, refundSignature: BridgeFixture.l1Signature(99))
-                case 3: ix = BridgeInstruction.withdraw(owner: signer.publicKey, nonce: UInt64.random(in: 0...20, using: &rng), l1Recipient: who, lamports: amount)
-                default:
-                    let nonce = UInt64.random(in: 0...20, using: &rng)
-                    ix = BridgeInstruction.completeWithdrawal(
-                        authority: signer.publicKey, withdrawal: Bridge.withdrawalAddress(owner: rng.pick(users).publicKey, nonce: nonce), l1Signature: l1)
+    @Test func seededBridgeInstructionsKeepTheBooks() async throws {
+        try await offPool {
+            var rng = SeededGenerator(seed: 0xB41D6E)
+            var b = BridgeFixture()
+            let users = Array(b.f.keys[1...3])
+            var fees: UInt128 = 0
+            let start = b.total
+            var credited = 0, withdrawn = 0
+            for round in 0..<400 {
+                var txs = [Transaction]()
+                for _ in 0..<8 {
+                    let signer = rng.chance(0.5) ? b.authority : rng.pick(users)
+                    let l1 = BridgeFixture.l1Signature(UInt8.random(in: 0...40, using: &rng))
+                    let amount = rng.chance(0.7) ? UInt64.random(in: 0...3 * Fixture.sol, using: &rng) : rng.edgyUInt64()
+                    let who = rng.pick(users).publicKey
+                    var ix: Instruction
+                    switch Int.random(in: 0..<5, using: &rng) {
+                    case 0: ix = BridgeInstruction.deposit(authority: signer.publicKey, l1Signature: l1, l1Sender: who, recipient: who, lamports: amount)
+                    case 1: ix = BridgeInstruction.recordRefundable(authority: signer.publicKey, l1Signature: l1, l1Sender: who, lamports: amount, reason: "fuzz")
+                    case 2: ix = BridgeInstruction.completeRefund(authority: signer.publicKey, l1Signature: l1, refundSignature: BridgeFixture.l1Signature(99))
+                    case 3: ix = BridgeInstruction.withdraw(owner: signer.publicKey, nonce: UInt64.random(in: 0...20, using: &rng), l1Recipient: who, lamports: amount)
+                    default:
+                        let nonce = UInt64.random(in: 0...20, using: &rng)
+                        ix = BridgeInstruction.completeWithdrawal(
+                            authority: signer.publicKey, withdrawal: Bridge.withdrawalAddress(owner: rng.pick(users).publicKey, nonce: nonce), l1Signature: l1)
+                    }
+                    if rng.chance(0.1) { ix = Instruction(programId: ix.programId, accounts: ix.accounts, data: rng.mutate(ix.data)) }
+                    if rng.chance(0.05) { ix = Instruction(programId: ix.programId, accounts: ix.accounts.shuffled(using: &rng), data: ix.data) }
+                    txs.append(try b.f.tx([ix], payer: signer))
                 }
-                if rng.chance(0.1) { ix = Instruction(programId: ix.programId, accounts: ix.accounts, data: rng.mutate(ix.data)) }
-                if rng.chance(0.05) { ix = Instruction(programId: ix.programId, accounts: ix.accounts.shuffled(using: &rng), data: ix.data) }
-                txs.append(try b.f.tx([ix], payer: signer))
+                let production = b.f.block(txs)
+                for entry in production.block.entries { fees += UInt128(entry.outcome.fee) }
+                #expect(b.total == start - fees, "lamports leaked in round \(round)")
             }
-            let production = b.f.block(txs)
-            for entry in production.block.entries { fees += UInt128(entry.outcome.fee) }
-            #expect(b.total == start - fees, "lamports leaked in round \(round)")
-        }
-        // The records and the totals agree.
-        var deposited: UInt64 = 0, withdrawnSum: UInt64 = 0, pendingRefunds: UInt64 = 0
-        var seen = Set<Signature>()
-        for account in b.f.chain.accounts.values where account.owner == Bridge.programId {
-            if let deposit = DepositRecord.decode(account) {
-                #expect(seen.insert(deposit.l1Signature).inserted, "deposit \(deposit.l1Signature) recorded twice")
-                if deposit.status == .credited {
-                    deposited += deposit.lamports
-                    credited += 1
+            // The records and the totals agree.
+            var deposited: UInt64 = 0, withdrawnSum: UInt64 = 0, pendingRefunds: UInt64 = 0
+            var seen = Set<Signature>()
+            for account in b.f.chain.accounts.values where account.owner == Bridge.programId {
+                if let deposit = DepositRecord.decode(account) {
+                    #expect(seen.insert(deposit.l1Signature).inserted, "deposit \(deposit.l1Signature) recorded twice")
+                    if deposit.status == .credited {
+                        deposited += deposit.lamports
+                        credited += 1
+                    }
+                    if deposit.status == .refundPending { pendingRefunds += 1 }
+                } else if let withdrawal = WithdrawalRecord.decode(account) {
+                    withdrawnSum += withdrawal.lamports
+                    withdrawn += 1
                 }
-                if deposit.status == .refundPending { pendingRefunds += 1 }
-            } else if let withdrawal = WithdrawalRecord.decode(account) {
-                withdrawnSum += withdrawal.lamports
-                withdrawn += 1
             }
+            let state = b.state
+            #expect(state.deposited == deposited && state.withdrawn == withdrawnSum && state.refundsPending == pendingRefunds)
+            #expect(state.withdrawals == UInt64(withdrawn))
+            // The run reached every kind of outcome.
+            #expect(credited > 0 && withdrawn > 0, "credited \(credited), withdrawn \(withdrawn)")
         }
-        let state = b.state
-        #expect(state.deposited == deposited && state.withdrawn == withdrawnSum && state.refundsPending == pendingRefunds)
-        #expect(state.withdrawals == UInt64(withdrawn))
-        // The run reached every kind of outcome.
-        #expect(credited > 0 && withdrawn > 0, "credited \(credited), withdrawn \(withdrawn)")
     }
 }

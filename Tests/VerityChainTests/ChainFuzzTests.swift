@@ -283,64 +283,66 @@ import VerityTestSupport
         }
     }
 
-    @Test func instructionsNeverTrapAndKeepTheChainWhole() throws {
-        let keys = try (0..<12).map { i in try Keypair(seed: [UInt8](repeating: UInt8(i + 40), count: 32)).publicKey }
-        let payers = Array(keys.prefix(4)), resident = Array(keys.dropFirst(4))
-        var genesis = [PublicKey: Account]()
-        for key in payers { genesis[key] = Account(lamports: 1 << 60) }
-        // One resident starts near 2⁶⁴, so that credits to it overflow.
-        for (i, key) in resident.enumerated() { genesis[key] = Account(lamports: i == 0 ? UInt64.max - 1_000 : 1 << 50) }
-        var chains = [Chain(genesisAccounts: genesis, genesisTimestamp: 1_000_000)]
-        chains.append(chains[0])
-        var world = World(rng: SeededGenerator(seed: 12), payers: payers, resident: resident, now: 1_000_000)
-        try Self.prelude(&world, &chains)
-        let start = Self.total(chains[0])
-        var chain = chains[0], replica = chains[1]
-        var burned: UInt128 = 0
-        var included = 0, failed = 0, dropped = 0, records = 0
-        var reasons = [String: Int]()
-        var made = 0
-        var old = [Hash]()
-        while made < Self.transactions {
-            var batch = [Transaction]()
-            if world.rng.chance(0.05), let funding = world.funding(blockhash: chain.lastBlockhash) { batch.append(funding) }
-            while batch.count < Self.perBlock && made < Self.transactions {
-                made += 1
-                // One in a hundred names a blockhash that may have expired.
-                let blockhash = world.rng.chance(0.01) && !old.isEmpty ? world.rng.pick(old) : chain.lastBlockhash
-                if let tx = world.transaction(blockhash: blockhash) { batch.append(tx) }
-            }
-            old.append(chain.lastBlockhash)
-            world.now += world.rng.chance(0.05) ? Int64.random(in: 5_000...70_000, using: &world.rng) : Int64.random(in: 1...3_000, using: &world.rng)
-            let production = chain.produceBlock(batch, timestamp: world.now, signaturesVerified: true)
-            let copy = replica.produceBlock(batch, timestamp: world.now, parallel: false, signaturesVerified: true)
-            #expect(copy.block.blockhash == production.block.blockhash, "replica diverged at slot \(production.block.slot)")
-            for entry in production.block.entries {
-                burned += UInt128(entry.outcome.fee)
-                if let error = entry.outcome.error {
-                    failed += 1
-                    if case let .instructionError(_, inner) = error { reasons["\(inner)", default: 0] += 1 } else { reasons[error.name, default: 0] += 1 }
-                } else {
-                    included += 1
+    @Test func instructionsNeverTrapAndKeepTheChainWhole() async throws {
+        try await offPool {
+            let keys = try (0..<12).map { i in try Keypair(seed: [UInt8](repeating: UInt8(i + 40), count: 32)).publicKey }
+            let payers = Array(keys.prefix(4)), resident = Array(keys.dropFirst(4))
+            var genesis = [PublicKey: Account]()
+            for key in payers { genesis[key] = Account(lamports: 1 << 60) }
+            // One resident starts near 2⁶⁴, so that credits to it overflow.
+            for (i, key) in resident.enumerated() { genesis[key] = Account(lamports: i == 0 ? UInt64.max - 1_000 : 1 << 50) }
+            var chains = [Chain(genesisAccounts: genesis, genesisTimestamp: 1_000_000)]
+            chains.append(chains[0])
+            var world = World(rng: SeededGenerator(seed: 12), payers: payers, resident: resident, now: 1_000_000)
+            try Self.prelude(&world, &chains)
+            let start = Self.total(chains[0])
+            var chain = chains[0], replica = chains[1]
+            var burned: UInt128 = 0
+            var included = 0, failed = 0, dropped = 0, records = 0
+            var reasons = [String: Int]()
+            var made = 0
+            var old = [Hash]()
+            while made < Self.transactions {
+                var batch = [Transaction]()
+                if world.rng.chance(0.05), let funding = world.funding(blockhash: chain.lastBlockhash) { batch.append(funding) }
+                while batch.count < Self.perBlock && made < Self.transactions {
+                    made += 1
+                    // One in a hundred names a blockhash that may have expired.
+                    let blockhash = world.rng.chance(0.01) && !old.isEmpty ? world.rng.pick(old) : chain.lastBlockhash
+                    if let tx = world.transaction(blockhash: blockhash) { batch.append(tx) }
                 }
+                old.append(chain.lastBlockhash)
+                world.now += world.rng.chance(0.05) ? Int64.random(in: 5_000...70_000, using: &world.rng) : Int64.random(in: 1...3_000, using: &world.rng)
+                let production = chain.produceBlock(batch, timestamp: world.now, signaturesVerified: true)
+                let copy = replica.produceBlock(batch, timestamp: world.now, parallel: false, signaturesVerified: true)
+                #expect(copy.block.blockhash == production.block.blockhash, "replica diverged at slot \(production.block.slot)")
+                for entry in production.block.entries {
+                    burned += UInt128(entry.outcome.fee)
+                    if let error = entry.outcome.error {
+                        failed += 1
+                        if case let .instructionError(_, inner) = error { reasons["\(inner)", default: 0] += 1 } else { reasons[error.name, default: 0] += 1 }
+                    } else {
+                        included += 1
+                    }
+                }
+                dropped += production.dropped.count
+                for (_, error) in production.dropped { reasons[error.name, default: 0] += 1 }
+                #expect(Self.total(chain) + burned == start, "lamports not conserved at slot \(production.block.slot)")
+                if production.block.slot % 10 == 0 || made == Self.transactions {
+                    records = Self.readEverything(chain)
+                    let mismatches = Self.unsettledMismatches(chain)
+                    #expect(mismatches.isEmpty, "at slot \(production.block.slot): \(mismatches)")
+                }
+                if copy.block.blockhash != production.block.blockhash || Self.total(chain) + burned != start { return }
             }
-            dropped += production.dropped.count
-            for (_, error) in production.dropped { reasons[error.name, default: 0] += 1 }
-            #expect(Self.total(chain) + burned == start, "lamports not conserved at slot \(production.block.slot)")
-            if production.block.slot % 10 == 0 || made == Self.transactions {
-                records = Self.readEverything(chain)
-                let mismatches = Self.unsettledMismatches(chain)
-                #expect(mismatches.isEmpty, "at slot \(production.block.slot): \(mismatches)")
-            }
-            if copy.block.blockhash != production.block.blockhash || Self.total(chain) + burned != start { return }
+            // The run must reach the programs' deeper paths, not only their first checks. (This
+            // chain has no blob store: full-tier jobs and audit instructions are refused; the
+            // audit protocol's own run is `ProtocolFuzzTests`.)
+            #expect(included > 2_000 && failed > 50_000 && dropped > 100, "included \(included), failed \(failed), dropped \(dropped) \(reasons)")
+            #expect(reasons["custom(\(MarketError.auditsUnavailable.rawValue))", default: 0] > 0 && reasons["custom(\(MarketError.notAuditing.rawValue))", default: 0] > 0, "\(reasons)")
+            #expect(reasons["custom(\(MarketError.priceTooHigh.rawValue))", default: 0] > 0 && reasons["arithmeticOverflow", default: 0] > 0, "\(reasons)")
+            #expect(records > 20, "market records at the end: \(records)")
+            #expect(world.models.count > 10)
         }
-        // The run must reach the programs' deeper paths, not only their first checks. (This
-        // chain has no blob store: full-tier jobs and audit instructions are refused; the
-        // audit protocol's own run is `ProtocolFuzzTests`.)
-        #expect(included > 2_000 && failed > 50_000 && dropped > 100, "included \(included), failed \(failed), dropped \(dropped) \(reasons)")
-        #expect(reasons["custom(\(MarketError.auditsUnavailable.rawValue))", default: 0] > 0 && reasons["custom(\(MarketError.notAuditing.rawValue))", default: 0] > 0, "\(reasons)")
-        #expect(reasons["custom(\(MarketError.priceTooHigh.rawValue))", default: 0] > 0 && reasons["arithmeticOverflow", default: 0] > 0, "\(reasons)")
-        #expect(records > 20, "market records at the end: \(records)")
-        #expect(world.models.count > 10)
     }
 }

@@ -150,100 +150,102 @@ import VerityVerify
         return (prepared, junk)
     }
 
-    @Test func theAuditProtocolNeverTrapsAndKeepsTheChainWhole() throws {
-        let model = try TinyModel.make(seed: 11)
-        let blobs = MemoryBlobs(model.blobs)
-        let (prepared, junk) = try Self.prepare(model, blobs: blobs)
-        let keys = try (0..<14).map { i in try Keypair(seed: [UInt8](repeating: UInt8(i + 90), count: 32)).publicKey }
-        let payers = Array(keys.prefix(4)), resident = Array(keys.dropFirst(4))
-        var genesis = [PublicKey: Account]()
-        for key in payers { genesis[key] = Account(lamports: 1 << 60) }
-        for key in resident { genesis[key] = Account(lamports: 1 << 50) }
-        var config = ChainConfig()
-        config.market = AuditHarness.testParams
-        config.market.traceTimeoutMs = 4_000
-        config.market.auditTimeoutMs = 4_000
-        config.market.revealTimeoutMs = 4_000
-        config.market.forcedErrorPpm = 300_000
-        config.market.auditRatePpm = 500_000
-        var chain = Chain(genesisAccounts: genesis, genesisTimestamp: 1_000_000, config: config, blobs: blobs)
-        let start = chain
-        var replica = chain
-        // The random instructions act for the owner and two bystanders; the providers and
-        // auditors act only as their jobs need (a random deregistration would end the run's market).
-        var world = ChainFuzzTests.World(rng: SeededGenerator(seed: 14), payers: payers, resident: [resident[0], resident[8], resident[9]], now: 1_000_000)
-        world.models = [model.spec()]
-        let ordered = prepared.keys.sorted { $0.hex < $1.hex }.compactMap { prepared[$0] }
-        world.bundles = junk + ordered.flatMap { $0.flatMap { [$0.honest, $0.planted] } }
-        world.salts = ordered.flatMap { $0.map(\.result.salt) }
-        var fuzz = Run(
-            world: world, model: model, inputs: Array(prepared.keys).sorted { $0.hex < $1.hex }, prepared: prepared, junk: junk,
-            providers: Array(resident[1...4]), auditors: Array(resident[5...7]))
-        // The model, four providers, three auditors, and a treasury that can pay rewards.
-        var prelude = [Market.registerModel(owner: resident[0], model.spec())]
-        prelude += resident[1...7].enumerated().map { i, authority in
-            Market.registerProvider(authority: authority, stake: 4_000_000_000, ProviderSpec(
-                capacity: 4, hardware: "cpu", tokensPerSecond: UInt32(1000 + i), pricePer1kTokens: 10_000, models: [model.id], roles: i < 4 ? .inference : .audit))
-        }
-        prelude.append(SystemProgram.transfer(from: payers[0], to: Market.treasuryAddress, lamports: 1 << 40))
-        var blocks = [Block]()
-        for instruction in prelude {
-            fuzz.world.now += 50
-            let signed = fuzz.world.signed([instruction], payer: payers[0], blockhash: chain.lastBlockhash)
-            let tx = try #require(signed)
-            let production = chain.produceBlock([tx], timestamp: fuzz.world.now, signaturesVerified: true)
-            #expect(production.block.entries.allSatisfy { $0.outcome.error == nil }, "\(production.block.entries.map(\.outcome.logs))")
-            _ = replica.produceBlock([tx], timestamp: fuzz.world.now, parallel: false, signaturesVerified: true)
-            blocks.append(production.block)
-        }
-        let total = { (c: Chain) in c.accounts.values.reduce(UInt128(0)) { $0 + UInt128($1.lamports) } }
-        let initial = total(start)
-        var burned = blocks.flatMap(\.entries).reduce(UInt128(0)) { $0 + UInt128($1.outcome.fee) }
-        var succeeded = [UInt8: Int](), made = 0
-        while made < Self.transactions {
-            var batch = [Transaction]()
-            while batch.count < Self.perBlock && made < Self.transactions {
-                made += 1
-                let instruction = fuzz.world.rng.chance(0.7) ? fuzz.informed(chain) : fuzz.world.instruction()
-                guard let instruction else { continue }
-                if let tx = fuzz.world.signed([instruction], payer: fuzz.world.rng.pick(payers), blockhash: chain.lastBlockhash) { batch.append(tx) }
+    @Test func theAuditProtocolNeverTrapsAndKeepsTheChainWhole() async throws {
+        try await offPool {
+            let model = try TinyModel.make(seed: 11)
+            let blobs = MemoryBlobs(model.blobs)
+            let (prepared, junk) = try Self.prepare(model, blobs: blobs)
+            let keys = try (0..<14).map { i in try Keypair(seed: [UInt8](repeating: UInt8(i + 90), count: 32)).publicKey }
+            let payers = Array(keys.prefix(4)), resident = Array(keys.dropFirst(4))
+            var genesis = [PublicKey: Account]()
+            for key in payers { genesis[key] = Account(lamports: 1 << 60) }
+            for key in resident { genesis[key] = Account(lamports: 1 << 50) }
+            var config = ChainConfig()
+            config.market = AuditHarness.testParams
+            config.market.traceTimeoutMs = 4_000
+            config.market.auditTimeoutMs = 4_000
+            config.market.revealTimeoutMs = 4_000
+            config.market.forcedErrorPpm = 300_000
+            config.market.auditRatePpm = 500_000
+            var chain = Chain(genesisAccounts: genesis, genesisTimestamp: 1_000_000, config: config, blobs: blobs)
+            let start = chain
+            var replica = chain
+            // The random instructions act for the owner and two bystanders; the providers and
+            // auditors act only as their jobs need (a random deregistration would end the run's market).
+            var world = ChainFuzzTests.World(rng: SeededGenerator(seed: 14), payers: payers, resident: [resident[0], resident[8], resident[9]], now: 1_000_000)
+            world.models = [model.spec()]
+            let ordered = prepared.keys.sorted { $0.hex < $1.hex }.compactMap { prepared[$0] }
+            world.bundles = junk + ordered.flatMap { $0.flatMap { [$0.honest, $0.planted] } }
+            world.salts = ordered.flatMap { $0.map(\.result.salt) }
+            var fuzz = Run(
+                world: world, model: model, inputs: Array(prepared.keys).sorted { $0.hex < $1.hex }, prepared: prepared, junk: junk,
+                providers: Array(resident[1...4]), auditors: Array(resident[5...7]))
+            // The model, four providers, three auditors, and a treasury that can pay rewards.
+            var prelude = [Market.registerModel(owner: resident[0], model.spec())]
+            prelude += resident[1...7].enumerated().map { i, authority in
+                Market.registerProvider(authority: authority, stake: 4_000_000_000, ProviderSpec(
+                    capacity: 4, hardware: "cpu", tokensPerSecond: UInt32(1000 + i), pricePer1kTokens: 10_000, models: [model.id], roles: i < 4 ? .inference : .audit))
             }
-            fuzz.world.now += fuzz.world.rng.chance(0.04) ? Int64.random(in: 3_000...9_000, using: &fuzz.world.rng)
-                : fuzz.world.rng.chance(0.01) ? 70_000 : Int64.random(in: 20...1_500, using: &fuzz.world.rng)
-            let production = chain.produceBlock(batch, timestamp: fuzz.world.now, signaturesVerified: true)
-            let copy = replica.produceBlock(batch, timestamp: fuzz.world.now, parallel: false, signaturesVerified: true)
-            blocks.append(production.block)
-            #expect(copy.block.blockhash == production.block.blockhash, "replica diverged at slot \(production.block.slot)")
-            #expect(production.missingBlobs.isEmpty)
-            for entry in production.block.entries {
-                burned += UInt128(entry.outcome.fee)
-                guard entry.outcome.error == nil else { continue }
-                for instruction in entry.transaction.message.instructions where entry.transaction.message.accountKeys[Int(instruction.programIdIndex)] == Market.jobMarketId {
-                    if let tag = instruction.data.first { succeeded[tag, default: 0] += 1 }
+            prelude.append(SystemProgram.transfer(from: payers[0], to: Market.treasuryAddress, lamports: 1 << 40))
+            var blocks = [Block]()
+            for instruction in prelude {
+                fuzz.world.now += 50
+                let signed = fuzz.world.signed([instruction], payer: payers[0], blockhash: chain.lastBlockhash)
+                let tx = try #require(signed)
+                let production = chain.produceBlock([tx], timestamp: fuzz.world.now, signaturesVerified: true)
+                #expect(production.block.entries.allSatisfy { $0.outcome.error == nil }, "\(production.block.entries.map(\.outcome.logs))")
+                _ = replica.produceBlock([tx], timestamp: fuzz.world.now, parallel: false, signaturesVerified: true)
+                blocks.append(production.block)
+            }
+            let total = { (c: Chain) in c.accounts.values.reduce(UInt128(0)) { $0 + UInt128($1.lamports) } }
+            let initial = total(start)
+            var burned = blocks.flatMap(\.entries).reduce(UInt128(0)) { $0 + UInt128($1.outcome.fee) }
+            var succeeded = [UInt8: Int](), made = 0
+            while made < Self.transactions {
+                var batch = [Transaction]()
+                while batch.count < Self.perBlock && made < Self.transactions {
+                    made += 1
+                    let instruction = fuzz.world.rng.chance(0.7) ? fuzz.informed(chain) : fuzz.world.instruction()
+                    guard let instruction else { continue }
+                    if let tx = fuzz.world.signed([instruction], payer: fuzz.world.rng.pick(payers), blockhash: chain.lastBlockhash) { batch.append(tx) }
+                }
+                fuzz.world.now += fuzz.world.rng.chance(0.04) ? Int64.random(in: 3_000...9_000, using: &fuzz.world.rng)
+                    : fuzz.world.rng.chance(0.01) ? 70_000 : Int64.random(in: 20...1_500, using: &fuzz.world.rng)
+                let production = chain.produceBlock(batch, timestamp: fuzz.world.now, signaturesVerified: true)
+                let copy = replica.produceBlock(batch, timestamp: fuzz.world.now, parallel: false, signaturesVerified: true)
+                blocks.append(production.block)
+                #expect(copy.block.blockhash == production.block.blockhash, "replica diverged at slot \(production.block.slot)")
+                #expect(production.missingBlobs.isEmpty)
+                for entry in production.block.entries {
+                    burned += UInt128(entry.outcome.fee)
+                    guard entry.outcome.error == nil else { continue }
+                    for instruction in entry.transaction.message.instructions where entry.transaction.message.accountKeys[Int(instruction.programIdIndex)] == Market.jobMarketId {
+                        if let tag = instruction.data.first { succeeded[tag, default: 0] += 1 }
+                    }
+                }
+                #expect(total(chain) + burned == initial, "lamports not conserved at slot \(production.block.slot)")
+                let mismatches = ChainFuzzTests.unsettledMismatches(chain)
+                #expect(mismatches.isEmpty, "stakes behind open work miscounted at slot \(production.block.slot): \(mismatches)")
+                if production.block.slot % 10 == 0 { _ = ChainFuzzTests.readEverything(chain) }
+                if copy.block.blockhash != production.block.blockhash || total(chain) + burned != initial { return }
+            }
+            var fresh = start
+            for block in blocks {
+                let again = fresh.produceBlock(block.entries.map(\.transaction), timestamp: block.timestamp, signaturesVerified: true)
+                guard again.block == block && again.dropped.isEmpty else {
+                    Issue.record("replay from genesis diverged at slot \(block.slot): \(again.dropped.map(\.error)) \(again.block.stateRoot == block.stateRoot) \(zip(again.block.entries, block.entries).filter { $0.0.outcome != $0.1.outcome }.map { ($0.0.outcome.logs, $0.1.outcome.logs) })")
+                    return
                 }
             }
-            #expect(total(chain) + burned == initial, "lamports not conserved at slot \(production.block.slot)")
-            let mismatches = ChainFuzzTests.unsettledMismatches(chain)
-            #expect(mismatches.isEmpty, "stakes behind open work miscounted at slot \(production.block.slot): \(mismatches)")
-            if production.block.slot % 10 == 0 { _ = ChainFuzzTests.readEverything(chain) }
-            if copy.block.blockhash != production.block.blockhash || total(chain) + burned != initial { return }
+            #expect(fresh.lastBlockhash == chain.lastBlockhash)
+            // Every audit instruction succeeded, and every way through the audit happened.
+            let book = try #require(chain.account(Market.bookAddress).flatMap(MarketBook.decode))
+            #expect((0...6).allSatisfy { succeeded[UInt8($0), default: 0] > 0 }, "succeeded by tag \(succeeded); statuses met \(fuzz.seen)")
+            #expect(book.audited > 50 && book.rejected > 10 && book.challenges > 10 && book.forcedErrors > 5 && book.finalized > 20, "\(book)")
+            let records = chain.accounts.values.compactMap(JobRecord.decode)
+            #expect(records.contains { $0.audit.rewardPaid > 0 } && records.contains { $0.audit.auditorSlashed > 0 } && records.contains { $0.audit.providerPenalized > 0 })
+            let reasons = Set(records.flatMap { $0.rejected.map(\.reason) })
+            #expect(reasons.isSuperset(of: [.gemm, .withheld, .unrevealed, .custody]), "\(reasons)")
         }
-        var fresh = start
-        for block in blocks {
-            let again = fresh.produceBlock(block.entries.map(\.transaction), timestamp: block.timestamp, signaturesVerified: true)
-            guard again.block == block && again.dropped.isEmpty else {
-                Issue.record("replay from genesis diverged at slot \(block.slot): \(again.dropped.map(\.error)) \(again.block.stateRoot == block.stateRoot) \(zip(again.block.entries, block.entries).filter { $0.0.outcome != $0.1.outcome }.map { ($0.0.outcome.logs, $0.1.outcome.logs) })")
-                return
-            }
-        }
-        #expect(fresh.lastBlockhash == chain.lastBlockhash)
-        // Every audit instruction succeeded, and every way through the audit happened.
-        let book = try #require(chain.account(Market.bookAddress).flatMap(MarketBook.decode))
-        #expect((0...6).allSatisfy { succeeded[UInt8($0), default: 0] > 0 }, "succeeded by tag \(succeeded); statuses met \(fuzz.seen)")
-        #expect(book.audited > 50 && book.rejected > 10 && book.challenges > 10 && book.forcedErrors > 5 && book.finalized > 20, "\(book)")
-        let records = chain.accounts.values.compactMap(JobRecord.decode)
-        #expect(records.contains { $0.audit.rewardPaid > 0 } && records.contains { $0.audit.auditorSlashed > 0 } && records.contains { $0.audit.providerPenalized > 0 })
-        let reasons = Set(records.flatMap { $0.rejected.map(\.reason) })
-        #expect(reasons.isSuperset(of: [.gemm, .withheld, .unrevealed, .custody]), "\(reasons)")
     }
 }
