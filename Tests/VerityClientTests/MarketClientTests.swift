@@ -71,7 +71,7 @@ import VerityNodeTestSupport
         let byAuthority = try #require(try await market.provider(authority.publicKey))
         #expect(byAuthority.account == provider && byAuthority.spec == declared)
         let book = try await market.market()
-        #expect(book.submitted == 1 && book.params == MarketParams())
+        #expect(book.submitted == 1 && book.params == LiveNode.marketParams && book.params != MarketParams())
     }
 
     @Test func refusalsAreMatchedByTheMarketsCode() async throws {

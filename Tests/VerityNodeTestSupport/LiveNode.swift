@@ -24,10 +24,10 @@ public struct LiveNode: Sendable {
     }
 
     /// A node with a faucet (and a blob store when `blobs`).
-    public static func start(blobs: Bool = false, limits: NodeConfig.Limits = NodeConfig.Limits()) async throws -> LiveNode {
+    public static func start(blobs: Bool = false, limits: NodeConfig.Limits = NodeConfig.Limits(), chain: ChainConfig = ChainConfig()) async throws -> LiveNode {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-live-\(UUID().uuidString)")
         let sequencer = try Sequencer(
-            store: try BlockStore(directory: directory.path), faucetLamports: 1 << 50, identity: Keypair(), now: NodeServer.nowMs())
+            store: try BlockStore(directory: directory.path), faucetLamports: 1 << 50, identity: Keypair(), now: NodeServer.nowMs(), config: chain)
         return try await start(sequencer, directory: directory, blobs: blobs, limits: limits)
     }
 
@@ -75,14 +75,28 @@ public struct LiveNode: Sendable {
     }
 
     /// A node with a blob store and `model` registered by `owner`, and a funded `submitter`.
+    ///
+    /// Its assignments and heartbeats last 60 s, not the market's 5 and 10: these tests play the
+    /// provider with plain requests, and on a loaded two-core machine the time between finding
+    /// an assignment and posting its result has outrun 5 s.
     public static func startMarket() async throws -> (node: LiveNode, market: MarketClient, owner: Keypair, submitter: Keypair) {
-        let node = try await start(blobs: true)
+        var chain = ChainConfig()
+        chain.market = marketParams
+        let node = try await start(blobs: true, chain: chain)
         let owner = Keypair(), submitter = Keypair()
         try await node.fund([owner, submitter])
         let market = MarketClient(url: node.url)
         try await market.rpc.execute([Market.registerModel(owner: owner.publicKey, model)], payer: owner)
         return (node, market, owner, submitter)
     }
+
+    /// The market parameters of `startMarket`'s node.
+    public static let marketParams: MarketParams = {
+        var params = MarketParams()
+        params.assignmentTimeoutMs = 60_000
+        params.heartbeatTimeoutMs = 60_000
+        return params
+    }()
 
     /// A model registered by `owner`, with made-up weights (nothing runs it in these tests).
     public static let model = ModelSpec(
