@@ -23,6 +23,9 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     public var attestedRows: Hash?
     /// The published bundle's blob id and size.
     public var bundle: Hash?
+    /// The committed trace root the published bundle's leaves hash to (the chain checked it
+    /// when the bundle was published): what an auditor checks its download against.
+    public var bundleRoot: Hash?
     public var bundleBytes: UInt64
     /// The hash of the block holding the result, once the draw is made: with the provider's
     /// salt it decides whether the provider must plant an error.
@@ -57,7 +60,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, rowSeed, attestedRows, bundle, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
+        case verdict, selection, round, auditor, auditorAuthority, auditVerdict, step, rowSeed, attestedRows, bundle, bundleRoot, bundleBytes, resultBlockhash, traceDeadlineMs, auditDeadlineMs
         case revealDeadlineMs, revealed, forced, auditFeePaid, auditorSlashedLamports, providerPenalizedLamports, rewardPaid, challenge
     }
 
@@ -73,6 +76,7 @@ public struct JobVerification: Decodable, Sendable, Equatable {
         rowSeed = try c.hexHashIfPresent(.rowSeed)
         attestedRows = try c.hexHashIfPresent(.attestedRows)
         bundle = try c.hexHashIfPresent(.bundle)
+        bundleRoot = try c.hexHashIfPresent(.bundleRoot)
         bundleBytes = try c.decode(UInt64.self, forKey: .bundleBytes)
         resultBlockhash = try c.hexHashIfPresent(.resultBlockhash)
         traceDeadlineMs = try c.decodeIfPresent(Int64.self, forKey: .traceDeadlineMs)

@@ -59,7 +59,7 @@ enum MarketJSON {
             ("verdict", .string(job.verdictName)), ("selection", .string(audit.selection.name)), ("round", .uint(UInt64(audit.round))),
             ("auditor", key(audit.auditor)), ("auditorAuthority", key(audit.auditorAuthority)), ("auditVerdict", .string(audit.verdict.name)),
             ("step", audit.verdict == .challenged ? .uint(UInt64(audit.verdictStep)) : .null), ("rowSeed", audit.hasAuditor ? hex(audit.rowSeed) : .null), ("attestedRows", audit.attestedSample ? hex(audit.rowSeed) : .null), ("bundle", hex(audit.bundle)),
-            ("bundleBytes", .uint(audit.bundleBytes)), ("resultBlockhash", hex(audit.resultBlockhash)), ("traceDeadlineMs", time(audit.traceDeadlineMs)), ("auditDeadlineMs", time(audit.auditDeadlineMs)),
+            ("bundleRoot", hex(job.publishedRoot ?? .zero)), ("bundleBytes", .uint(audit.bundleBytes)), ("resultBlockhash", hex(audit.resultBlockhash)), ("traceDeadlineMs", time(audit.traceDeadlineMs)), ("auditDeadlineMs", time(audit.auditDeadlineMs)),
             ("revealDeadlineMs", time(audit.revealDeadlineMs)), ("revealed", .bool(audit.revealed)), ("forced", .bool(audit.revealed && audit.forced)),
             ("auditFeePaid", .uint(audit.auditFeePaid)), ("auditorSlashedLamports", .uint(audit.auditorSlashed)),
             ("providerPenalizedLamports", .uint(audit.providerPenalized)), ("rewardPaid", .uint(audit.rewardPaid)), ("challenge", challenge),

@@ -84,9 +84,18 @@ public struct BundleAudit: Sendable {
     /// version-3 bundle's data starts 64-byte aligned); else (a version-2 bundle, whose header
     /// is not padded) the bundle is read into a trace as before. Throws when the bundle's structure is
     /// malformed (the reader's errors and bounds); a well-formed bundle gets a report.
+    ///
+    /// With `root` (the committed root the chain matched the published bundle to), the bytes are
+    /// first held to that commitment: the leaves must hash to `root` and every committed tensor
+    /// to its digest (BLAKE3, `commitmentFailure`). What an auditor that has not hashed the whole
+    /// blob against its id checks; a failure here is the bundle's or the download's, and the
+    /// caller tells the two apart by the blob id.
     public func audit(bundle bytes: [UInt8], limits: Trace.BundleLimits = Trace.BundleLimits(), modelId: String, tokens: [Int], outputHash: Hash,
-                      rows: RowSample? = nil, continueAfterFailure: Bool = false) throws(TensorError) -> Report {
+                      root: Hash? = nil, rows: RowSample? = nil, continueAfterFailure: Bool = false) throws(TensorError) -> Report {
         let header = try BundleHeader(bundle: bytes, limits: limits)
+        if let root, let failure = Self.commitmentFailure(bundle: bytes, header: header, root: root) {
+            return Report(failure: failure, outcomes: [], rechecked: [])
+        }
         let dataStart = header.offsets.first ?? bytes.count
         let report: Report? = bytes.withUnsafeBytes { raw in
             let data = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
@@ -108,6 +117,28 @@ public struct BundleAudit: Sendable {
         if let report { return report }
         return audit(try Trace(bundle: bytes, limits: limits, verifyDigests: false), modelId: modelId, tokens: tokens, outputHash: outputHash, rows: rows,
                      continueAfterFailure: continueAfterFailure)
+    }
+
+    /// Whether a bundle's bytes are those committed under `root`: nil when its leaves hash to
+    /// `root` and every table entry's bytes to the entry's BLAKE3 digest (the digest its steps'
+    /// leaves carry: the header reader holds the two equal); else a custody failure of step 0
+    /// (the leaves) or the digest failure of the first step that names the tensor.
+    ///
+    /// - Complexity: BLAKE3 over the committed tensors (110 KB per MiniLM token): about 1.9 ms
+    ///   at 134 tokens with AVX-512 on one core, against 7 ms for SHA-256 over the whole blob.
+    public static func commitmentFailure(bundle bytes: [UInt8], header: BundleHeader, root: Hash) -> VerifyError? {
+        let leavesRoot = header.root
+        guard leavesRoot == root else { return .custody(step: 0, "the bundle's leaves hash to \(leavesRoot.hex), not the committed root \(root.hex)") }
+        let mismatch: Int? = bytes.withUnsafeBytes { raw in
+            for (ref, offset) in zip(header.table, header.offsets) {
+                let data = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4 * ref.elementCount)])
+                if Blake3.hash(data) != ref.digest { return ref.id }
+            }
+            return nil
+        }
+        guard let id = mismatch else { return nil }
+        let step = header.steps.first { step in (step.inputs + step.outputs).contains { $0.id == id } }?.index ?? 0
+        return .digest(step: step, id: id)
     }
 
     /// The audit of a trace's steps and committed tensors (views valid for the call); `kernels`

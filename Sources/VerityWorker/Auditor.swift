@@ -151,14 +151,17 @@ public actor Auditor: Service {
         if config.lazy {
             return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: job.verification.rowSeed), job: job, what: "attested unchecked (--lazy)")
         }
-        guard let embedder, let bundleId = job.verification.bundle, let output = job.output else { return false }
+        guard let embedder, let bundleId = job.verification.bundle, let root = job.verification.bundleRoot, let output = job.output else { return false }
         guard job.model == modelId else {
             log("job \(job.job) is of model \(job.model.hex), not ours", .error)
             return true
         }
         let bundle: [UInt8], input: [UInt8]
         do {
-            bundle = try await market.blobs.get(bundleId)
+            // Not hashed against its id here: the audit holds the bytes to the committed root
+            // and digests (BLAKE3, a quarter of SHA-256's time), and the id is checked only
+            // when something fails.
+            bundle = try await market.blobs.get(bundleId, verify: false)
             input = try await market.blobs.get(job.input)
         } catch {
             log("cannot download what job \(job.job)'s audit needs (will retry): \(error)", .warning)
@@ -175,10 +178,10 @@ public actor Auditor: Service {
         let failure: VerifyError? = await withCheckedContinuation { continuation in
             auditQueue.async {
                 do {
-                    // The tensors are checked where they lie in the downloaded bundle, not
-                    // re-hashed: bytes that pass the checks are a valid computation whatever
-                    // their origin (the referee does hash what it judges).
-                    let report = try audit.audit(bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, rows: rows)
+                    // The tensors are checked where they lie in the downloaded bundle, after
+                    // their digests and the leaves' root (the one the chain matched the
+                    // published bundle to).
+                    let report = try audit.audit(bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, root: root, rows: rows)
                     continuation.resume(returning: report.failure)
                 } catch {
                     continuation.resume(returning: .custody(step: 0, "the bundle does not parse: \(error)"))
@@ -187,6 +190,12 @@ public actor Auditor: Service {
         }
         let authority = config.keypair.publicKey
         if let failure {
+            // A failure is the provider's only if these are the published bytes: a node that
+            // served others would cost a challenge its bond.
+            guard Hash.sha256(bundle) == bundleId else {
+                log("the node served other bytes than bundle \(bundleId.hex) of job \(job.job) (will retry)", .warning)
+                return false
+            }
             let step = UInt32(clamping: failure.step ?? 0)
             return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure)")
         }

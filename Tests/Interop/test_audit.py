@@ -109,6 +109,8 @@ def test_an_honest_full_tier_job_is_verified_and_finalized(net: Net):
         assert job["verification"]["auditVerdict"] == "attested"
         assert job["verification"]["auditor"] in {p["account"] for p in online_providers(net.url) if "audit" in p["roles"]}
         assert job["verification"]["bundle"] and job["verification"]["revealed"]
+        # The root the chain matched the bundle to, one of the two the result committed.
+        assert job["verification"]["bundleRoot"] in {job["traceRoot"], job["altTraceRoot"]}
         assert job["rejected"] == []
         assert job["provider"] == honest and job["feePaid"] == job["fee"] > 0
         assert job["verification"]["auditFeePaid"] > 0

@@ -41,6 +41,8 @@ import VerityCore
         auditing.audit.round = 1
         auditing.audit.bundle = Hash.sha256(Array("bundle".utf8))
         auditing.audit.bundleBytes = 4096
+        // The bundle matched the second committed root.
+        auditing.audit.bundleRoot = 1
         auditing.audit.auditor = Keypair().publicKey
         auditing.audit.auditorAuthority = Keypair().publicKey
         auditing.audit.auditDeadlineMs = 1_700_000_002_000
@@ -74,6 +76,7 @@ import VerityCore
         #expect(v.verdict == record.verdictName && v.selection == audit.selection && v.round == audit.round && v.auditVerdict == audit.verdict)
         #expect(v.auditor == (audit.auditor == .zero ? nil : audit.auditor) && v.auditorAuthority == (audit.auditorAuthority == .zero ? nil : audit.auditorAuthority))
         #expect(v.step == (audit.verdict == .challenged ? audit.verdictStep : nil) && v.bundle == (audit.bundle == .zero ? nil : audit.bundle))
+        #expect(v.bundleRoot == record.publishedRoot && v.bundleRoot == (audit.bundle == .zero ? nil : audit.bundleRoot == 1 ? record.altTraceRoot : record.traceRoot))
         #expect(v.bundleBytes == audit.bundleBytes && v.revealed == audit.revealed && v.forced == (audit.revealed && audit.forced))
         #expect(v.traceDeadlineMs == (audit.traceDeadlineMs > 0 ? audit.traceDeadlineMs : nil))
         #expect(v.auditDeadlineMs == (audit.auditDeadlineMs > 0 ? audit.auditDeadlineMs : nil))

@@ -59,4 +59,35 @@ import VerityTensor
             try fixture.audit.audit(bundle: bundle.bytes, limits: .init(maxBytes: bundle.bytes.count - 1), modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash)
         }
     }
+    /// Given the committed root, bytes are held to it before any check: another root fails at
+    /// the leaves, and a tensor changed where no sampled check reads it (which the sampled audit
+    /// alone passes) fails at its digest, in the step that produced it.
+    @Test func bytesOutsideTheCommitmentFailBeforeAnyCheck() throws {
+        let fixture = try AuditFixtures.load()
+        let bundle = try #require(try Self.bundles().first { $0.aligned })
+        let header = try BundleHeader(bundle: bundle.bytes)
+        let sample = RowSample(seed: AuditFixtures.seed, perStep: 8)
+        func audit(_ bytes: [UInt8], root: Hash?) throws -> BundleAudit.Report {
+            try fixture.audit.audit(bundle: bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, root: root, rows: sample)
+        }
+        #expect(try audit(bundle.bytes, root: header.root).passed)
+        let other = try audit(bundle.bytes, root: Blake3.hash([7]))
+        guard case .custody(0, _) = other.failure else { Issue.record("\(String(describing: other.failure))"); return }
+        #expect(other.outcomes.isEmpty)
+
+        // One element of layer 2's output.dense output, in a row neither that step's sample nor
+        // the layer norm reading it checks.
+        let producer = try #require(header.steps.first { $0.name == "encoder.layer.2.output.dense" })
+        let reader = try #require(header.steps.first { $0.name == "encoder.layer.2.output.LayerNorm" })
+        let id = producer.outputs[0].id
+        let n = bundle.tokens.count
+        let row = try #require((0..<n).first { !sample.contains(row: $0, step: producer.name, of: n) && !sample.contains(row: $0, step: reader.name, of: n) })
+        let (ref, offset, _) = try #require(header.location(of: id))
+        let at = offset + 4 * (row * ref.shape[1] + 17)
+        var tampered = bundle.bytes
+        let value = Float(bitPattern: UInt32(tampered[at]) | UInt32(tampered[at + 1]) << 8 | UInt32(tampered[at + 2]) << 16 | UInt32(tampered[at + 3]) << 24) + 1
+        for k in 0..<4 { tampered[at + k] = UInt8(truncatingIfNeeded: value.bitPattern >> (8 * k)) }
+        #expect(try audit(tampered, root: nil).passed, "the sample does not read row \(row)")
+        #expect(try audit(tampered, root: header.root).failure == .digest(step: producer.index, id: id))
+    }
 }

@@ -31,7 +31,7 @@ extension CrankPass {
             return .active
         }
         guard standing.allSatisfy({ $0.slot < slot }), let blobs = crank.blobs, let model = state.model(job.model) else { return .active }
-        let root = job.audit.bundleRoot == 1 ? job.altTraceRoot : job.traceRoot
+        let root = job.publishedRoot ?? job.traceRoot
         let referee = Referee(blobs: blobs)
         var findings = [Referee.Finding]()
         for challenge in standing {

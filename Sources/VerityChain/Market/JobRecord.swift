@@ -207,6 +207,13 @@ extension JobRecord {
         PlantedFault.honestRootIndex(salt: audit.salt) == 0 ? traceRoot : altTraceRoot
     }
 
+    /// The committed root the published bundle's leaves hash to (`AuditRecord.bundleRoot` names
+    /// which), or nil before a bundle is published. What an auditor checks the bundle it
+    /// downloaded against, and the root the referee proves leaves under.
+    public var publishedRoot: Hash? {
+        audit.bundle == .zero ? nil : (audit.bundleRoot == 1 ? altTraceRoot : traceRoot)
+    }
+
     /// Whether the result's audit passed: attested, the salt revealed, nothing standing.
     public var auditPassed: Bool {
         (audit.selection == .selected || audit.selection == .challenged) && audit.verdict == .attested && audit.revealed && !challenge.namesStep
