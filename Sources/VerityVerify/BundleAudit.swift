@@ -124,8 +124,9 @@ public struct BundleAudit: Sendable {
     /// leaves carry: the header reader holds the two equal); else a custody failure of step 0
     /// (the leaves) or the digest failure of the first step that names the tensor.
     ///
-    /// - Complexity: BLAKE3 over the committed tensors (110 KB per MiniLM token): about 1.9 ms
-    ///   at 134 tokens with AVX-512 on one core, against 7 ms for SHA-256 over the whole blob.
+    /// - Complexity: BLAKE3 over the committed tensors (110 KB per MiniLM token): about 2.2 ms
+    ///   at 134 tokens on one core with AVX-512 and 4.5 ms with AVX2, against 7.3 ms for
+    ///   SHA-256 over the whole blob (BENCHMARKS.md).
     public static func commitmentFailure(bundle bytes: [UInt8], header: BundleHeader, root: Hash) -> VerifyError? {
         let leavesRoot = header.root
         guard leavesRoot == root else { return .custody(step: 0, "the bundle's leaves hash to \(leavesRoot.hex), not the committed root \(root.hex)") }
