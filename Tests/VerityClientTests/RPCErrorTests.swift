@@ -99,8 +99,9 @@ import VerityNodeTestSupport
             genesisAccounts: [payer.publicKey: Account(lamports: 1_000_000_000)], faucet: nil, faucetLamports: 0, identity: Keypair().publicKey,
             now: NodeServer.nowMs(), limits: limits)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verity-busy-\(UUID().uuidString)")
-        // Long slots: the first transaction is still waiting when the second arrives.
-        let node = try await LiveNode.start(sequencer, directory: directory, blobs: false, slotMs: 5_000)
+        // Long slots: the first transaction is still waiting when the second arrives. (With
+        // 5 s slots a heavily loaded machine once sealed the first in between.)
+        let node = try await LiveNode.start(sequencer, directory: directory, blobs: false, slotMs: 120_000)
         defer { node.stop() }
         let client = RPCClient(url: node.url)
         let blockhash = try await client.latestBlockhash()
