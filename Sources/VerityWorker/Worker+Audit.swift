@@ -153,7 +153,11 @@ extension Worker {
         }
         let roots = job.traceRoot == nil ? state.sealed.roots : nil
         do {
-            let bytes = try trace.serializeBundle()
+            var bytes = try trace.serializeBundle()
+            if config.cheat == .tamperBundle {
+                bytes = WorkerCheat.tamper(bytes)
+                log("publishing a bundle of job \(job.job) whose bytes differ from its commitment (--cheat tamper-bundle)", .warning)
+            }
             let id = try await blobs.put(bytes)
             try await submit([Market.publishTrace(authority: config.keypair.publicKey, job: job.job, bundle: id, roots: roots)],
                              what: "trace of job \(job.job)")

@@ -24,14 +24,35 @@ public enum WorkerCheat: String, Sendable, CaseIterable {
     /// Another model served in place of the registered one: the registered weights rounded to
     /// float16 (a cheaper, quantized model), computed and committed consistently.
     case otherModel = "other-model"
+    /// Honest work and an honest commitment, but a published bundle whose bytes are not what its
+    /// leaves commit to: one element of a GEMM output, its lowest mantissa bit flipped after
+    /// hashing. No arithmetic check can see a one-ulp change; the auditor's digest check of the
+    /// download does, every time, and the referee upholds the challenge of the step that made it.
+    case tamperBundle = "tamper-bundle"
 
     /// The change to the run itself, for the modes that compute something else.
     var intervention: TraceRecorder.Intervention? {
         switch self {
         case .perturb: Cheat.perturb(step: "encoder.layer.2.intermediate.dense", row: 0, column: 7, relative: 0.01).intervention()
         case .skipLayer: Cheat.skipLayer(3).intervention()
-        case .randomOutput, .withholdTrace, .reuseOutput, .otherModel: nil
+        case .randomOutput, .withholdTrace, .reuseOutput, .otherModel, .tamperBundle: nil
         }
+    }
+
+    /// The step whose output `tamper-bundle` changes.
+    static let tamperedStep = "encoder.layer.2.intermediate.dense"
+
+    /// `tamper-bundle`'s change to a serialized bundle: the lowest bit of element (last row, 7)
+    /// of `tamperedStep`'s output flipped, the header and its digests left as they were. A
+    /// bundle without that step is returned unchanged.
+    static func tamper(_ bundle: [UInt8]) -> [UInt8] {
+        guard let header = try? BundleHeader(bundle: bundle), let step = header.steps.first(where: { $0.name == tamperedStep }),
+              let id = step.outputs.first?.id, let (ref, offset, _) = header.location(of: id), ref.shape.count == 2, ref.shape[0] > 0, ref.shape[1] > 7
+        else { return bundle }
+        var tampered = bundle
+        // Little-endian float32: the first byte holds the lowest mantissa bits.
+        tampered[offset + 4 * ((ref.shape[0] - 1) * ref.shape[1] + 7)] ^= 1
+        return tampered
     }
 
     /// The embedder this mode runs in place of the registered model's (`other-model`), or the

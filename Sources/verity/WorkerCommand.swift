@@ -42,7 +42,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The hardware class declared on chain (default: detected, e.g. cpu-avx2).")
     var hardware: String?
 
-    @Option(help: "Cheat, for tests and demos of the audit protocol: perturb, skip-layer, random-output, withhold-trace, reuse-output or other-model. A cheating provider's audited results are rejected and its stake slashed.")
+    @Option(help: "Cheat, for tests and demos of the audit protocol: perturb, skip-layer, random-output, withhold-trace, reuse-output, other-model or tamper-bundle. A cheating provider's audited results are rejected and its stake slashed.")
     var cheat: WorkerCheat?
 
     func run() async throws {
