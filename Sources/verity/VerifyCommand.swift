@@ -36,10 +36,27 @@ struct VerifyCommand: ParsableCommand {
         @Flag(help: "Check every row of every step (what the referee and calibration do) instead of the auditor's sample of 16 rows per step.")
         var allRows = false
 
+        @Option(help: "The committed trace root (hex; verityGetJob's verification.bundleRoot): first hold the bundle to it, as an auditor does — its leaves must hash to it and every tensor to its digest.")
+        var root: String?
+
         func run() throws {
             guard let data = FileManager.default.contents(atPath: bundle) else { throw CLIError("cannot read \(bundle)") }
+            let bytes = [UInt8](data)
             let trace: Trace
-            do { trace = try Trace(bundle: [UInt8](data), verifyDigests: false) } catch { throw CLIError("\(bundle): \(error)") }
+            do { trace = try Trace(bundle: bytes, verifyDigests: false) } catch { throw CLIError("\(bundle): \(error)") }
+            if let root {
+                let committed: Hash
+                do { committed = try Hash(hex: root) } catch { throw CLIError("--root: \(error)") }
+                let header: BundleHeader
+                do { header = try BundleHeader(bundle: bytes) } catch { throw CLIError("\(bundle): \(error)") }
+                if let failure = BundleAudit.commitmentFailure(bundle: bytes, header: header, root: committed) {
+                    print(JSONValue.object([
+                        ("passed", .bool(false)), ("root", .string(header.root.hex)), ("steps", .int(Int64(header.steps.count))),
+                        ("failedStep", .int(Int64(failure.step ?? -1))), ("reason", .string(failure.description)),
+                    ]).text)
+                    throw ExitCode(1)
+                }
+            }
             let setup = try AuditSetup(model: model, seed: seed)
             let tokens = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens)
             let expected: Hash

@@ -200,6 +200,18 @@ def test_devnet_job_round_trip_from_the_cli(net: Net):
     assert other.returncode == 1 and json.loads(other.stdout)["reason"].startswith("step 0: custody")
     forged = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", "00" * 32, check=False)
     assert forged.returncode == 1 and "output hash" in json.loads(forged.stdout)["reason"]
+    # Held to its committed root first, as an auditor holds a download: the bundle passes, and a
+    # copy one bit away from it (the lowest bit of the last tensor's last element) fails at
+    # that tensor's digest, and a bundle held to another root fails at its leaves.
+    held = json.loads(cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", job["output"], "--root", shown["root"]).stdout)
+    assert held["passed"]
+    tampered = bytearray((net.data / "rebuilt.vtrace").read_bytes())
+    tampered[-4] ^= 1
+    (net.data / "tampered.vtrace").write_bytes(bytes(tampered))
+    caught = cli("verify", "audit", str(net.data / "tampered.vtrace"), "--text", text, "--output-hash", job["output"], "--root", shown["root"], check=False)
+    assert caught.returncode == 1 and "does not match its committed digest" in json.loads(caught.stdout)["reason"]
+    elsewhere = cli("verify", "audit", str(net.data / "rebuilt.vtrace"), "--text", text, "--output-hash", job["output"], "--root", "11" * 32, check=False)
+    assert elsewhere.returncode == 1 and "not the committed root" in json.loads(elsewhere.stdout)["reason"]
     # A damaged receipt is refused with a message, not a crash.
     broken = net.data / "broken.vreceipt"
     broken.write_bytes(receipt.read_bytes()[:-7])
