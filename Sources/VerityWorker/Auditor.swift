@@ -189,17 +189,33 @@ public actor Auditor: Service {
             }
         }
         let authority = config.keypair.publicKey
-        if let failure {
-            // A failure is the provider's only if these are the published bytes: a node that
-            // served others would cost a challenge its bond.
-            guard Hash.sha256(bundle) == bundleId else {
-                log("the node served other bytes than bundle \(bundleId.hex) of job \(job.job) (will retry)", .warning)
-                return false
-            }
-            let step = UInt32(clamping: failure.step ?? 0)
-            return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure)")
+        switch Self.verdict(failure, download: bundle, bundle: bundleId) {
+        case .attest:
+            return await post(Market.attest(auditor: authority, job: job.job, rows: rows?.seed), job: job, what: "attested")
+        case let .challenge(step):
+            return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure.map(String.init(describing:)) ?? "")")
+        case .downloadAgain:
+            log("the node served other bytes than bundle \(bundleId.hex) of job \(job.job) (will retry)", .warning)
+            return false
         }
-        return await post(Market.attest(auditor: authority, job: job.job, rows: rows?.seed), job: job, what: "attested")
+    }
+
+    /// What an audit's outcome on `download` calls for.
+    enum Verdict: Equatable {
+        case attest
+        /// The first failing step, to challenge.
+        case challenge(step: UInt32)
+        /// The bytes are not the published bundle: fetch it again rather than challenge.
+        case downloadAgain
+    }
+
+    /// A pass is attested. A failure is the provider's only if `download` is the published blob
+    /// `bundle` (its SHA-256, computed only now): a node that served other bytes would cost a
+    /// challenge its bond.
+    nonisolated static func verdict(_ failure: VerifyError?, download: [UInt8], bundle: Hash) -> Verdict {
+        guard let failure else { return .attest }
+        guard Hash.sha256(download) == bundle else { return .downloadAgain }
+        return .challenge(step: UInt32(clamping: failure.step ?? 0))
     }
 
     /// Posts a verdict; false when it should be tried again.
