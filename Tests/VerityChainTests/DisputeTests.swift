@@ -174,6 +174,40 @@ import VerityVerify
         Issue.record("no row put the fault \(inside ? "inside" : "outside") the drawn sample")
     }
 
+    /// An attestation answers for the published bytes' computation in its rows, not for their
+    /// digests: a publication that differs from its commitment by one low bit (below every
+    /// check's resolution) passes an honest audit, of every row or of the drawn sample; a third
+    /// party proves the digest fault and the provider alone is slashed.
+    @Test(arguments: [false, true]) func aPublicationOffItsCommitmentIsTheProvidersFaultAlone(sampled: Bool) throws {
+        var h = try AuditHarness()
+        let key = try h.submit(Self.text, nonce: 1)
+        let result = try h.answer(key)
+        let id = result.honest.steps[4].outputs[0].id
+        var tensors = result.honest.tensors
+        let value = try #require(tensors[id]?.storage[0])
+        tensors[id]?.storage[0] = Float(bitPattern: value.bitPattern ^ 1)
+        let published = Trace(modelId: result.honest.modelId, kernels: result.honest.kernels, steps: result.honest.steps, tensors: tensors)
+        h.block([])
+        try expectOK(h.publish(key, try published.serializeBundle()))
+        let auditor = try #require(h.job(key)).audit.auditor
+        let auditorStake = try #require(h.provider(auditor)).stake
+        let cheater = try #require(h.job(key)).provider
+        let cheaterStake = try #require(h.provider(cheater)).stake
+        #expect(try h.audit(key, sampled: sampled) == nil, "an honest audit passes the published bytes")
+        try h.reveal(key, result)
+        let before = h.balance(h.stranger.publicKey)
+        try expectOK(h.run(Market.challenge(challenger: h.stranger.publicKey, job: key, step: 4), payer: h.stranger))
+        h.block([])
+        let job = try #require(h.job(key))
+        let providerSlash = cheaterStake * UInt64(h.params.slashBps) / 10_000
+        let share = providerSlash * UInt64(h.params.challengerShareBps) / 10_000
+        #expect(job.rejected.first?.reason == .digest && job.rejected.first?.step == 4)
+        #expect(h.provider(cheater)?.stake == cheaterStake - providerSlash)
+        #expect(h.provider(auditor)?.stake == auditorStake && h.provider(auditor)?.slashed == 0)
+        #expect(job.challenges.last?.result == .upheld && job.challenges.last?.paid == share)
+        #expect(h.balance(h.stranger.publicKey) == before - TransactionExecutor.lamportsPerSignature + share)
+    }
+
     @Test func aFalseThirdPartyChallengeForfeitsItsBond() throws {
         var h = try AuditHarness()
         let (key, result) = try h.published(Self.text, nonce: 1)

@@ -29,9 +29,13 @@ public struct Referee: Sendable {
 
     /// Judges step `step` of `job`'s published bundle, which must give `root`; the input is
     /// tokenized to at most `maxTokens` tokens, as the worker does. With `rows`, only that
-    /// sample of the step's rows is checked (digests and custody still whole): whether an
-    /// attestation of those rows was wrong.
-    public func judge(step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash, rows: RowSample? = nil) -> Finding {
+    /// sample of the step's rows is checked (custody still whole). With `digests: false` the
+    /// step's tensors are not held to their digests: what an attestation vouches for, the
+    /// published bytes' computation in its rows (a publication that differs from the commitment
+    /// is its provider's fault alone).
+    public func judge(
+        step index: Int, job: JobRecord, root: Hash, maxTokens: Int, maxInputBytes: Int, seed: Hash, rows: RowSample? = nil, digests: Bool = true
+    ) -> Finding {
         let model: LoadedModel
         do { model = try ModelLibrary.model(job.model, blobs: blobs) } catch {
             // Registration loaded these files, and blobs never change: a model that no longer
@@ -61,7 +65,7 @@ public struct Referee: Sendable {
             }
         }
         do {
-            _ = try StepCheck.check(step: step, producers: producers, schedule: schedule, tensors: tensors, weights: model.weights, seed: seed, rows: rows)
+            _ = try StepCheck.check(step: step, producers: producers, schedule: schedule, tensors: tensors, weights: model.weights, seed: seed, verifyDigests: digests, rows: rows)
         } catch {
             return Self.finding(error)
         }

@@ -44,22 +44,23 @@ extension CrankPass {
             }
             findings.append(finding)
         }
-        // An auditor that attested a sample of rows answers for a proven fault only if the fault
-        // shows in those rows (the same check, its rows only); one that attested every row, always.
-        var auditorLiable = true
-        if job.audit.verdict == .attested, let attested = job.audit.attestedRows {
-            auditorLiable = false
+        // An attestation vouches for the published bytes' computation in the rows it names (a
+        // drawn sample, or every row): the auditor answers for a proven fault only if the same
+        // step, judged on those bytes in those rows without their digests, fails too. A
+        // publication that differs from its commitment is the provider's fault alone.
+        var auditorLiable = false
+        if job.audit.verdict == .attested {
             for (challenge, finding) in zip(standing, findings) {
                 guard case .wrong = finding else { continue }
                 let seed = AuditDraw.refereeSeed(job: key, step: challenge.step, blockhash: parentHash)
-                let sampled = referee.judge(
+                let attested = referee.judge(
                     step: Int(challenge.step), job: job, root: root, maxTokens: Int(model.spec.maxSequence), maxInputBytes: Int(params.maxInputBytes), seed: seed,
-                    rows: attested)
-                if case let .missing(id) = sampled {
+                    rows: job.audit.attestedRows, digests: false)
+                if case let .missing(id) = attested {
                     missingBlobs.append(id)
                     return .active
                 }
-                if case .wrong = sampled { auditorLiable = true }
+                if case .wrong = attested { auditorLiable = true }
             }
         }
         book.challenges = book.challenges.saturatingAdding(UInt64(standing.count))
@@ -92,7 +93,8 @@ extension CrankPass {
     /// Rejects the result: the provider loses `slashBps` of its stake (`challengerShareBps` of
     /// it shared by the challengers in `upheld`, who also get their bonds back; the rest to the
     /// treasury); an auditor that attested a result the referee proved wrong is slashed the same
-    /// way (`auditorLiable`: unless the fault lies outside the rows it attested); any other
+    /// way (`auditorLiable`: unless the fault lies outside the rows it attested, or only in
+    /// published bytes that differ from their digests); any other
     /// standing bond is returned; the job goes back to the front of the queue
     /// with the provider excluded. Nothing is paid for the result.
     mutating func reject(
