@@ -21,6 +21,13 @@ import VerityVerify
 /// (`rowSeed`, after the bundle was published) and its attestation names that sample, so the
 /// chain holds it to a planted error or a proven fault only in those rows. A node that shows no
 /// row seed gets an audit of every row.
+///
+/// The bundle's tensors are not hashed on the way (`AuditorConfig.verifyDownload` opts in):
+/// the chain judges an attestation on the published bytes' computation in its rows, not on
+/// their digests, and those bytes were fixed on chain (the blob id) before the rows were drawn.
+/// What the auditor trusts is its node, as any Solana client trusts its RPC node's accounts:
+/// that the bytes served under the blob id are that blob (checked, by SHA-256, only when a
+/// check fails and a bond is at stake).
 public actor Auditor: Service {
     public nonisolated let config: AuditorConfig
     let market: MarketClient
@@ -158,9 +165,9 @@ public actor Auditor: Service {
         }
         let bundle: [UInt8], input: [UInt8]
         do {
-            // Not hashed against its id here: the audit holds the bytes to the committed root
-            // and digests (BLAKE3: a third of SHA-256's time with AVX-512, three fifths with
-            // AVX2), and the id is checked only when something fails.
+            // Not hashed against its id here (SHA-256 of 110 KB per token costs more than the
+            // audit): the id is checked only when something fails, to tell a node that served
+            // other bytes from a provider at fault.
             bundle = try await market.blobs.get(bundleId, verify: false)
             input = try await market.blobs.get(job.input)
         } catch {
@@ -175,13 +182,16 @@ public actor Auditor: Service {
         let tokens = embedder.tokenizer.encode(String(decoding: input, as: UTF8.self), maxLength: embedder.maxTokens)
         let modelHex = job.model.hex
         let rows = job.verification.rowSeed.map { RowSample(seed: $0) }
+        let verifyDownload = config.verifyDownload
         let failure: VerifyError? = await withCheckedContinuation { continuation in
             auditQueue.async {
                 do {
-                    // The tensors are checked where they lie in the downloaded bundle, after
-                    // their digests and the leaves' root (the one the chain matched the
-                    // published bundle to).
-                    let report = try audit.audit(bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, root: root, rows: rows)
+                    // The tensors are checked where they lie in the downloaded bundle, after its
+                    // leaves' root (the one the chain matched the published bundle to). Their
+                    // digests only on request: the attestation answers for these bytes'
+                    // computation in these rows, which is how the chain judges it.
+                    let report = try audit.audit(
+                        bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, root: root, verifyDigests: verifyDownload, rows: rows)
                     continuation.resume(returning: report.failure)
                 } catch {
                     continuation.resume(returning: .custody(step: 0, "the bundle does not parse: \(error)"))

@@ -23,6 +23,12 @@ public struct AuditorConfig: Sendable {
     /// Attest every assigned audit without checking it: the rubber stamp the chain's planted
     /// errors exist to punish, for tests and demos of that (never set by an honest auditor).
     public var lazy = false
+    /// Hash every committed tensor of a download against its digest before checking it (BLAKE3:
+    /// three to four times the checks' cost). Not needed to be judged fairly: the chain holds an
+    /// attestation to the published bytes' computation, not to their digests. It catches a
+    /// provider whose publication differs from its commitment where no check can see it, for an
+    /// auditor that wants to challenge that too.
+    public var verifyDownload = false
     public var logger: Logger
 
     public init(rpc: URL, keypair: Keypair, modelDirectory: URL, modelName: String, hardware: String) {

@@ -26,8 +26,11 @@ public enum WorkerCheat: String, Sendable, CaseIterable {
     case otherModel = "other-model"
     /// Honest work and an honest commitment, but a published bundle whose bytes are not what its
     /// leaves commit to: one element of a GEMM output, its lowest mantissa bit flipped after
-    /// hashing. No arithmetic check can see a one-ulp change; the auditor's digest check of the
-    /// download does, every time, and the referee upholds the challenge of the step that made it.
+    /// hashing. No arithmetic check can see a one-ulp change, so the bytes still compute the
+    /// committed output and an audit passes them (the auditor answers for their computation,
+    /// not their digests); whoever hashes the publication finds it (`verity verify audit
+    /// --root`, `verity auditor --verify-download`), and the referee upholds the challenge of the
+    /// step that made it, slashing the provider alone.
     case tamperBundle = "tamper-bundle"
 
     /// The change to the run itself, for the modes that compute something else.

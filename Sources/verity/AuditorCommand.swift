@@ -28,6 +28,9 @@ struct AuditorCommand: AsyncParsableCommand {
     @Flag(help: "Attest every assigned audit without checking it, for tests and demos: the chain's planted errors catch such an auditor, which is slashed.")
     var lazy = false
 
+    @Flag(help: "Also hash every committed tensor of each download against its digest before checking it (BLAKE3; three to four times the checks' cost), and challenge a publication that differs from its commitment. Not needed to be judged fairly: an attestation answers for the published bytes' computation in its rows.")
+    var verifyDownload = false
+
     func run() async throws {
         ProcessMemory.reuseFreedMemory()
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be 1...64") }
@@ -39,10 +42,11 @@ struct AuditorCommand: AsyncParsableCommand {
         config.concurrency = concurrency
         config.stake = stake
         config.lazy = lazy
+        config.verifyDownload = verifyDownload
         config.logger = CommandLogging.logger("verity.auditor", ["auditor": .string(String(pair.publicKey.base58.prefix(8)))])
         let auditor = Auditor(config: config)
         do { try await auditor.prepare() } catch { throw CLIError("\(error)") }
-        print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)\(lazy ? " (lazy: attesting unchecked)" : "")")
+        print("verity auditor: \(auditor.providerAccount) auditing \(config.modelName) on \(endpoint.rpc)\(lazy ? " (lazy: attesting unchecked)" : "")\(verifyDownload ? " (downloads hashed against their digests)" : "")")
         let group = ParentWatch.group(running: auditor, logger: config.logger)
         try await group.run()
     }

@@ -36,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
         @Flag(help: "Check every row of every step (what the referee and calibration do) instead of the auditor's sample of 16 rows per step.")
         var allRows = false
 
-        @Option(help: "The committed trace root (hex; verityGetJob's verification.bundleRoot): first hold the bundle to it, as an auditor does — its leaves must hash to it and every tensor to its digest.")
+        @Option(help: "The committed trace root (hex; verityGetJob's verification.bundleRoot): first hold the bundle to it, as `verity auditor --verify-download` does: its leaves must hash to it and every tensor to its digest.")
         var root: String?
 
         func run() throws {

@@ -91,6 +91,16 @@ def register_provider(authority: Pubkey, stake: int, capacity: int, hardware: st
     ] + [AccountMeta(model_address(m), is_signer=False, is_writable=False) for m in models])
 
 
+def challenge(challenger: Pubkey, job: Pubkey, step: int | None) -> Instruction:
+    """JobMarket.Challenge (tag 5, Borsh Option<u32>): a bonded dispute of one step of a job's
+    published trace, or with no step a demand for an audit."""
+    data = bytes([5]) + (b"\x00" if step is None else b"\x01" + struct.pack("<I", step))
+    return Instruction(JOB_MARKET, data, [
+        AccountMeta(challenger, is_signer=True, is_writable=True),
+        AccountMeta(job, is_signer=False, is_writable=True),
+    ])
+
+
 def heartbeat(authority: Pubkey) -> Instruction:
     return Instruction(PROVIDER_PROGRAM, bytes([2]), [
         AccountMeta(authority, is_signer=True, is_writable=False),

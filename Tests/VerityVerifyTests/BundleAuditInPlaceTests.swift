@@ -59,21 +59,25 @@ import VerityTensor
             try fixture.audit.audit(bundle: bundle.bytes, limits: .init(maxBytes: bundle.bytes.count - 1), modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash)
         }
     }
-    /// Given the committed root, bytes are held to it before any check: another root fails at
-    /// the leaves, and a tensor changed where no sampled check reads it (which the sampled audit
-    /// alone passes) fails at its digest, in the step that produced it.
+    /// Given the committed root, the leaves are held to it before any check (another root fails
+    /// at step 0); with `verifyDigests` every tensor is too: a tensor changed where no sampled
+    /// check reads it passes the sampled audit (what an auditor attests: the published bytes'
+    /// computation in its rows) and fails at its digest, in the step that produced it.
     @Test func bytesOutsideTheCommitmentFailBeforeAnyCheck() throws {
         let fixture = try AuditFixtures.load()
         let bundle = try #require(try Self.bundles().first { $0.aligned })
         let header = try BundleHeader(bundle: bundle.bytes)
         let sample = RowSample(seed: AuditFixtures.seed, perStep: 8)
-        func audit(_ bytes: [UInt8], root: Hash?) throws -> BundleAudit.Report {
-            try fixture.audit.audit(bundle: bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, root: root, rows: sample)
+        func audit(_ bytes: [UInt8], root: Hash?, digests: Bool = false) throws -> BundleAudit.Report {
+            try fixture.audit.audit(bundle: bytes, modelId: bundle.modelId, tokens: bundle.tokens, outputHash: bundle.hash, root: root, verifyDigests: digests, rows: sample)
         }
         #expect(try audit(bundle.bytes, root: header.root).passed)
-        let other = try audit(bundle.bytes, root: Blake3.hash([7]))
-        guard case .custody(0, _) = other.failure else { Issue.record("\(String(describing: other.failure))"); return }
-        #expect(other.outcomes.isEmpty)
+        #expect(try audit(bundle.bytes, root: header.root, digests: true).passed)
+        for digests in [false, true] {
+            let other = try audit(bundle.bytes, root: Blake3.hash([7]), digests: digests)
+            guard case .custody(0, _) = other.failure else { Issue.record("\(String(describing: other.failure))"); return }
+            #expect(other.outcomes.isEmpty)
+        }
 
         // One element of layer 2's output.dense output, in a row neither that step's sample nor
         // the layer norm reading it checks.
@@ -88,6 +92,7 @@ import VerityTensor
         let value = Float(bitPattern: UInt32(tampered[at]) | UInt32(tampered[at + 1]) << 8 | UInt32(tampered[at + 2]) << 16 | UInt32(tampered[at + 3]) << 24) + 1
         for k in 0..<4 { tampered[at + k] = UInt8(truncatingIfNeeded: value.bitPattern >> (8 * k)) }
         #expect(try audit(tampered, root: nil).passed, "the sample does not read row \(row)")
-        #expect(try audit(tampered, root: header.root).failure == .digest(step: producer.index, id: id))
+        #expect(try audit(tampered, root: header.root).passed, "the leaves are untouched")
+        #expect(try audit(tampered, root: header.root, digests: true).failure == .digest(step: producer.index, id: id))
     }
 }
