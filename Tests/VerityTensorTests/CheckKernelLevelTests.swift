@@ -81,6 +81,29 @@ import VerityKernels
     }
 
     /// The layer-norm row check against a plain f64 loop (lanes by j mod 8, as the kernel sums).
+    /// The weighted sums are the documented order: eight f32 partial sums (lane l takes j ≡ l
+    /// mod 8, products unfused), each widened and summed pairwise in f64.
+    @Test func weightedSumsMatchAScalarReference() {
+        let pairwise = { (x: [Float]) in
+            ((Double(x[0]) + Double(x[1])) + (Double(x[2]) + Double(x[3]))) + ((Double(x[4]) + Double(x[5])) + (Double(x[6]) + Double(x[7])))
+        }
+        for count in [7, 61, 134, 384] {
+            // Magnitudes 2⁻⁴⁰…2⁴⁰ apart, so that the f32 partial sums round.
+            let p = Self.data(count, seed: 31).enumerated().map { $1 * Float(sign: .plus, exponent: ($0 * 37) % 81 - 40, significand: 1) }
+            let w = Self.data(4 * count, seed: 32), q = Self.data(count, seed: 33).map(abs)
+            var partial = [[Float]](repeating: [Float](repeating: 0, count: 8), count: 5)
+            for j in 0..<count {
+                for v in 0..<4 { partial[v][j % 8] += p[j] * w[v * count + j] }
+                partial[4][j % 8] += p[j] * p[j] * q[j]
+            }
+            let reference = partial.map { pairwise($0).bitPattern }
+            for level in KernelLevel.runnable {
+                let got = CheckKernels.build(for: level).weightedSums4(p, count: count, w: w, ld: count, q: q)
+                #expect((0..<4).map { got.dots[$0].bitPattern } + [got.squares.bitPattern] == reference, "level \(level.rawValue), \(count)")
+            }
+        }
+    }
+
     @Test func layerNormRowMatchesAScalarReference() {
         for count in [7, 384, 389] {
             let a = Self.data(count, seed: 21), b = Self.data(count, seed: 22)
