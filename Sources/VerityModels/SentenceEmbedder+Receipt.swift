@@ -17,12 +17,14 @@ extension SentenceEmbedder {
     }
 
     /// Runs `text` recording every committed tensor without hashing any (`.deferred`): what a
-    /// provider keeps between posting a result and learning whether it is audited.
-    /// `run.sealed()` is the trace `traced` gives for the same run, bit for bit.
+    /// provider keeps between posting a result and learning whether it is audited. With
+    /// `hashing` each is hashed as it is recorded (`.bundle`), for a run that will be audited
+    /// for certain (a full-tier job): cheaper than sealing the kept tensors later.
+    /// `run.sealed()` is the trace `traced` gives for the same run, bit for bit, either way.
     public func recorded(
-        _ text: String, modelId: String, intervention: TraceRecorder.Intervention? = nil, kernels: KernelLevel = .current
+        _ text: String, modelId: String, intervention: TraceRecorder.Intervention? = nil, kernels: KernelLevel = .current, hashing: Bool = false
     ) throws(ModelError) -> (embedding: Embedding, run: UnsealedTrace) {
-        let recorder = TraceRecorder(mode: .deferred, level: kernels)
+        let recorder = TraceRecorder(mode: hashing ? .bundle : .deferred, level: kernels)
         recorder.intervention = intervention
         guard let embedding = try embed([text], recorder: recorder, kernels: kernels).first else { throw .emptyInput }
         return (embedding, recorder.unsealed(modelId: modelId))

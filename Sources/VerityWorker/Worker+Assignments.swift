@@ -13,6 +13,8 @@ extension Worker {
         var input: Hash
         /// The input's bytes when the notice carried them (unchecked until hashed).
         var inputData: [UInt8]? = nil
+        /// A full-tier job: its result is always audited, so its run is hashed as it is recorded.
+        var full = false
     }
 
     /// What a `verityJobNotification` about one of this provider's jobs tells the worker.
@@ -39,6 +41,6 @@ extension Worker {
     /// The assignment a job describes, if it is assigned to `provider`.
     nonisolated static func assignment(from job: JobView, provider: PublicKey) -> Assignment? {
         guard job.status == .assigned, job.provider == provider else { return nil }
-        return Assignment(job: job.job, model: job.model, input: job.input, inputData: job.inputData)
+        return Assignment(job: job.job, model: job.model, input: job.input, inputData: job.inputData, full: job.spec.tier == .full)
     }
 }

@@ -188,7 +188,7 @@ extension Worker {
             } else {
                 let input = try await blobs.get(job.spec.input)
                 let (vector, count, recomputed) = try await infer(
-                    embedder, text: String(decoding: input, as: UTF8.self), modelId: manifest?.id ?? modelId.hex, cheat: config.cheat)
+                    embedder, text: String(decoding: input, as: UTF8.self), modelId: manifest?.id ?? modelId.hex, cheat: config.cheat, hashing: true)
                 guard Hash.sha256(EmbeddingOutput.encode(vector)) == job.output else {
                     log("job \(job.job): the run recomputed after a restart does not give the committed output", .error)
                     return nil

@@ -242,8 +242,10 @@ public actor Worker: Service {
             let text = String(decoding: input, as: UTF8.self)
             let modelName = manifest?.id ?? modelId.hex
             // Every committed tensor is kept, unhashed, until the audit draw: a drawn result
-            // seals and publishes its bundle from this run; the others are never hashed.
-            var (vector, tokens, run) = try await infer(embedder, text: text, modelId: modelName, cheat: config.cheat)
+            // seals and publishes its bundle from this run; the others are never hashed. A
+            // full-tier result is always drawn, so its tensors are hashed as they are recorded,
+            // while they are in cache.
+            var (vector, tokens, run) = try await infer(embedder, text: text, modelId: modelName, cheat: config.cheat, hashing: assignment.full)
             switch config.cheat {
             case .randomOutput?:
                 vector = (0..<vector.count).map { _ in Float.random(in: -0.1...0.1) }
@@ -285,11 +287,12 @@ public actor Worker: Service {
         }
     }
 
-    /// Runs the model with the trace recorder keeping the committed tensors unhashed, on the
-    /// worker's one inference thread. A cheat that changes the run changes it here.
-    func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?) async throws -> ([Float], Int, UnsealedTrace) {
+    /// Runs the model with the trace recorder keeping the committed tensors (hashed as they are
+    /// recorded with `hashing`, else unhashed), on the worker's one inference thread. A cheat
+    /// that changes the run changes it here.
+    func infer(_ embedder: SentenceEmbedder, text: String, modelId: String, cheat: WorkerCheat?, hashing: Bool = false) async throws -> ([Float], Int, UnsealedTrace) {
         try await onInferenceQueue {
-            let (embedding, run) = try embedder.recorded(text, modelId: modelId, intervention: cheat?.intervention)
+            let (embedding, run) = try embedder.recorded(text, modelId: modelId, intervention: cheat?.intervention, hashing: hashing)
             return (embedding.vector, embedding.tokens.count, run)
         }
     }

@@ -62,11 +62,14 @@ struct VerifyBench: ParsableCommand {
             // again and again would hash from a warm cache).
             let deferred = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench") }
             let drawn = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() }
+            let full = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() }
             let rate = Double(MarketParams().auditRatePpm) / 1e6
             let perJob = (1 - rate) * deferred + rate * drawn
             print(String(format: "    worker (tensors kept unhashed, hashed only if drawn): run %.2f ms = %+.1f%%, run and seal (a drawn run) %.2f ms = %+.1f%%; per job at the market's %.0f%% audit rate %+.1f%% (%.1f against %.1f jobs/s)",
                          deferred, 100 * (deferred / untraced - 1), drawn, 100 * (drawn / untraced - 1), 100 * rate, 100 * (perJob / untraced - 1),
                          1000 / perJob, 1000 / untraced))
+            print(String(format: "    a full-tier job (drawn always: each tensor hashed as it is recorded, kept, then sealed): %.2f ms = %+.1f%%",
+                         full, 100 * (full / untraced - 1)))
             let (embedding, trace) = try embedder.traced(text, modelId: "bench", mode: .bundle)
             let hash = AuditSetup.outputHash(embedding.vector)
             let report = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash)

@@ -56,6 +56,28 @@ import VerityTestSupport
         #expect(try sealed.serializeBundle() == (try sampleTrace(mode: .bundle).serializeBundle()))
     }
 
+    /// `.bundle` mode hashes each committed tensor as it is recorded, before the model overwrites
+    /// it in place: its run arrives sealed in all but name (every digest present, the
+    /// receipt's), and sealing it hashes nothing more.
+    @Test func bundleModeHashesAsItRecords() throws {
+        let recorder = TraceRecorder(mode: .bundle)
+        let x = try recordSample(recorder)
+        let run = recorder.unsealed(modelId: "test-model")
+        let reference = try sampleTrace(mode: .receipt)
+        #expect(run.steps == reference.steps, "the digests are in the steps already")
+        #expect(run.digests == [0: Blake3.hash(x.bytes), 1: try #require(reference.steps[0].outputs[0].digest)])
+        #expect(run.tensors[1]?.storage == [4.5, 4.5, 10.5, 10.5], "the recorded copy, not GELU's output")
+        // Sealing takes the recorded digests: a tensor changed after recording (what only a
+        // caller holding the run could do) is not hashed again.
+        var changed = run.tensors
+        changed[1]?.storage[0] += 1
+        let resealed = UnsealedTrace(modelId: run.modelId, level: run.level, steps: run.steps, tensors: changed, digests: run.digests).sealed()
+        #expect(resealed.root == reference.root)
+        #expect(run.sealed().root == reference.root)
+        let bundle = try run.sealed().serializeBundle(), sampleBundle = try sampleTrace(mode: .bundle).serializeBundle()
+        #expect(bundle == sampleBundle)
+    }
+
     @Test func leavesReadBackToTheSameStep() throws {
         for step in try sampleTrace().steps {
             #expect(try TraceStep(leafBytes: step.leafBytes) == step)

@@ -15,10 +15,10 @@ import VerityCore
     static let model = Hash.sha256(Array("model".utf8)), input = Hash.sha256(Array("input".utf8))
 
     /// The job as the node renders it, with `status`, held by `provider`.
-    static func record(status: JobStatus, provider: PublicKey = provider) -> JSONValue {
+    static func record(status: JobStatus, provider: PublicKey = provider, tier: VerificationTier = .sampled) -> JSONValue {
         var record = JobRecord(
             submitter: Keypair().publicKey,
-            spec: JobSpec(nonce: 7, model: model, input: input, inputBytes: 5, maxFee: 100_000, tier: .sampled, deadlineMs: 2_000_000_000_000),
+            spec: JobSpec(nonce: 7, model: model, input: input, inputBytes: 5, maxFee: 100_000, tier: tier, deadlineMs: 2_000_000_000_000),
             submittedMs: 1_700_000_000_000)
         record.status = status
         record.provider = provider
@@ -34,8 +34,8 @@ import VerityCore
         return MarketJSON.job(job, record, params: MarketParams())
     }
 
-    static func notice(status: JobStatus, provider: PublicKey = provider, inputData: [UInt8]? = nil) -> String {
-        guard case var .object(fields) = record(status: status, provider: provider) else { return "" }
+    static func notice(status: JobStatus, provider: PublicKey = provider, inputData: [UInt8]? = nil, tier: VerificationTier = .sampled) -> String {
+        guard case var .object(fields) = record(status: status, provider: provider, tier: tier) else { return "" }
         if let inputData { fields.append(("inputData", .string(Data(inputData).base64EncodedString()))) }
         return JSONValue.object([
             ("jsonrpc", .string("2.0")), ("method", .string("verityJobNotification")),
@@ -66,6 +66,13 @@ import VerityCore
     }
 
     /// A small input pushed with the notice is taken as given (the worker hashes it before use).
+    /// A full-tier job is audited for certain, so the worker hashes its run as it records it;
+    /// a sampled one it keeps unhashed until the draw.
+    @Test func aFullTierAssignmentSaysSo() throws {
+        #expect(try #require(Self.assignment(in: Self.notice(status: .assigned, tier: .full), provider: Self.provider)).full)
+        #expect(try !(#require(Self.assignment(in: Self.notice(status: .assigned), provider: Self.provider)).full))
+    }
+
     @Test func aPushedInputComesWithTheAssignment() throws {
         let bytes = Array("input".utf8)
         let assignment = try #require(Self.assignment(in: Self.notice(status: .assigned, inputData: bytes), provider: Self.provider))
