@@ -46,7 +46,13 @@ enum AttentionCheck {
         let ldk = (n + 7) & ~7
         var kt = [Float](repeating: 0, count: dh * ldk), vt = [Float](repeating: 0, count: dh * ldk)
         var vr = [Float](repeating: 0, count: 4 * ldk), vr2 = [Float](repeating: 0, count: ldk), keyNorms = [Float](repeating: 0, count: ldk)
-        var p = [Float](repeating: 0, count: n)
+        // Room for ldk scores: the keys past n are zero columns of `kt`, so every vector of keys
+        // is whole and no key is scored one at a time. Their scores are then set to −∞ (what the
+        // largest score and the exponentials' last vector put in lanes past n anyway), and after
+        // the exponentials to +0, so that the weighted sums run whole vectors too (`vr`, `vr2`
+        // are zero there). Every real key's score and every sum get the bits they get when each
+        // pass stops at n (CheckKernelLevelTests.zeroPaddingChangesNoBits).
+        var p = [Float](repeating: 0, count: ldk)
         var queryNorms = [Double](repeating: 0, count: n)
         for head in 0..<heads {
             kt.withUnsafeMutableBufferPointer { CheckKernels.transpose(src.baseAddress! + h + head * dh, rows: n, columns: dh, ld: 3 * h, into: $0.baseAddress!, ldd: ldk) }
@@ -73,9 +79,11 @@ enum AttentionCheck {
                         vr2.withUnsafeBufferPointer { vr2b in
                             p.withUnsafeMutableBufferPointer { pb in
                                 for i in queries {
-                                    CheckKernels.scores(src.baseAddress! + i * 3 * h + head * dh, d: dh, keysTransposed: k, ldk: ldk, count: n, scale: scale, into: pb.baseAddress!)
-                                    let sum = CheckKernels.expShifted(pb.baseAddress!, count: n, max: Self.largest(pb.baseAddress!, count: n))
-                                    let (dots, squares) = CheckKernels.weightedSums4(pb.baseAddress!, count: n, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
+                                    CheckKernels.scores(src.baseAddress! + i * 3 * h + head * dh, d: dh, keysTransposed: k, ldk: ldk, count: ldk, scale: scale, into: pb.baseAddress!)
+                                    for j in n..<ldk { pb[j] = -.infinity }
+                                    let sum = CheckKernels.expShifted(pb.baseAddress!, count: ldk, max: Self.largest(pb.baseAddress!, count: ldk))
+                                    for j in n..<ldk { pb[j] = 0 }
+                                    let (dots, squares) = CheckKernels.weightedSums4(pb.baseAddress!, count: ldk, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
                                     predicted[i] += dots / SIMD4(repeating: sum)
                                     let spread = 1 + Double(scale) * queryNorms[i] * keyNormMax
                                     variance[i] += u * u * (spread * spread + Double(n + dh)) * squares / (sum * sum)

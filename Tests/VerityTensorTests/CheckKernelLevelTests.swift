@@ -104,6 +104,38 @@ import VerityKernels
         }
     }
 
+    /// What attention's check relies on to run whole vectors only: scoring keys zero-padded to a
+    /// multiple of eight gives each real key the bits it gets alone; the exponentials of a row
+    /// padded with −∞ give the row's own values and sum; and weighted sums over a row
+    /// zero-padded (row and weights) give the bits of the row itself.
+    @Test func zeroPaddingChangesNoBits() {
+        for n in [6, 61, 134, 250] {
+            let ldk = (n + 7) & ~7, d = 32
+            var keys = [Float](repeating: 0, count: d * ldk)
+            let real = Self.data(d * n, seed: 41)
+            for m in 0..<d { for j in 0..<n { keys[m * ldk + j] = real[m * n + j] } }
+            let q = Self.data(d, seed: 42), p = Self.data(n, seed: 43), q2 = Self.data(n, seed: 44).map(abs)
+            let w = Self.data(4 * n, seed: 45)
+            let zeros = [Float](repeating: 0, count: ldk - n)
+            let wPadded = (0..<4).flatMap { Array(w[($0 * n)..<(($0 + 1) * n)]) + zeros }
+            for level in KernelLevel.runnable {
+                let build = CheckKernels.build(for: level)
+                var alone = [Float](repeating: 0, count: n), padded = [Float](repeating: 0, count: ldk)
+                build.scores(q, d: d, keysTransposed: keys, ldk: ldk, count: n, scale: 0.125, into: &alone)
+                build.scores(q, d: d, keysTransposed: keys, ldk: ldk, count: ldk, scale: 0.125, into: &padded)
+                #expect(padded.prefix(n).map(\.bitPattern) == alone.map(\.bitPattern), "scores, level \(level.rawValue), n \(n)")
+                var exps = alone, expsPadded = alone + [Float](repeating: -.infinity, count: ldk - n)
+                let sum = build.expShifted(&exps, count: n, max: alone.max() ?? 0)
+                let sumPadded = build.expShifted(&expsPadded, count: ldk, max: alone.max() ?? 0)
+                #expect(sumPadded.bitPattern == sum.bitPattern && expsPadded.prefix(n).map(\.bitPattern) == exps.map(\.bitPattern), "exponentials, level \(level.rawValue), n \(n)")
+                let row = build.weightedSums4(p, count: n, w: w, ld: n, q: q2)
+                let whole = build.weightedSums4(p + zeros, count: ldk, w: wPadded, ld: ldk, q: q2 + zeros)
+                #expect((0..<4).map { whole.dots[$0].bitPattern } + [whole.squares.bitPattern] == (0..<4).map { row.dots[$0].bitPattern } + [row.squares.bitPattern],
+                        "weighted sums, level \(level.rawValue), n \(n)")
+            }
+        }
+    }
+
     @Test func layerNormRowMatchesAScalarReference() {
         for count in [7, 384, 389] {
             let a = Self.data(count, seed: 21), b = Self.data(count, seed: 22)
