@@ -47,6 +47,22 @@ def net(tmp_path_factory):
         ports.stop_all(list(net.workers.values()) + [net.devnet])
 
 
+def devnet_without_agents(tmp_path_factory, name: str, forced_error_ppm: int):
+    """A devnet with no worker or auditor of its own (a test starts the agents it needs) and
+    the given forced-error rate: yields its Net, then stops it and every agent started."""
+    if not BIN:
+        pytest.fail("VERITY_BIN is not set", pytrace=False)
+    data = tmp_path_factory.mktemp(name)
+    devnet, ready = ports.start(["devnet", "--data-dir", str(data), "--workers", "0", "--auditors", "0", "--rpc-port", "0",
+                                 "--forced-error-ppm", str(forced_error_ppm)], f"{data}.log")
+    net = Net(url=f"http://127.0.0.1:{ready['rpcPort']}", ports=(ready["rpcPort"], ready["webSocketPort"]), data=data, devnet=devnet)
+    try:
+        wait_ready(net.url, data)
+        yield net
+    finally:
+        ports.stop_all(list(net.workers.values()) + [net.devnet])
+
+
 def start_agent(net: Net, name: str, command: str, *extra: str) -> str:
     """Starts a funded `verity worker` or `verity auditor` process and returns its provider
     account once the market counts it online."""

@@ -13,25 +13,14 @@ import time
 
 import pytest
 
-import ports
 import verity_sdk as sdk
-from test_audit import BIN, provider, start_agent, start_worker, submit_full
-from test_market import Net, wait_job, wait_ready
+from test_audit import devnet_without_agents, provider, start_agent, start_worker, submit_full
+from test_market import Net, wait_job
 
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    if not BIN:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
-    data = tmp_path_factory.mktemp("lazynet")
-    devnet, ready = ports.start(["devnet", "--data-dir", str(data), "--workers", "0", "--auditors", "0", "--rpc-port", "0",
-                                 "--forced-error-ppm", "1000000"], f"{data}.log")
-    net = Net(url=f"http://127.0.0.1:{ready['rpcPort']}", ports=(ready["rpcPort"], ready["webSocketPort"]), data=data, devnet=devnet)
-    try:
-        wait_ready(net.url, data)
-        yield net
-    finally:
-        ports.stop_all(list(net.workers.values()) + [net.devnet])
+    yield from devnet_without_agents(tmp_path_factory, "lazynet", 1_000_000)
 
 
 def test_a_lazy_auditor_attesting_a_planted_error_is_slashed(net: Net):

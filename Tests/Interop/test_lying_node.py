@@ -22,10 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from solders.keypair import Keypair
 
-import ports
 import verity_sdk as sdk
-from test_audit import BIN, provider, start_worker, submit_full
-from test_market import Net, online_providers, wait_job, wait_ready, wait_signature
+from test_audit import BIN, devnet_without_agents, provider, start_worker, submit_full
+from test_market import Net, online_providers, wait_job, wait_signature
 from test_node_rpc import SOL, raw_rpc
 
 
@@ -81,17 +80,7 @@ class LyingProxy:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    if not BIN:
-        pytest.fail("VERITY_BIN is not set", pytrace=False)
-    data = tmp_path_factory.mktemp("lyingnet")
-    devnet, ready = ports.start(["devnet", "--data-dir", str(data), "--workers", "0", "--auditors", "0", "--rpc-port", "0",
-                                 "--forced-error-ppm", "0"], f"{data}.log")
-    net = Net(url=f"http://127.0.0.1:{ready['rpcPort']}", ports=(ready["rpcPort"], ready["webSocketPort"]), data=data, devnet=devnet)
-    try:
-        wait_ready(net.url, data)
-        yield net
-    finally:
-        ports.stop_all(list(net.workers.values()) + [net.devnet])
+    yield from devnet_without_agents(tmp_path_factory, "lyingnet", 0)
 
 
 def test_an_auditor_whose_node_lies_downloads_again_and_never_challenges(net: Net):
