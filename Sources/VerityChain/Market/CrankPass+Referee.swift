@@ -51,7 +51,13 @@ extension CrankPass {
         var auditorLiable = false
         if job.audit.verdict == .attested {
             for (challenge, finding) in zip(standing, findings) {
-                guard case .wrong = finding else { continue }
+                guard case let .wrong(reason) = finding else { continue }
+                // Every row attested and a fault other than a digest: judging the same bytes
+                // again without their digests can only find it again.
+                if job.audit.attestedRows == nil && reason != .digest {
+                    auditorLiable = true
+                    continue
+                }
                 let seed = AuditDraw.refereeSeed(job: key, step: challenge.step, blockhash: parentHash)
                 let attested = referee.judge(
                     step: Int(challenge.step), job: job, root: root, maxTokens: Int(model.spec.maxSequence), maxInputBytes: Int(params.maxInputBytes), seed: seed,
