@@ -31,10 +31,10 @@ public protocol CheckKernelBuild: Sendable {
 /// CPU that replays it.
 ///
 /// Sixteen-float memory operations belong only in bodies the AVX-512 build alone instantiates
-/// (`scoresWide`): a `SIMD16<Float>` load specialized in the portable build can leave the
-/// AVX-512 model kernels calling the generic load out of line, through a symbol the link
-/// resolves to the SSE copy. Measured once: inference 2.6× slower (19.8 → 51 ms at 134
-/// tokens), and no test fails.
+/// (`scoresWide`). A body here that the portable build instantiated with `SIMD16<Float>` loads
+/// left the AVX-512 model kernels calling the generic load out of line, through a symbol the
+/// link resolved to the SSE copy: inference 2.6× slower (19.8 → 51 ms at 134 tokens), and no
+/// test failed. (The portable GEMM's own SIMD16 loads, which predate this, do not do it.)
 public enum VerifyKernel {
     /// For one row x of `count` floats: the four f64 dot products Σⱼ xⱼ·s[v·ld + j] (v = 0..<4,
     /// the rows of `s`, stride `ld`) and the f64 sum Σⱼ xⱼ²·q[j].
