@@ -44,11 +44,17 @@ extension Blake3 {
             let start = run * runBytes
             subtree(shared.0 + start, count: min(runBytes, count - start), firstChunk: UInt64(run * runChunks), into: shared.1 + 8 * run, level: level)
         }
-        return digest { out in
+        return root(ofChainingValues: cvs, count: runs, level: level)
+    }
+
+    /// The digest over `count` ≥ 2 chaining values (eight words each) of consecutive subtrees
+    /// of an input, each of the same power of two of chunks but the last, which may be shorter.
+    static func root(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, level: KernelLevel) -> Hash {
+        digest { out in
             switch level {
-            case .avx512: AVX512Kernels.blake3Root(ofChainingValues: cvs, count: runs, into: out)
-            case .haswell: HaswellKernels.blake3Root(ofChainingValues: cvs, count: runs, into: out)
-            case .portable: PortableKernels.blake3Root(ofChainingValues: cvs, count: runs, into: out)
+            case .avx512: AVX512Kernels.blake3Root(ofChainingValues: cvs, count: count, into: out)
+            case .haswell: HaswellKernels.blake3Root(ofChainingValues: cvs, count: count, into: out)
+            case .portable: PortableKernels.blake3Root(ofChainingValues: cvs, count: count, into: out)
             }
         }
     }
@@ -64,7 +70,9 @@ extension Blake3 {
         return size
     }
 
-    private static func subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cv: UnsafeMutablePointer<UInt32>, level: KernelLevel) {
+    /// The chaining value of the subtree of `count` bytes (a power of two of chunks, or the
+    /// input's last, shorter run) that starts at the input's chunk `firstChunk`.
+    static func subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cv: UnsafeMutablePointer<UInt32>, level: KernelLevel) {
         switch level {
         case .avx512: AVX512Kernels.blake3Subtree(bytes, count: count, firstChunk: firstChunk, into: cv)
         case .haswell: HaswellKernels.blake3Subtree(bytes, count: count, firstChunk: firstChunk, into: cv)

@@ -7,9 +7,11 @@ import VerityCore
 ///   it keeps no copy, so tracing costs the hashing and nothing else, and the model's in-place
 ///   ops never copy a tensor the recorder still holds.
 /// - `.bundle` keeps the committed tensors (for publishing an audit bundle) and hashes each
-///   the moment it is recorded, while it is still in cache: for a run that will be published
-///   for certain (a full-tier job), where hashing the kept tensors after the run reads them back
-///   from memory (1–4% of an inference more, `verity bench verify`).
+///   as it is recorded, while it is still in cache: for a run that will be published for
+///   certain (a full-tier job), where hashing the kept tensors after the run reads them back
+///   from memory (1–4% of an inference more, `verity bench verify`). With more than one thread
+///   the worker pool hashes them in the moments its threads would spin between and at the end
+///   of the model's parallel jobs (`BackgroundHasher`), and `unsealed` finishes what is left.
 /// - `.deferred` keeps the committed tensors and hashes nothing: `unsealed(modelId:)` hands
 ///   them over, and `UnsealedTrace.sealed()` hashes them only if they are ever needed. A
 ///   provider records every job this way and pays for the hashing only on the jobs the chain
@@ -38,13 +40,15 @@ public final class TraceRecorder {
     /// The kernels the BLAKE3 digests are computed on (every level gives the same digests).
     public let level: KernelLevel
     public var intervention: Intervention?
-    /// The steps so far; in `.deferred` mode their committed refs carry
-    /// `UnsealedTrace.pendingDigest` until the trace is sealed.
+    /// The steps so far; in `.deferred` mode (and in `.bundle` mode for tensors the pool
+    /// hashes) their committed refs carry `UnsealedTrace.pendingDigest` until the trace is sealed.
     public private(set) var steps: [TraceStep] = []
     /// Committed tensors by id (`.bundle` and `.deferred` modes).
     public private(set) var tensors: [Int: Tensor] = [:]
     /// Their digests by id, as recorded (`.bundle` mode).
     private var digests: [Int: Hash] = [:]
+    /// Hashes `.bundle` mode's larger tensors on the pool's idle threads; nil with one thread.
+    private var hasher: BackgroundHasher?
     private var nextId = 0
 
     /// Whether recorded tensors are held (so a model should not overwrite them in place: each
@@ -54,7 +58,10 @@ public final class TraceRecorder {
     public init(mode: Mode = .receipt, level: KernelLevel = .current) {
         self.mode = mode
         self.level = level
+        if mode == .bundle { hasher = BackgroundHasher.attached(level: level) }
     }
+
+    deinit { hasher?.close() }
 
     /// Adds a tensor (an input the trace starts from, or a step's output) and returns its ref;
     /// `committed: false` makes it a derived tensor (no digest, not kept).
@@ -67,8 +74,10 @@ public final class TraceRecorder {
         case .receipt:
             return TensorRef(id: id, shape: tensor.shape, digest: Blake3.hash(tensor, level: level))
         case .bundle:
-            let digest = Blake3.hash(tensor, level: level)
             tensors[id] = tensor
+            // The digest comes at `unsealed`, as in `.deferred` mode.
+            if let hasher, hasher.enqueue(id: id, tensor) { return TensorRef(id: id, shape: tensor.shape, digest: UnsealedTrace.pendingDigest) }
+            let digest = Blake3.hash(tensor, level: level)
             digests[id] = digest
             return TensorRef(id: id, shape: tensor.shape, digest: digest)
         case .deferred:
@@ -107,6 +116,10 @@ public final class TraceRecorder {
     /// `.bundle` mode, so that sealing it costs no hashing, not yet in `.deferred` mode.
     public func unsealed(modelId: String) -> UnsealedTrace {
         precondition(mode != .receipt, "a receipt-mode recorder keeps no tensors to seal")
+        if let hasher {
+            digests.merge(hasher.finish()) { _, background in background }
+            self.hasher = nil
+        }
         return UnsealedTrace(modelId: modelId, level: level, steps: steps, tensors: tensors, digests: digests)
     }
 }

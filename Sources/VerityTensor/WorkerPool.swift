@@ -17,6 +17,12 @@ import Synchronization
 ///
 /// One job runs at a time; a caller that finds the pool busy (another thread's inference) gets
 /// `DispatchQueue.concurrentPerform` instead.
+///
+/// Between jobs, and while a thread waits for the last chunks of one, the pool runs units of
+/// the attached `BackgroundHasher` (one at a time, at most one attached): the hashing of a
+/// traced inference, done in time the threads would otherwise spend spinning. A unit is a few
+/// microseconds, so a thread in one is that much late for the next job, and the job's other
+/// threads claim its chunks meanwhile.
 final class WorkerPool: @unchecked Sendable {
     // @unchecked: `job` is written only by the caller holding `busy`, before the sequentially
     // consistent store of the job word that publishes it, and read by a worker only after it
@@ -34,6 +40,10 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let semaphores: [DispatchSemaphore]
     private var job: (@Sendable (Int) -> Void)?
+    /// The attached hasher (its unretained object pointer's bits), or 0.
+    private let idleWork = Atomic<Int>(0)
+    /// Threads inside `helpIdle()` now: `detach` waits for none before the hasher may go.
+    private let idleHelpers = Atomic<Int>(0)
 
     /// Spin iterations before a worker parks (roughly 100 µs).
     private static let spinLimit = 100_000
@@ -71,6 +81,7 @@ final class WorkerPool: @unchecked Sendable {
         work(generation: generation, body: body)
         var spins = 0
         while completed.load(ordering: .acquiring) < parts {
+            if helpIdle() { continue }
             spins += 1
             // The chunks left are running on a worker: give it the core if it needs one.
             if spins % 64 == 0 { sched_yield() }
@@ -95,12 +106,50 @@ final class WorkerPool: @unchecked Sendable {
 
     private static func generation(of word: Int) -> Int { (word >> 40) & 0xFF_FFFF }
 
+    /// Makes the pool run `hasher`'s units in its threads' idle moments, until `detach`. False
+    /// (nothing attached) when the pool has no worker threads or holds another hasher.
+    func attach(_ hasher: BackgroundHasher) -> Bool {
+        guard workers > 0 else { return false }
+        let bits = Int(bitPattern: Unmanaged.passUnretained(hasher).toOpaque())
+        return idleWork.compareExchange(expected: 0, desired: bits, ordering: .sequentiallyConsistent).exchanged
+    }
+
+    /// Stops running `hasher`'s units, and returns once no thread of the pool is in one (so the
+    /// hasher may be freed then).
+    func detach(_ hasher: BackgroundHasher) {
+        let bits = Int(bitPattern: Unmanaged.passUnretained(hasher).toOpaque())
+        guard idleWork.compareExchange(expected: bits, desired: 0, ordering: .sequentiallyConsistent).exchanged else { return }
+        // A helper counts itself in before it reads `idleWork`; with both orders sequentially
+        // consistent, one that read the hasher is counted here, and one counted later reads 0.
+        var spins = 0
+        while idleHelpers.load(ordering: .sequentiallyConsistent) > 0 {
+            spins += 1
+            if spins % 64 == 0 { sched_yield() }
+        }
+    }
+
+    /// Runs one unit of the attached hasher; false when nothing is attached or no unit is left.
+    private func helpIdle() -> Bool {
+        guard idleWork.load(ordering: .relaxed) != 0 else { return false }
+        idleHelpers.add(1, ordering: .sequentiallyConsistent)
+        defer { idleHelpers.subtract(1, ordering: .sequentiallyConsistent) }
+        guard let raw = UnsafeRawPointer(bitPattern: idleWork.load(ordering: .sequentiallyConsistent)) else { return false }
+        // No retain: the hasher outlives this call (its owner detaches it, waiting for this
+        // thread to count itself out, before letting it go).
+        return Unmanaged<BackgroundHasher>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.runUnit() }
+    }
+
     private func workerLoop(_ index: Int) {
         var seen = Self.generation(of: word.load(ordering: .acquiring))
         while true {
             var spins = 0
             var current = Self.generation(of: word.load(ordering: .acquiring))
             while current == seen {
+                if helpIdle() {
+                    spins = 0
+                    current = Self.generation(of: word.load(ordering: .acquiring))
+                    continue
+                }
                 spins += 1
                 if spins >= Self.spinLimit {
                     sleeping.bitwiseOr(1 << index, ordering: .sequentiallyConsistent)

@@ -297,8 +297,9 @@ public actor Worker: Service {
         }
     }
 
-    /// Runs `work` on the worker's one inference thread: a worker uses one core however many
-    /// jobs it holds (its capacity hides chain latency, not compute).
+    /// Runs `work` on the worker's one inference thread: a worker runs one inference at a time
+    /// however many jobs it holds (that inference's GEMMs, attention heads and trace hashing
+    /// use the worker pool's threads; capacity hides chain latency, not compute).
     func onInferenceQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         let result: Result<T, Error> = await withCheckedContinuation { continuation in
             inferenceQueue.async { continuation.resume(returning: Result { try work() }) }
