@@ -42,8 +42,21 @@ struct VerifyBench: ParsableCommand {
             let n = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens).count
             let embedder = setup.embedder
             _ = try embedder.embed([text])
-            let untraced = median(runs: runs) { _ = try? embedder.embed([text]) }
-            let receipt = median(runs: runs) { _ = try? embedder.traced(text, modelId: "bench", mode: .receipt) }
+            // The untraced inference and the worker's ways of committing run in turn, one of
+            // each per round, and each change is the median of its rounds' changes: a slow
+            // stretch of a shared host then slows a round's cases alike instead of one case's
+            // whole series. Sealing is timed right after its run, as the worker does it (a run
+            // sealed again and again would hash from a warm cache).
+            let commit = interleaved(runs: runs, [
+                { _ = try? embedder.embed([text]) },
+                { _ = try? embedder.traced(text, modelId: "bench", mode: .receipt) },
+                // What `verity worker` does: keep the committed tensors unhashed, seal only a
+                // drawn run; and a full-tier job, drawn always, hashed as it is recorded.
+                { _ = try? embedder.recorded(text, modelId: "bench") },
+                { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() },
+                { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() },
+            ])
+            let untraced = commit.medians[0], receipt = commit.medians[1]
             // Trace v1, emulated on top of receipt mode: SHA-256 of every step output (derived
             // ones too) and a copy of each kept, as the v1 recorder did.
             let legacy = median(runs: runs) {
@@ -56,20 +69,14 @@ struct VerifyBench: ParsableCommand {
             }
             let v1 = legacy - receipt + untraced
             print(String(format: "%d tokens: untraced %.2f ms; receipt mode (BLAKE3, hash and drop) %.2f ms = %+.1f%%; v1 recorder (SHA-256, copies kept) ≈ %.2f ms = %+.1f%%",
-                         n, untraced, receipt, 100 * (receipt / untraced - 1), v1, 100 * (v1 / untraced - 1)))
-            // What `verity worker` does: keep the committed tensors unhashed, seal only a drawn
-            // run. Sealing is timed right after its run, as the worker does it (a run sealed
-            // again and again would hash from a warm cache).
-            let deferred = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench") }
-            let drawn = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() }
-            let full = median(runs: runs) { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() }
+                         n, untraced, receipt, 100 * commit.changes[1], v1, 100 * (v1 / untraced - 1)))
             let rate = Double(MarketParams().auditRatePpm) / 1e6
-            let perJob = (1 - rate) * deferred + rate * drawn
+            let perJob = (1 - rate) * commit.medians[2] + rate * commit.medians[3]
             print(String(format: "    worker (tensors kept unhashed, hashed only if drawn): run %.2f ms = %+.1f%%, run and seal (a drawn run) %.2f ms = %+.1f%%; per job at the market's %.0f%% audit rate %+.1f%% (%.1f against %.1f jobs/s)",
-                         deferred, 100 * (deferred / untraced - 1), drawn, 100 * (drawn / untraced - 1), 100 * rate, 100 * (perJob / untraced - 1),
-                         1000 / perJob, 1000 / untraced))
-            print(String(format: "    a full-tier job (drawn always: each tensor hashed as it is recorded, kept, then sealed): %.2f ms = %+.1f%%",
-                         full, 100 * (full / untraced - 1)))
+                         commit.medians[2], 100 * commit.changes[2], commit.medians[3], 100 * commit.changes[3], 100 * rate,
+                         100 * ((1 - rate) * commit.changes[2] + rate * commit.changes[3]), 1000 / perJob, 1000 / untraced))
+            print(String(format: "    a full-tier job (drawn always: each tensor hashed as recorded, by the pool's idle threads when it has more than one, kept, then sealed): %.2f ms = %+.1f%%",
+                         commit.medians[4], 100 * commit.changes[4]))
             let (embedding, trace) = try embedder.traced(text, modelId: "bench", mode: .bundle)
             let hash = AuditSetup.outputHash(embedding.vector)
             let report = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash)
@@ -154,6 +161,23 @@ struct VerifyBench: ParsableCommand {
     }
 
     /// Median milliseconds of `body` over `runs` runs.
+    /// `bodies` timed in turn, each once per round, for `runs` rounds: each one's median time,
+    /// and the median over rounds of its time against the first body's in the same round
+    /// (0 for the first).
+    func interleaved(runs: Int, _ bodies: [() -> Void]) -> (medians: [Double], changes: [Double]) {
+        var samples = [[Double]](repeating: [], count: bodies.count)
+        for _ in 0..<max(1, runs) {
+            for (index, body) in bodies.enumerated() {
+                let start = ContinuousClock.now
+                body()
+                samples[index].append((ContinuousClock.now - start).inMilliseconds)
+            }
+        }
+        func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let changes = samples.map { series in middle(zip(series, samples[0]).map { $0 / $1 - 1 }) }
+        return (samples.map(middle), changes)
+    }
+
     func median(runs: Int, _ body: () -> Void) -> Double {
         var samples = [Double]()
         for _ in 0..<max(1, runs) {
