@@ -44,6 +44,36 @@ public enum Blake3Kernel {
         node(bytes, count: count, firstChunk: firstChunk, rootFlag: 0, into: out, lanes: V.self)
     }
 
+    /// The chaining values of the chunks held in `count` bytes at `bytes`, the input's chunks
+    /// from chunk `firstChunk` on (whole chunks, but for the input's last chunk, which may be
+    /// shorter), 8 words each at `cvs`: the leaves of the tree, with no parent computed, for a
+    /// caller that joins them with `rootDigest(ofChainingValues:)` once every range is in.
+    @inlinable @inline(__always)
+    public static func chunkValues<V: Blake3Lanes>(
+        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type
+    ) {
+        let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
+        let tailLength = count - (chunks - 1) * chunkBytes
+        // No nested function here: one would be specialized once per lane type and shared by
+        // the kernel levels that use the same type (AVX2 would run the baseline's SIMD8 copy).
+        withUnsafeTemporaryAllocation(byteCount: chunkBytes, alignment: 64) { buffer in
+            // A short last chunk runs from a zero-padded copy; a whole one where it lies.
+            var tail = UnsafeRawPointer(bytes + (chunks - 1) * chunkBytes)
+            if tailLength < chunkBytes {
+                buffer.initializeMemory(as: UInt8.self, repeating: 0)
+                buffer.baseAddress!.copyMemory(from: tail, byteCount: tailLength)
+                tail = UnsafeRawPointer(buffer.baseAddress!)
+            }
+            var first = 0
+            while first < chunks {
+                let active = min(V.scalarCount, chunks - first)
+                chunkGroup(bytes, first: first, active: active, chunks: chunks, firstChunk: firstChunk, tail: tail, tailLength: tailLength,
+                           cvs: cvs, lanes: V.self)
+                first += active
+            }
+        }
+    }
+
     /// The digest of an input from the chaining values (8 words each, at `cvs`) of `count` ≥ 2
     /// subtrees that tile it left to right, all of 2ᵏ chunks but the last (which may be
     /// smaller). Parents over those values are the top of the input's tree: its left subtree

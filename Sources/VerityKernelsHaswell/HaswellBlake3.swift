@@ -11,6 +11,11 @@ extension HaswellKernels {
         Blake3Kernel.subtree(bytes, count: count, firstChunk: firstChunk, into: out, lanes: SIMD8<UInt32>.self)
     }
 
+    /// The chaining values of a range of an input's chunks (see `Blake3Kernel.chunkValues`).
+    public static func blake3ChunkValues(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) {
+        Blake3Kernel.chunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs, lanes: SIMD8<UInt32>.self)
+    }
+
     /// The digest joined from subtrees' chaining values (see `Blake3Kernel.rootDigest(ofChainingValues:)`).
     public static func blake3Root(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer) {
         Blake3Kernel.rootDigest(ofChainingValues: cvs, count: count, into: out, lanes: SIMD8<UInt32>.self)

@@ -48,7 +48,8 @@ extension Blake3 {
     }
 
     /// The digest over `count` ≥ 2 chaining values (eight words each) of consecutive subtrees
-    /// of an input, each of the same power of two of chunks but the last, which may be shorter.
+    /// of an input, each of the same power of two of chunks (one, for chunk values) but the
+    /// last, which may be shorter. Overwrites `cvs`.
     static func root(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, level: KernelLevel) -> Hash {
         digest { out in
             switch level {
@@ -56,6 +57,17 @@ extension Blake3 {
             case .haswell: HaswellKernels.blake3Root(ofChainingValues: cvs, count: count, into: out)
             case .portable: PortableKernels.blake3Root(ofChainingValues: cvs, count: count, into: out)
             }
+        }
+    }
+
+    /// The chaining values of the chunks in `count` bytes that start at the input's chunk
+    /// `firstChunk` (whole chunks but the input's last), 8 words each at `cvs`; `root` joins
+    /// every chunk's value into the digest.
+    static func chunkValues(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>, level: KernelLevel) {
+        switch level {
+        case .avx512: AVX512Kernels.blake3ChunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs)
+        case .haswell: HaswellKernels.blake3ChunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs)
+        case .portable: PortableKernels.blake3ChunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs)
         }
     }
 

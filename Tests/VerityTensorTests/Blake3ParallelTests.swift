@@ -57,6 +57,29 @@ import VerityTestSupport
         }
     }
 
+    /// Every chunk's chaining value, computed in ranges of any whole number of chunks (the last
+    /// range ending at the input's end, its last chunk possibly short) and joined by `root`,
+    /// gives the one-thread digest.
+    @Test(arguments: levels)
+    func chunkValuesJoinIntoTheOneThreadHash(level: KernelLevel) {
+        for length in [2049, 3 * 1024, 5 * 1024 - 1, 16 * 1024 + 1, 37 * 1024 + 500, 134 * 384 * 4] {
+            let input = Blake3Tests.input(length).map { $0 ^ 0x33 }
+            let chunks = (length + 1023) / 1024
+            input.withUnsafeBytes { raw in
+                let serial = Blake3.hash(raw, level: level, parallel: false)
+                for range in [1, 2, 3, 5, 8, 16] {
+                    let cvs = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * chunks)
+                    defer { cvs.deallocate() }
+                    for first in stride(from: 0, to: chunks, by: range) {
+                        let start = first * 1024
+                        Blake3.chunkValues(raw.baseAddress! + start, count: min(range * 1024, length - start), firstChunk: UInt64(first), into: cvs + 8 * first, level: level)
+                    }
+                    #expect(Blake3.root(ofChainingValues: cvs, count: chunks, level: level) == serial, "length \(length), ranges of \(range) chunks, \(level.rawValue)")
+                }
+            }
+        }
+    }
+
     @Test func largeInputsHashOnTheSharedPoolAsOnOneThread() {
         // Above the threshold `Blake3.hash` splits on the pool the GEMMs use (when it has more
         // than one thread); the digest is the same either way.
