@@ -108,7 +108,7 @@ final class BackgroundHasher: @unchecked Sendable {
     /// or the table is full, and the caller hashes it itself.
     func enqueue(id: Int, _ tensor: Tensor) -> Bool {
         let count = tensor.count * MemoryLayout<Float>.size
-        guard attached, count > unitBytes else { return false }
+        guard attached, count >= Self.minimumBytes(level: level) else { return false }
         let units = (count + unitBytes - 1) / unitBytes
         let first = published.load(ordering: .relaxed)
         guard (first + units + Self.segmentUnits - 1) / Self.segmentUnits <= Self.maxSegments else { return false }

@@ -84,7 +84,7 @@ extension Blake3 {
 
     /// The chaining value of the subtree of `count` bytes (a power of two of chunks, or the
     /// input's last, shorter run) that starts at the input's chunk `firstChunk`.
-    static func subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cv: UnsafeMutablePointer<UInt32>, level: KernelLevel) {
+    private static func subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cv: UnsafeMutablePointer<UInt32>, level: KernelLevel) {
         switch level {
         case .avx512: AVX512Kernels.blake3Subtree(bytes, count: count, firstChunk: firstChunk, into: cv)
         case .haswell: HaswellKernels.blake3Subtree(bytes, count: count, firstChunk: firstChunk, into: cv)
