@@ -37,9 +37,12 @@ let package = Package(
         ),
         // CPU feature detection (AVX2+FMA, AVX-512, AMX permission) for choosing kernels at run time.
         .target(name: "CVerityCPU"),
+        // Kernels Swift cannot express (vector shuffles), each compiled for its level with a
+        // function attribute; optimised in every configuration, like the Swift kernels.
+        .target(name: "CVerityKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Kernel bodies (GEMM micro-kernel, packing, vector math), @inlinable so each kernel
         // target below compiles them for its own CPU level.
-        .target(name: "VerityKernels", swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "VerityKernels", dependencies: ["CVerityKernels"], swiftSettings: strictSwift + [.unsafeFlags(["-Ounchecked"])]),
         // The same kernels compiled for AVX2+FMA; used only when the CPU has them.
         .target(
             name: "VerityKernelsHaswell",

@@ -1,8 +1,9 @@
 /// BLAKE3 (the unkeyed hash, 32-byte output), written once and compiled per kernel level like
-/// the GEMM: the bodies are `@inlinable @inline(__always)` and generic over the SIMD vector
-/// whose lanes carry independent chunks (or parent nodes) of one input, so a wrapper that
-/// instantiates them with `SIMD16<UInt32>` under `-target-cpu skylake-avx512` hashes sixteen
-/// 1 KiB chunks per AVX-512 compression (`SIMD8` under haswell: eight per AVX2 compression).
+/// the GEMM: the bodies are `@inlinable @inline(__always)` and generic over the level's lane
+/// set (`Blake3LaneSet`: a SIMD vector whose lanes carry independent chunks, or parent nodes,
+/// of one input, and its message transpose), so a wrapper that instantiates them with
+/// `Blake3AVX512Lanes` under `-target-cpu skylake-avx512` hashes sixteen 1 KiB chunks per
+/// AVX-512 compression (`Blake3AVX2Lanes` under haswell: eight per AVX2 compression).
 /// Integer arithmetic only: every level gives the same digest.
 ///
 /// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
@@ -22,11 +23,11 @@ public enum Blake3Kernel {
     @usableFromInline static let iv: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A, 0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19)
 
-    /// Hashes `count` bytes at `bytes` into 32 bytes at `out`, `V.scalarCount` chunks at a time.
+    /// Hashes `count` bytes at `bytes` into 32 bytes at `out`, `L.V.scalarCount` chunks at a time.
     @inlinable @inline(__always)
-    public static func hash<V: Blake3Lanes>(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer, lanes: V.Type)
+    public static func hash<L: Blake3LaneSet>(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer, lanes: L.Type)
     {
-        node(bytes, count: count, firstChunk: 0, rootFlag: root, into: out, lanes: V.self)
+        node(bytes, count: count, firstChunk: 0, rootFlag: root, into: out, lanes: L.self)
     }
 
     /// The 32-byte chaining value of one subtree of a larger input's tree: `count` bytes at
@@ -38,10 +39,10 @@ public enum Blake3Kernel {
     /// multiple of 2ᵏ, or the input's last chunks from such a start (fewer than 2ᵏ, the last
     /// one possibly short). Any other range gives a value the tree never contains.
     @inlinable @inline(__always)
-    public static func subtree<V: Blake3Lanes>(
-        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into out: UnsafeMutableRawPointer, lanes: V.Type
+    public static func subtree<L: Blake3LaneSet>(
+        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into out: UnsafeMutableRawPointer, lanes: L.Type
     ) {
-        node(bytes, count: count, firstChunk: firstChunk, rootFlag: 0, into: out, lanes: V.self)
+        node(bytes, count: count, firstChunk: firstChunk, rootFlag: 0, into: out, lanes: L.self)
     }
 
     /// The chaining values of the chunks held in `count` bytes at `bytes`, the input's chunks
@@ -49,8 +50,8 @@ public enum Blake3Kernel {
     /// shorter), 8 words each at `cvs`: the leaves of the tree, with no parent computed, for a
     /// caller that joins them with `rootDigest(ofChainingValues:)` once every range is in.
     @inlinable @inline(__always)
-    public static func chunkValues<V: Blake3Lanes>(
-        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type
+    public static func chunkValues<L: Blake3LaneSet>(
+        _ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>, lanes: L.Type
     ) {
         let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
         let tailLength = count - (chunks - 1) * chunkBytes
@@ -66,9 +67,9 @@ public enum Blake3Kernel {
             }
             var first = 0
             while first < chunks {
-                let active = min(V.scalarCount, chunks - first)
+                let active = min(L.V.scalarCount, chunks - first)
                 chunkGroup(bytes, first: first, active: active, chunks: chunks, firstChunk: firstChunk, tail: tail, tailLength: tailLength,
-                           cvs: cvs, lanes: V.self)
+                           cvs: cvs, lanes: L.self)
                 first += active
             }
         }
@@ -80,19 +81,19 @@ public enum Blake3Kernel {
     /// holds the largest power of two of chunks below the total, which is a whole number of
     /// these subtrees. Overwrites `cvs`.
     @inlinable @inline(__always)
-    public static func rootDigest<V: Blake3Lanes>(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer, lanes: V.Type) {
-        reduce(cvs, nodes: count, rootFlag: root, into: out, lanes: V.self)
+    public static func rootDigest<L: Blake3LaneSet>(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer, lanes: L.Type) {
+        reduce(cvs, nodes: count, rootFlag: root, into: out, lanes: L.self)
     }
 
     /// The chaining value of chunks `firstChunk...` held in `count` bytes, or with `rootFlag`
     /// ROOT (and `firstChunk` 0) the digest of the whole input.
     @inlinable @inline(__always)
-    static func node<V: Blake3Lanes>(
-        _ bytes: UnsafeRawPointer?, count: Int, firstChunk: UInt64, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: V.Type
+    static func node<L: Blake3LaneSet>(
+        _ bytes: UnsafeRawPointer?, count: Int, firstChunk: UInt64, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: L.Type
     ) {
         let chunks = max(1, (count + chunkBytes - 1) / chunkBytes)
         guard chunks > 1, let bytes else {
-            storeLane0(singleChunk(bytes, length: count, index: firstChunk, rootFlag: rootFlag, lanes: V.self), into: out)
+            storeLane0(singleChunk(bytes, length: count, index: firstChunk, rootFlag: rootFlag, lanes: L.V.self), into: out)
             return
         }
         // Chaining values, 8 words per node, overwritten level by level from the front.
@@ -105,26 +106,26 @@ public enum Blake3Kernel {
             tail.baseAddress!.copyMemory(from: bytes + (chunks - 1) * chunkBytes, byteCount: tailLength)
             var first = 0
             while first < chunks {
-                let active = min(V.scalarCount, chunks - first)
+                let active = min(L.V.scalarCount, chunks - first)
                 chunkGroup(bytes, first: first, active: active, chunks: chunks, firstChunk: firstChunk, tail: UnsafeRawPointer(tail.baseAddress!),
-                           tailLength: tailLength, cvs: cvs, lanes: V.self)
+                           tailLength: tailLength, cvs: cvs, lanes: L.self)
                 first += active
             }
         }
-        reduce(cvs, nodes: chunks, rootFlag: rootFlag, into: out, lanes: V.self)
+        reduce(cvs, nodes: chunks, rootFlag: rootFlag, into: out, lanes: L.self)
     }
 
     /// Parents over `nodes` ≥ 2 chaining values level by level down to one, the last
     /// compression with `rootFlag`; writes its 32 bytes to `out`.
     @inlinable @inline(__always)
-    static func reduce<V: Blake3Lanes>(_ cvs: UnsafeMutablePointer<UInt32>, nodes count: Int, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: V.Type) {
+    static func reduce<L: Blake3LaneSet>(_ cvs: UnsafeMutablePointer<UInt32>, nodes count: Int, rootFlag: UInt32, into out: UnsafeMutableRawPointer, lanes: L.Type) {
         var nodes = count
         while nodes > 2 {
             let pairs = nodes / 2
             var p = 0
             while p < pairs {
-                let active = min(V.scalarCount, pairs - p)
-                parents(cvs, first: p, active: active, lanes: V.self)
+                let active = min(L.V.scalarCount, pairs - p)
+                parents(cvs, first: p, active: active, lanes: L.self)
                 p += active
             }
             if nodes % 2 == 1 {
@@ -132,9 +133,9 @@ public enum Blake3Kernel {
             }
             nodes = pairs + nodes % 2
         }
-        let h = withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
-            for i in 0..<16 { m[i] = V(repeating: cvs[i]) }
-            return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent | rootFlag))
+        let h = withUnsafeTemporaryAllocation(of: L.V.self, capacity: 16) { m in
+            for i in 0..<16 { m[i] = L.V(repeating: cvs[i]) }
+            return compress(chainingValue: nil, message: m.baseAddress!, counter: L.V(), blockLength: L.V(repeating: 64), flags: L.V(repeating: parent | rootFlag))
         }
         storeLane0(h, into: out)
     }
@@ -150,12 +151,12 @@ public enum Blake3Kernel {
     /// than 1,024 bytes its lane ends early: its last block is shorter and carries CHUNK_END,
     /// and the blocks after it do not count for that lane.
     @inlinable @inline(__always)
-    static func chunkGroup<V: Blake3Lanes>(
+    static func chunkGroup<L: Blake3LaneSet>(
         _ bytes: UnsafeRawPointer, first: Int, active: Int, chunks: Int, firstChunk: UInt64, tail: UnsafeRawPointer, tailLength: Int,
-        cvs: UnsafeMutablePointer<UInt32>, lanes: V.Type
+        cvs: UnsafeMutablePointer<UInt32>, lanes: L.Type
     ) {
-        var counter = V(), high = V()
-        for lane in 0..<V.scalarCount {
+        var counter = L.V(), high = L.V()
+        for lane in 0..<L.V.scalarCount {
             let index = firstChunk + UInt64(first + min(lane, active - 1))
             counter[lane] = UInt32(truncatingIfNeeded: index)
             high[lane] = UInt32(truncatingIfNeeded: index >> 32)
@@ -163,24 +164,24 @@ public enum Blake3Kernel {
         let tailLane = chunks - 1 - first < active ? chunks - 1 - first : -1
         let blocks = chunkBytes / blockBytes
         let tailBlock = tailLane >= 0 ? (tailLength - 1) / blockBytes : blocks - 1
-        var isTail = V.MaskStorage()
-        if tailLane >= 0 { for lane in tailLane..<V.scalarCount { isTail[lane] = -1 } }
+        var isTail = L.V.MaskStorage()
+        if tailLane >= 0 { for lane in tailLane..<L.V.scalarCount { isTail[lane] = -1 } }
         let tailMask = SIMDMask(isTail)
-        var h = Blake3Words(iv: V.self)
+        var h = Blake3Words(iv: L.V.self)
         var tailWords = h
-        withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: V.scalarCount) { rows in
-            for lane in 0..<V.scalarCount {
+        withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows in
+            for lane in 0..<L.V.scalarCount {
                 let chunk = first + min(lane, active - 1)
                 rows[lane] = chunk == chunks - 1 ? tail : bytes + chunk * chunkBytes
             }
             // Every block's message first, then the compressions: apart, the shuffles'
             // constants do not take the registers the compression state needs.
-            withUnsafeTemporaryAllocation(of: V.self, capacity: 16 * blocks) { m in
+            withUnsafeTemporaryAllocation(of: L.V.self, capacity: 16 * blocks) { m in
                 let msg = m.baseAddress!
-                for block in 0..<blocks { V.loadTransposed(rows.baseAddress!, offset: block * blockBytes, into: msg + 16 * block) }
+                for block in 0..<blocks { L.loadTransposed(rows.baseAddress!, offset: block * blockBytes, into: msg + 16 * block) }
                 for block in 0..<blocks {
-                    var length = V(repeating: UInt32(blockBytes))
-                    var flags = V(repeating: (block == 0 ? chunkStart : 0) | (block == blocks - 1 ? chunkEnd : 0))
+                    var length = L.V(repeating: UInt32(blockBytes))
+                    var flags = L.V(repeating: (block == 0 ? chunkStart : 0) | (block == blocks - 1 ? chunkEnd : 0))
                     if block == tailBlock && tailLane >= 0 {
                         length.replace(with: UInt32(tailLength - block * blockBytes), where: tailMask)
                         flags.replace(with: (block == 0 ? chunkStart : 0) | chunkEnd, where: tailMask)
@@ -198,13 +199,13 @@ public enum Blake3Kernel {
 
     /// Parents of node pairs `(2p, 2p+1)` for p in `first ..< first + active`, written at p.
     @inlinable @inline(__always)
-    static func parents<V: Blake3Lanes>(_ cvs: UnsafeMutablePointer<UInt32>, first: Int, active: Int, lanes: V.Type) {
-        let h = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: V.scalarCount) { rows in
+    static func parents<L: Blake3LaneSet>(_ cvs: UnsafeMutablePointer<UInt32>, first: Int, active: Int, lanes: L.Type) {
+        let h = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows in
             // A pair of chaining values is 64 consecutive bytes: one message block per lane.
-            for lane in 0..<V.scalarCount { rows[lane] = UnsafeRawPointer(cvs + 16 * (first + min(lane, active - 1))) }
-            return withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { m in
-                V.loadTransposed(rows.baseAddress!, offset: 0, into: m.baseAddress!)
-                return compress(chainingValue: nil, message: m.baseAddress!, counter: V(), blockLength: V(repeating: 64), flags: V(repeating: parent))
+            for lane in 0..<L.V.scalarCount { rows[lane] = UnsafeRawPointer(cvs + 16 * (first + min(lane, active - 1))) }
+            return withUnsafeTemporaryAllocation(of: L.V.self, capacity: 16) { m in
+                L.loadTransposed(rows.baseAddress!, offset: 0, into: m.baseAddress!)
+                return compress(chainingValue: nil, message: m.baseAddress!, counter: L.V(), blockLength: L.V(repeating: 64), flags: L.V(repeating: parent))
             }
         }
         for lane in 0..<active {

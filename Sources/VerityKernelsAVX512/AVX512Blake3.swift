@@ -3,21 +3,21 @@ import VerityKernels
 extension AVX512Kernels {
     /// BLAKE3 of `count` bytes into 32 bytes at `out`, sixteen chunks per AVX-512 compression.
     public static func blake3(_ bytes: UnsafeRawPointer?, count: Int, into out: UnsafeMutableRawPointer) {
-        Blake3Kernel.hash(bytes, count: count, into: out, lanes: SIMD16<UInt32>.self)
+        Blake3Kernel.hash(bytes, count: count, into: out, lanes: Blake3AVX512Lanes.self)
     }
 
     /// The chaining value of one subtree of a larger input (see `Blake3Kernel.subtree`).
     public static func blake3Subtree(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into out: UnsafeMutableRawPointer) {
-        Blake3Kernel.subtree(bytes, count: count, firstChunk: firstChunk, into: out, lanes: SIMD16<UInt32>.self)
+        Blake3Kernel.subtree(bytes, count: count, firstChunk: firstChunk, into: out, lanes: Blake3AVX512Lanes.self)
     }
 
     /// The chaining values of a range of an input's chunks (see `Blake3Kernel.chunkValues`).
     public static func blake3ChunkValues(_ bytes: UnsafeRawPointer, count: Int, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) {
-        Blake3Kernel.chunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs, lanes: SIMD16<UInt32>.self)
+        Blake3Kernel.chunkValues(bytes, count: count, firstChunk: firstChunk, into: cvs, lanes: Blake3AVX512Lanes.self)
     }
 
     /// The digest joined from subtrees' chaining values (see `Blake3Kernel.rootDigest(ofChainingValues:)`).
     public static func blake3Root(ofChainingValues cvs: UnsafeMutablePointer<UInt32>, count: Int, into out: UnsafeMutableRawPointer) {
-        Blake3Kernel.rootDigest(ofChainingValues: cvs, count: count, into: out, lanes: SIMD16<UInt32>.self)
+        Blake3Kernel.rootDigest(ofChainingValues: cvs, count: count, into: out, lanes: Blake3AVX512Lanes.self)
     }
 }

@@ -1,0 +1,20 @@
+#ifndef VERITY_KERNELS_H
+#define VERITY_KERNELS_H
+
+#include <stddef.h>
+
+/// BLAKE3's message transpose for sixteen lanes: the 64-byte blocks at `rows[l] + offset`
+/// (l < 16) become sixteen 64-byte vectors at `msg`, vector w holding word w of every lane's
+/// block, lane l at word l. On x86-64 it is AVX-512F code, for the AVX-512 kernel level only:
+/// a CPU without AVX-512 traps on it.
+///
+/// In C because Swift has no vector shuffle: built from element initialisers, the same
+/// transpose compiled to 132 two-source permutes with their index loads where these 64
+/// unpacks and 128-bit-lane shuffles do it, and hashing ran 20% slower.
+void verity_blake3_transpose16(const void *const *rows, ptrdiff_t offset, void *msg);
+
+/// The same for eight lanes: sixteen 32-byte vectors at `msg`, vector w holding word w of the
+/// blocks at `rows[l] + offset` (l < 8). AVX2 code on x86-64, for the AVX2 kernel level only.
+void verity_blake3_transpose8(const void *const *rows, ptrdiff_t offset, void *msg);
+
+#endif
