@@ -10,7 +10,7 @@
 ///
 /// In C because Swift has no vector shuffle: built from element initialisers, the same
 /// transpose compiled to 132 two-source permutes with their index loads where these 64
-/// unpacks and 128-bit-lane shuffles do it, and hashing ran 20% slower.
+/// unpacks and 128-bit-lane shuffles do it, and hashing ran 15–20% slower.
 void verity_blake3_transpose16(const void *const *rows, ptrdiff_t offset, void *msg);
 
 /// The same for eight lanes: sixteen 32-byte vectors at `msg`, vector w holding word w of the
