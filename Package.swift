@@ -37,8 +37,9 @@ let package = Package(
         ),
         // CPU feature detection (AVX2+FMA, AVX-512, AMX permission) for choosing kernels at run time.
         .target(name: "CVerityCPU"),
-        // Kernels Swift cannot express (vector shuffles), each compiled for its level with a
-        // function attribute; optimised in every configuration, like the Swift kernels.
+        // Kernels in C where Swift cannot express them (vector shuffles) or compiles them worse
+        // (BLAKE3's AVX-512 compression), each compiled for its level with a function
+        // attribute; optimised in every configuration, like the Swift kernels.
         .target(name: "CVerityKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Kernel bodies (GEMM micro-kernel, packing, vector math), @inlinable so each kernel
         // target below compiles them for its own CPU level.

@@ -3,7 +3,9 @@
 /// set (`Blake3LaneSet`: a SIMD vector whose lanes carry independent chunks, or parent nodes,
 /// of one input, and its message transpose), so a wrapper that instantiates them with
 /// `Blake3AVX512Lanes` under `-target-cpu skylake-avx512` hashes sixteen 1 KiB chunks per
-/// AVX-512 compression (`Blake3AVX2Lanes` under haswell: eight per AVX2 compression).
+/// AVX-512 compression (`Blake3AVX2Lanes` under haswell: eight per AVX2 compression). A level
+/// may hash full groups of whole chunks with a kernel of its own (`Blake3LaneSet.wholeChunks`:
+/// AVX-512's, in C); every other group, the tail and the parents run these bodies.
 /// Integer arithmetic only: every level gives the same digest.
 ///
 /// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
@@ -155,13 +157,19 @@ public enum Blake3Kernel {
         _ bytes: UnsafeRawPointer, first: Int, active: Int, chunks: Int, firstChunk: UInt64, tail: UnsafeRawPointer, tailLength: Int,
         cvs: UnsafeMutablePointer<UInt32>, lanes: L.Type
     ) {
+        let tailLane = chunks - 1 - first < active ? chunks - 1 - first : -1
+        // A full group without the range's last chunk, on a level with its own kernel for
+        // that: the bulk of a large input.
+        if tailLane < 0, active == L.V.scalarCount,
+           L.wholeChunks(bytes + first * chunkBytes, firstChunk: firstChunk + UInt64(first), into: cvs + first * 8) {
+            return
+        }
         var counter = L.V(), high = L.V()
         for lane in 0..<L.V.scalarCount {
             let index = firstChunk + UInt64(first + min(lane, active - 1))
             counter[lane] = UInt32(truncatingIfNeeded: index)
             high[lane] = UInt32(truncatingIfNeeded: index >> 32)
         }
-        let tailLane = chunks - 1 - first < active ? chunks - 1 - first : -1
         let blocks = chunkBytes / blockBytes
         let tailBlock = tailLane >= 0 ? (tailLength - 1) / blockBytes : blocks - 1
         var isTail = L.V.MaskStorage()

@@ -22,6 +22,15 @@ public protocol Blake3LaneSet {
     /// word w of lane l's block. Whole-vector loads and shuffles, where loading each lane's word
     /// separately costs more than the compression itself.
     static func loadTransposed(_ rows: UnsafePointer<UnsafeRawPointer>, offset: Int, into msg: UnsafeMutablePointer<V>)
+    /// The chaining values of `V.scalarCount` whole chunks at `bytes`, chunks `firstChunk`… of
+    /// their input, 8 words each at `cvs`, with a kernel of this level's own; false (nothing
+    /// written) where it has none and the generic body hashes them.
+    static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
+}
+
+extension Blake3LaneSet {
+    @inlinable @inline(__always)
+    public static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool { false }
 }
 
 /// The portable level: eight lanes, transposed in Swift (two SSE2 registers a vector).
@@ -46,13 +55,20 @@ public enum Blake3AVX2Lanes: Blake3LaneSet {
 }
 
 /// The AVX-512 level: sixteen lanes, transposed in C (`verity_blake3_transpose16`,
-/// AVX-512F); only the AVX-512 kernel module may instantiate it.
+/// AVX-512F), and sixteen whole chunks hashed in C (`verity_blake3_chunks16`); only the
+/// AVX-512 kernel module may instantiate it.
 public enum Blake3AVX512Lanes: Blake3LaneSet {
     public typealias V = SIMD16<UInt32>
 
     @inlinable @inline(__always)
     public static func loadTransposed(_ rows: UnsafePointer<UnsafeRawPointer>, offset: Int, into msg: UnsafeMutablePointer<V>) {
         rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 16) { verity_blake3_transpose16($0, offset, msg) }
+    }
+
+    @inlinable @inline(__always)
+    public static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        verity_blake3_chunks16(bytes, firstChunk, cvs)
+        return true
     }
 }
 

@@ -2,6 +2,7 @@
 #define VERITY_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// BLAKE3's message transpose for sixteen lanes: the 64-byte blocks at `rows[l] + offset`
 /// (l < 16) become sixteen 64-byte vectors at `msg`, vector w holding word w of every lane's
@@ -16,5 +17,10 @@ void verity_blake3_transpose16(const void *const *rows, ptrdiff_t offset, void *
 /// The same for eight lanes: sixteen 32-byte vectors at `msg`, vector w holding word w of the
 /// blocks at `rows[l] + offset` (l < 8). AVX2 code on x86-64, for the AVX2 kernel level only.
 void verity_blake3_transpose8(const void *const *rows, ptrdiff_t offset, void *msg);
+
+/// The chaining values of sixteen whole 1 KiB chunks at `input`, the chunks `first_chunk`,
+/// `first_chunk + 1`, … of their input: eight words each at `cvs`, chunk by chunk (BLAKE3's
+/// leaves, no parent and no ROOT flag). AVX-512F code, for the AVX-512 kernel level only.
+void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *cvs);
 
 #endif
