@@ -52,7 +52,9 @@ import VerityNodeTestSupport
         let running = Task { try await group.run() }
 
         let request = JobRequest(
-            model: spec.id, input: Array("a job to finish before stopping".utf8), maxFee: 1_000_000, tier: .sampled, deadlineMs: NodeServer.nowMs() + 60_000)
+            // A deadline past the waits below: under the whole suite on two cores the worker
+            // can take more than a minute to pick the job up.
+            model: spec.id, input: Array("a job to finish before stopping".utf8), maxFee: 1_000_000, tier: .sampled, deadlineMs: NodeServer.nowMs() + 600_000)
         let follower = await market.follow(request.address(submitter: submitter.publicKey))
         let job = try await market.submit(request, from: submitter)
         // Once assigned the worker holds it (assignments reach it within a slot or two).
