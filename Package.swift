@@ -176,7 +176,7 @@ let package = Package(
         // A node in the test process on port 0, shared by the test targets that need one live.
         .target(
             name: "VerityNodeTestSupport",
-            dependencies: ["VerityNode", "VerityClient", "VerityChain", "VerityCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VerityNode", "VerityClient", "VerityChain", "VerityCore", "VerityTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/VerityNodeTestSupport",
             swiftSettings: strictSwift
         ),
@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "VerityWorkerTests",
             dependencies: [
-                "VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore", "VerityModels", "VerityNodeTestSupport",
+                "VerityWorker", "VerityNode", "VerityChain", "VerityClient", "VerityCore", "VerityModels", "VerityNodeTestSupport", "VerityTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift

@@ -21,10 +21,13 @@ public struct RunningNode: Sendable {
 
 extension NodeServices {
     /// Runs the node's group (without signal handling) in a new task and returns once both
-    /// servers listen; throws, with the group cancelled, when they do not.
-    public func launch() async throws -> RunningNode {
+    /// servers listen; throws, with the group cancelled, when they do not. With `executor` the
+    /// group's task, and the services' child tasks with it, prefer that executor to Swift's
+    /// cooperative pool (tests run their in-process nodes off the pool that their synchronous
+    /// bodies occupy).
+    public func launch(on executor: (any TaskExecutor)? = nil) async throws -> RunningNode {
         let group = serviceGroup()
-        let task = Task { try await group.run() }
+        let task = Task(executorPreference: executor) { try await group.run() }
         do {
             return RunningNode(ports: try await ports(), group: group, task: task)
         } catch {

@@ -4,6 +4,7 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityNode
+import VerityTestSupport
 
 /// A node in this process on real ports — JSON-RPC and WebSocket both on port 0, the bound
 /// ports read back — run as the node's `ServiceGroup`, with a SQLite store in a temporary
@@ -47,7 +48,7 @@ public struct LiveNode: Sendable {
         logger.logLevel = .critical
         var services = NodeServices(config: config, sequencer: sequencer, blobs: store, logger: logger)
         configure(&services)
-        let running = try await services.launch()
+        let running = try await services.launch(on: OffPoolExecutor(concurrent: true))
         guard let url = URL(string: "http://127.0.0.1:\(running.ports.rpc)") else { throw SetupError(description: "no URL for port \(running.ports.rpc)") }
         return LiveNode(url: url, sequencer: sequencer, services: services, running: running, directory: directory)
     }

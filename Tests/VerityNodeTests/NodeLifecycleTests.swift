@@ -9,6 +9,7 @@ import VerityChain
 import VerityClient
 import VerityCore
 import VerityNodeTestSupport
+import VerityTestSupport
 @testable import VerityNode
 
 /// The node as one ServiceGroup, live on port 0: the ports it reports, the request limit at
@@ -30,6 +31,35 @@ import VerityNodeTestSupport
         try await watcher.connect()
         #expect(await watcher.isConnected)
         await watcher.close()
+    }
+
+    /// A test's in-process node runs off Swift's cooperative pool (`LiveNode` launches it on an
+    /// `OffPoolExecutor`): with every pool thread held by synchronous work, as the suite's
+    /// long test bodies hold them on two cores, it still answers, takes a transaction and seals
+    /// its block. On the pool, the airdrop would wait for the blocked threads, which give up
+    /// only after two minutes, and the test would see them time out.
+    @Test(.timeLimit(.minutes(5))) func aLiveNodeRunsWhileThePoolIsBlocked() async throws {
+        try await offPool { () async throws in
+            let node = try await LiveNode.start()
+            defer { node.stop() }
+            let threads = ProcessInfo.processInfo.activeProcessorCount
+            let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            let timedOut = Events()
+            for _ in 0..<threads {
+                Task.detached {
+                    holding.signal()
+                    if release.wait(timeout: .now() + 120) == .timedOut { timedOut.append("timed out") }
+                }
+            }
+            // Every pool thread is held (this body is on a dispatch thread, so it can wait).
+            for _ in 0..<threads { holding.wait() }
+            let user = Keypair()
+            try await node.fund([user], lamports: 1_000_000)
+            let balance = try await RPCClient(url: node.url).balance(user.publicKey)
+            for _ in 0..<threads { release.signal() }
+            #expect(balance == 1_000_000)
+            #expect(timedOut.list.isEmpty, "the node needed the pool's threads")
+        }
     }
 
     /// A body over `requestBytes` is refused with 413 at the socket, and the node goes on.

@@ -15,12 +15,17 @@ public func offPool<T: Sendable, Failure: Error>(_ body: () async throws(Failure
     try await withTaskExecutorPreference(OffPoolExecutor()) { () async throws(Failure) -> T in try await body() }
 }
 
-/// A task executor over a private serial dispatch queue: such a queue is served by dispatch's
-/// overcommitting threads, which grow with demand, never by the cooperative pool.
-final class OffPoolExecutor: TaskExecutor, @unchecked Sendable {
-    private let queue = DispatchQueue(label: "verity.tests.off-pool")
+/// A task executor over a private dispatch queue: such a queue is served by dispatch's
+/// overcommitting threads, which grow with demand, never by the cooperative pool. Serial for
+/// `offPool`'s body; `concurrent` for what runs many tasks at once (an in-process node).
+public final class OffPoolExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue: DispatchQueue
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public init(concurrent: Bool = false) {
+        queue = DispatchQueue(label: "verity.tests.off-pool", attributes: concurrent ? .concurrent : [])
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }

@@ -8,6 +8,7 @@ import VerityCore
 import VerityModels
 import VerityNode
 import VerityNodeTestSupport
+import VerityTestSupport
 @testable import VerityWorker
 
 /// The worker actor against a live node in this process, serving the real all-MiniLM-L6-v2
@@ -43,13 +44,22 @@ import VerityNodeTestSupport
         return (node, worker, market, submitter, spec)
     }
 
+    /// The body runs off the cooperative pool (`offPool`), and with it the worker: its actor and
+    /// the service group's child tasks follow the test task's executor preference. Under the
+    /// whole suite on two cores, synchronous test bodies elsewhere held both pool threads long
+    /// enough that the worker, on the pool, did not take its assigned job within three minutes.
     @Test(.timeLimit(.minutes(6))) func gracefulShutdownFinishesTheJobItHolds() async throws {
+        try await offPool { () async throws in try await finishTheHeldJobOnShutdown() }
+    }
+
+    func finishTheHeldJobOnShutdown() async throws {
         let (node, worker, market, submitter, spec) = try await setUp()
         defer { node.stop() }
         var logger = Logger(label: "verity.test.worker")
         logger.logLevel = .warning
         let group = ServiceGroup(configuration: .init(services: [worker], logger: logger))
-        let running = Task { try await group.run() }
+        // A child task, not `Task {}`: an unstructured task would not inherit the preference.
+        async let running: Void = group.run()
 
         let request = JobRequest(
             // A deadline past the waits below: under the whole suite on two cores the worker
@@ -74,7 +84,7 @@ import VerityNodeTestSupport
         }
         try #require(taken, "the worker never took the assigned job")
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await running
         #expect(await worker.completedJobs == 1, "the held job's result went out before run() returned")
         #expect(await worker.heldJobs == 0)
         // The result is on chain: the node seals it within a slot.
