@@ -27,10 +27,14 @@ import VerityKernels
         }
     }
 
+    /// The lengths `run` uses: odd ones for the scalar tails; 24, 104 and 136 (attention's padded
+    /// key count at 134 tokens) for the sixteen-lane scores' blocks followed by eight keys.
+    static let counts = [7, 24, 32, 61, 104, 136, 384, 1153]
+
     /// Every check kernel of one build over the same inputs.
     static func run(_ build: any CheckKernelBuild.Type) -> Results {
         var results = Results()
-        for count in [7, 32, 61, 384, 1153] {
+        for count in counts {
             let x = data(count, seed: UInt64(count)), w = data(4 * count, seed: 2), q = data(count, seed: 3).map(abs)
             results.add(build.weightedSums4(x, count: count, w: w, ld: count, q: q))
             results.add(build.sketchDots(x, count: count, s: w.map(Double.init), ld: count, q: q.map(Double.init)))
@@ -166,7 +170,7 @@ import VerityKernels
 
     @Test func everyLevelComputesTheSameBits() {
         let reference = Self.run(CheckKernels.build(for: .portable))
-        #expect(reference.sums.count == 5 * 14)
+        #expect(reference.sums.count == Self.counts.count * 14)
         #expect(reference.floats.allSatisfy { Float(bitPattern: $0).isFinite })
         for level in KernelLevel.runnable where level != .portable {
             #expect(Self.run(CheckKernels.build(for: level)) == reference, "level \(level.rawValue) differs from portable")
