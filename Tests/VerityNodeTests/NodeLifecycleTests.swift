@@ -51,12 +51,13 @@ import VerityTestSupport
                     if release.wait(timeout: .now() + 120) == .timedOut { timedOut.append("timed out") }
                 }
             }
+            // Released however the body ends, so a failure does not hold the suite's pool.
+            defer { for _ in 0..<threads { release.signal() } }
             // Every pool thread is held (this body is on a dispatch thread, so it can wait).
             for _ in 0..<threads { holding.wait() }
             let user = Keypair()
             try await node.fund([user], lamports: 1_000_000)
             let balance = try await RPCClient(url: node.url).balance(user.publicKey)
-            for _ in 0..<threads { release.signal() }
             #expect(balance == 1_000_000)
             #expect(timedOut.list.isEmpty, "the node needed the pool's threads")
         }
