@@ -30,7 +30,10 @@ extension ByteReader {
     /// Reads a Borsh `u32` length and checks that at least `minimumElementSize` bytes per
     /// element remain, so a hostile prefix cannot make the decoder allocate.
     public mutating func readBorshLength(_ what: String, minimumElementSize: Int = 1) throws(CoreError) -> Int {
-        let length = Int(try readLE(UInt32.self, "\(what) length"))
+        // The error's label is built only when it is thrown: a header of a few hundred lengths
+        // spent more time formatting labels than reading bytes.
+        guard remaining >= 4 else { throw .truncated(what: "\(what) length", needed: 4, available: remaining) }
+        let length = Int(try readLE(UInt32.self))
         if length * minimumElementSize > remaining {
             throw .truncated(what: what, needed: length * minimumElementSize, available: remaining)
         }
@@ -84,8 +87,7 @@ extension String: BorshCodable {
 
     public init(borsh reader: inout ByteReader) throws(CoreError) {
         let length = try reader.readBorshLength("string")
-        let raw = try reader.readBytes(length, "string")
-        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8(what: "string") }
+        guard let text = try reader.readUTF8(length, "string") else { throw .invalidUTF8(what: "string") }
         self = text
     }
 }
@@ -107,6 +109,9 @@ extension Array: BorshCodable where Element: BorshCodable {
         for element in self { element.borshEncode(to: &writer) }
     }
 
+    // Inlinable so that callers get it specialized: the generic body dispatched every element
+    // through witness tables (a trace leaf's weight names, a header's hundreds of strings).
+    @inlinable
     public init(borsh reader: inout ByteReader) throws(CoreError) {
         let count = try reader.readBorshLength("vector")
         var elements = [Element]()

@@ -38,10 +38,29 @@ public struct ByteReader: Sendable {
     public mutating func readLE<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ what: String = "integer") throws(CoreError) -> T {
         let size = MemoryLayout<T>.size
         guard remaining >= size else { throw .truncated(what: what, needed: size, available: remaining) }
-        var value: T = 0
-        for i in 0..<size { value |= T(bytes[offset + i]) << (8 * i) }
+        // One unaligned load, not a shift per byte through the array's checked subscript.
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
         offset += size
-        return value
+        return T(littleEndian: value)
+    }
+
+    /// Reads a UTF-8 string of `count` bytes; nil (nothing read) when the bytes are not UTF-8.
+    public mutating func readUTF8(_ count: Int, _ what: String = "string") throws(CoreError) -> String? {
+        guard count >= 0, remaining >= count else { throw .truncated(what: what, needed: count, available: remaining) }
+        let start = offset
+        // Decoded from a buffer pointer (the standard library's specialized path; validating an
+        // `ArraySlice` went through generic code, a metadata lookup per string) and valid when
+        // the decoding gives the bytes back: decoding replaces each invalid sequence with
+        // U+FFFD, so an invalid input never decodes to itself.
+        let valid: String? = bytes.withUnsafeBufferPointer { buffer in
+            let raw = UnsafeBufferPointer(rebasing: buffer[start..<(start + count)])
+            let text = String(decoding: raw, as: UTF8.self)
+            let same = text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(raw) } ?? text.utf8.elementsEqual(raw)
+            return same ? text : nil
+        }
+        guard let text = valid else { return nil }
+        offset += count
+        return text
     }
 
     public mutating func readCompactU16(_ what: String = "compact-u16") throws(CoreError) -> Int {

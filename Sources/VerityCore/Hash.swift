@@ -40,6 +40,14 @@ public struct Hash: Hashable, Comparable, Sendable {
         SHA256.hash(data: data).withUnsafeBytes { Hash(storage: Bytes32(unchecked: $0)) }
     }
 
+    /// SHA-256 of `bytes`: the path byte arrays take, not the generic one, which reaches the
+    /// hasher through `DataProtocol`'s witnesses (a Merkle node or a row draw is one block).
+    public static func sha256(_ bytes: [UInt8]) -> Hash {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Hash(storage: Bytes32(unchecked: $0)) }
+    }
+
     /// SHA-256 of the concatenation of `parts`, without building the concatenation.
     public static func sha256(parts: [[UInt8]]) -> Hash {
         var hasher = SHA256()

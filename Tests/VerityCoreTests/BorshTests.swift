@@ -1,6 +1,15 @@
 import Testing
 @testable import VerityCore
 
+/// A seeded linear congruential generator (its high bits) for the differential tests.
+struct SeededBytes {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 33
+    }
+}
+
 /// A composite value shaped like Verity's instruction data, for round trips and fuzzing.
 struct SampleRecord: BorshCodable, Equatable {
     var tag: UInt8
@@ -59,6 +68,34 @@ struct SampleRecord: BorshCodable, Equatable {
         }
         #expect(throws: CoreError.invalidUTF8(what: "string")) { try Borsh.decode(String.self, from: [2, 0, 0, 0, 0xC3, 0x28]) }
         #expect(throws: CoreError.invalidOptionTag(7)) { try Borsh.decode(UInt8?.self, from: [7]) }
+    }
+
+    /// Strings are accepted exactly when their bytes are UTF-8, as the standard library's
+    /// validating decoder judges them: known edge cases (overlong forms, surrogates, code points
+    /// past U+10FFFF, truncated sequences, U+FFFD itself) and random byte strings weighted
+    /// towards lead and continuation bytes.
+    @Test func stringsAreTakenExactlyWhenTheyAreUTF8() {
+        func decoded(_ bytes: [UInt8]) -> String? {
+            var framed = [UInt8]()
+            withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { framed += $0 }
+            return try? Borsh.decode(String.self, from: framed + bytes)
+        }
+        let cases: [[UInt8]] = [
+            [], Array("verity".utf8), Array("héllo 日本 🙂".utf8), [0xEF, 0xBF, 0xBD], [0xF4, 0x8F, 0xBF, 0xBF],
+            [0xFF], [0x80], [0xC0, 0xAF], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80],
+            [0xE2, 0x82], [0xEF, 0xBF], [0x61, 0xC3], [0xC3, 0x28], [0xF0, 0x9F, 0x99], [0x00],
+        ]
+        var generator = SeededBytes(state: 11)
+        let alphabet: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0xA0, 0xBD, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        let random = (0..<3000).map { _ in (0..<Int(generator.next() % 7)).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] } }
+        var valid = 0
+        for bytes in cases + random {
+            let expected = String(validating: bytes, as: UTF8.self)
+            #expect(decoded(bytes) == expected, "\(bytes)")
+            if expected != nil { valid += 1 }
+        }
+        // Both outcomes are exercised.
+        #expect(valid > 100 && valid < cases.count + random.count - 100)
     }
 
     @Test func optionalsAndIntegers() throws {
