@@ -1,7 +1,7 @@
 import Foundation
 
 /// The dimensions of a BERT encoder, from a Hugging Face `config.json`.
-public struct BertConfig: Sendable, Equatable, Codable {
+public struct BertConfig: Sendable, Hashable, Codable {
     public var vocabSize: Int
     public var hiddenSize: Int
     public var layers: Int

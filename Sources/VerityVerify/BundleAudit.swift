@@ -161,7 +161,7 @@ public struct BundleAudit: Sendable {
         var rechecked = [Int]()
         var failure: VerifyError?
         do throws(VerifyError) {
-            let schedule = try ModelSchedule(config: config, tokens: tokens.count)
+            let schedule = try ModelSchedule.cached(config: config, tokens: tokens.count)
             guard model == modelId else { throw VerifyError.custody(step: 0, "the trace is of model \(model), the job's \(modelId)") }
             try schedule.checkOrder(steps)
             let first = schedule.steps[0]

@@ -1,3 +1,4 @@
+import Synchronization
 import VerityModels
 import VerityTensor
 
@@ -29,6 +30,16 @@ public struct ModelSchedule: Sendable, Equatable {
             outputs = step.outputs.map { Ref(id: $0.id, shape: $0.shape, committed: $0.isCommitted) }
             weights = step.weights
             attributes = step.attributes
+        }
+
+        /// Whether `step` is this step in everything but its digests: `Step(step) == self`,
+        /// field by field, without building the recorded step's view.
+        public func matches(_ step: TraceStep) -> Bool {
+            func same(_ refs: [Ref], _ recorded: [TensorRef]) -> Bool {
+                refs.count == recorded.count && zip(refs, recorded).allSatisfy { $0.id == $1.id && $0.committed == $1.isCommitted && $0.shape == $1.shape }
+            }
+            return kind == step.kind && name == step.name && same(inputs, step.inputs) && same(outputs, step.outputs) && weights == step.weights
+                && attributes == step.attributes
         }
 
         init(_ name: String, _ kind: StepKind, inputs: [Ref], outputs: [Ref], weights: [String] = [], attributes: [String: String] = [:]) {
@@ -94,6 +105,30 @@ public struct ModelSchedule: Sendable, Equatable {
         shapes = Dictionary(steps.flatMap { $0.inputs + $0.outputs }.map { ($0.id, $0.shape) }) { first, _ in first }
     }
 
+    /// The schedule of `config` for `tokens` tokens, built once per process and remembered:
+    /// audits, the referee and the market's bundle checks each need it, and building it (some
+    /// fifty steps of names, shapes and attributes) cost 0.06 ms, 3% of a 134-token audit.
+    /// At most `cacheLimit` schedules are kept (the cache is emptied when full).
+    public static func cached(config: BertConfig, tokens: Int) throws(VerifyError) -> ModelSchedule {
+        let key = CacheKey(config: config, tokens: tokens)
+        if let known = cache.withLock({ $0[key] }) { return known }
+        let schedule = try ModelSchedule(config: config, tokens: tokens)
+        cache.withLock { cache in
+            if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[key] = schedule
+        }
+        return schedule
+    }
+
+    static let cacheLimit = 2048
+
+    struct CacheKey: Hashable {
+        let config: BertConfig
+        let tokens: Int
+    }
+
+    private static let cache = Mutex<[CacheKey: ModelSchedule]>([:])
+
     /// The step that produces tensor `id`, if the schedule has one (ids and positions have none).
     public func producer(of id: Int) -> Int? {
         steps.firstIndex { $0.outputs.contains { $0.id == id } }
@@ -103,7 +138,7 @@ public struct ModelSchedule: Sendable, Equatable {
     public func checkOrder(_ recorded: [TraceStep]) throws(VerifyError) {
         for (index, expected) in steps.enumerated() {
             guard index < recorded.count else { throw .custody(step: index, "the trace ends after \(recorded.count) steps; the schedule has \(steps.count)") }
-            guard Step(recorded[index]) == expected else {
+            guard expected.matches(recorded[index]) else {
                 throw .custody(step: index, "step \(recorded[index].name) is not the scheduled \(expected.name) as the schedule wires it")
             }
         }

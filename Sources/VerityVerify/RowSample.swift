@@ -30,22 +30,30 @@ public struct RowSample: Sendable, Equatable {
     /// The checked rows of the step named `step` with `n` rows, ascending.
     public func rows(step: String, of n: Int) -> [Int] {
         guard perStep < n else { return Array(0..<max(n, 0)) }
+        let count = max(perStep, 0)
         var order = Array(0..<n)
-        let prefix = Array("verity.rows.v2".utf8) + seed.bytes + Array(step.utf8)
-        var stream = [UInt8]()
+        // The message with its block counter last, rewritten in place for each block: one
+        // buffer and one SHA-256 call per eight draws.
+        var message = Array("verity.rows.v2".utf8)
+        message.reserveCapacity(message.count + Hash.byteCount + step.utf8.count + 8)
+        message += seed.bytes
+        message += step.utf8
+        let counterAt = message.count
+        message += repeatElement(0, count: 8)
+        var digest = [UInt8]()
         var block: UInt64 = 0
-        for i in 0..<max(perStep, 0) {
-            if stream.count < 4 {
-                var message = prefix
-                withUnsafeBytes(of: block.littleEndian) { message.append(contentsOf: $0) }
-                stream = Hash.sha256(message).bytes
+        for i in 0..<count {
+            let word = i % 8
+            if word == 0 {
+                withUnsafeBytes(of: block.littleEndian) { message.replaceSubrange(counterAt..<(counterAt + 8), with: $0) }
+                digest = Hash.sha256(message).bytes
                 block += 1
             }
-            let word = UInt32(stream[0]) | UInt32(stream[1]) << 8 | UInt32(stream[2]) << 16 | UInt32(stream[3]) << 24
-            stream.removeFirst(4)
-            order.swapAt(i, i + Int(word % UInt32(n - i)))
+            let at = 4 * word
+            let value = UInt32(digest[at]) | UInt32(digest[at + 1]) << 8 | UInt32(digest[at + 2]) << 16 | UInt32(digest[at + 3]) << 24
+            order.swapAt(i, i + Int(value % UInt32(n - i)))
         }
-        return order.prefix(perStep).sorted()
+        return order.prefix(count).sorted()
     }
 
     /// Whether row `row` of the step named `step` with `n` rows is checked.

@@ -29,14 +29,14 @@ public enum StepCheck {
         step: TraceStep, producers: [TraceStep] = [], schedule: ModelSchedule, tensors: [Int: Tensor], weights: ModelWeights, seed: Hash,
         tolerances: Tolerances = .calibrated, verifyDigests: Bool = true, sketch: WeightSketch? = nil, rows: RowSample? = nil
     ) throws(VerifyError) -> StepOutcome {
-        guard step.index >= 0, step.index < schedule.steps.count, ModelSchedule.Step(step) == schedule.steps[step.index] else {
+        guard step.index >= 0, step.index < schedule.steps.count, schedule.steps[step.index].matches(step) else {
             throw .custody(step: step.index, "step \(step.name) is not the scheduled step at index \(step.index)")
         }
         if verifyDigests {
             var refs = step.inputs + step.outputs
             for input in step.inputs where !input.isCommitted {
                 guard let index = schedule.producer(of: input.id), let producer = producers.first(where: { $0.index == index }),
-                      ModelSchedule.Step(producer) == schedule.steps[index] else {
+                      schedule.steps[index].matches(producer) else {
                     throw .custody(step: step.index, "the step that derives tensor \(input.id) was not supplied")
                 }
                 refs += producer.inputs

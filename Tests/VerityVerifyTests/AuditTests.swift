@@ -138,6 +138,88 @@ import VerityTensor
         #expect(counts.allSatisfy { (50...150).contains($0) }, "\(counts)")
     }
 
+    /// The rows are a protocol rule (the chain holds an auditor to the rows it draws), so they
+    /// are pinned to the derivation `RowSample` documents, written out plainly here: SHA-256
+    /// blocks of "verity.rows.v2" ‖ seed ‖ step ‖ block (u64 LE), eight u32 LE words each,
+    /// driving a partial Fisher–Yates shuffle; several blocks where more than eight rows are drawn.
+    @Test func rowsFollowTheDocumentedDerivation() {
+        func reference(seed: Hash, step: String, n: Int, perStep: Int) -> [Int] {
+            guard perStep < n else { return Array(0..<n) }
+            var words = [UInt32]()
+            var block: UInt64 = 0
+            while words.count < perStep {
+                var message = Array("verity.rows.v2".utf8) + seed.bytes + Array(step.utf8)
+                for k in 0..<8 { message.append(UInt8(truncatingIfNeeded: block >> (8 * UInt64(k)))) }
+                let digest = Hash.sha256(message[...]).bytes
+                for w in 0..<8 { words.append((0..<4).reduce(UInt32(0)) { $0 | UInt32(digest[4 * w + $1]) << (8 * UInt32($1)) }) }
+                block += 1
+            }
+            var order = Array(0..<n)
+            for i in 0..<perStep { order.swapAt(i, i + Int(words[i] % UInt32(n - i))) }
+            return Array(order[0..<perStep]).sorted()
+        }
+        for (n, perStep) in [(134, 16), (200, 8), (40, 9), (512, 25), (17, 16), (3, 2)] {
+            for step in ["encoder.layer.0.attention.qkv", "x", ""] {
+                for seed in [AuditFixtures.seed, Blake3.hash([7])] {
+                    #expect(RowSample(seed: seed, perStep: perStep).rows(step: step, of: n) == reference(seed: seed, step: step, n: n, perStep: perStep),
+                            "n \(n), \(perStep) rows, step '\(step)'")
+                }
+            }
+        }
+    }
+
+    /// The process-wide schedule cache gives the schedule built afresh, and a step compared in
+    /// place (`matches`) agrees with comparing its schedule view, field by field.
+    @Test func cachedSchedulesAndInPlaceStepComparison() throws {
+        let fixture = try AuditFixtures.load()
+        let config = fixture.embedder.model.config
+        for tokens in [1, 7, 134, 512, 134] {
+            let cached = try ModelSchedule.cached(config: config, tokens: tokens), fresh = try ModelSchedule(config: config, tokens: tokens)
+            #expect(cached == fresh)
+        }
+        var other = config
+        other.layers = 2
+        let small = try ModelSchedule.cached(config: other, tokens: 9), full = try ModelSchedule.cached(config: config, tokens: 9)
+        #expect(try small == ModelSchedule(config: other, tokens: 9))
+        #expect(small != full && small.steps.count < full.steps.count)
+        #expect(throws: VerifyError.self) { try ModelSchedule.cached(config: config, tokens: 0) }
+        #expect(throws: VerifyError.self) { try ModelSchedule.cached(config: config, tokens: config.maxPositions + 1) }
+
+        let (embedding, trace) = try fixture.embedder.traced(Self.texts[1], modelId: AuditFixtures.modelId, mode: .bundle)
+        let schedule = try ModelSchedule(config: config, tokens: embedding.tokens.count)
+        for (recorded, expected) in zip(trace.steps, schedule.steps) {
+            #expect(expected.matches(recorded) && ModelSchedule.Step(recorded) == expected, "\(recorded.name)")
+            func changed(_ edit: (inout TraceStepParts) -> Void) -> TraceStep {
+                var parts = TraceStepParts(recorded)
+                edit(&parts)
+                return parts.step
+            }
+            let edits: [TraceStep] = [
+                changed { $0.name += "x" },
+                changed { $0.kind = $0.kind == .gemm ? .attention : .gemm },
+                changed { $0.weights.append("w") },
+                changed { $0.attributes["extra"] = "1" },
+                changed { $0.inputs[0] = TensorRef(id: $0.inputs[0].id + 1, shape: $0.inputs[0].shape, digest: $0.inputs[0].digest) },
+                changed { $0.outputs[0] = TensorRef(id: $0.outputs[0].id, shape: $0.outputs[0].shape + [1], digest: $0.outputs[0].digest) },
+                changed { $0.outputs[0] = TensorRef(id: $0.outputs[0].id, shape: $0.outputs[0].shape, digest: $0.outputs[0].digest == nil ? Blake3.hash([1]) : nil) },
+                changed { $0.outputs.append($0.outputs[0]) },
+            ]
+            for edit in edits {
+                #expect(!expected.matches(edit) && ModelSchedule.Step(edit) != expected, "\(recorded.name)")
+            }
+        }
+    }
+
+    /// A trace step's fields, to edit one at a time.
+    struct TraceStepParts {
+        var name: String, kind: StepKind, inputs: [TensorRef], outputs: [TensorRef], weights: [String], attributes: [String: String]
+        let index: Int
+        init(_ step: TraceStep) {
+            (index, name, kind, inputs, outputs, weights, attributes) = (step.index, step.name, step.kind, step.inputs, step.outputs, step.weights, step.attributes)
+        }
+        var step: TraceStep { TraceStep(index: index, name: name, kind: kind, inputs: inputs, outputs: outputs, weights: weights, attributes: attributes) }
+    }
+
     @Test func rowSamplesDifferByStepAndHoldWhatTheyList() {
         let sample = RowSample(seed: AuditFixtures.seed)
         let a = sample.rows(step: "encoder.layer.0.attention.qkv", of: 134), b = sample.rows(step: "encoder.layer.1.attention.qkv", of: 134)

@@ -22,7 +22,7 @@ enum PlantCheck {
             if case let .missing(id) = error { return .missing(id) }
             return .missing(job.model)
         }
-        guard let schedule = try? ModelSchedule(config: config, tokens: Int(job.tokens)) else { return .checked(valid: false, step: 0, inAttestedRows: true) }
+        guard let schedule = try? ModelSchedule.cached(config: config, tokens: Int(job.tokens)) else { return .checked(valid: false, step: 0, inAttestedRows: true) }
         let fault = PlantedFault(salt: job.audit.salt, schedule: schedule)
         let inRows = job.audit.attestedRows?.contains(row: fault.row, step: schedule.steps[fault.step].name, of: schedule.tokens) ?? true
         let honest: BundleAccess, planted: BundleAccess

@@ -51,7 +51,7 @@ public struct Referee: Sendable {
         guard bundle.header.root == root else { return .wrong(.custody) }
         guard index >= 0, index < bundle.header.steps.count else { return .holds }
         let schedule: ModelSchedule
-        do { schedule = try ModelSchedule(config: model.config, tokens: Int(job.tokens)) } catch { return .wrong(.custody) }
+        do { schedule = try ModelSchedule.cached(config: model.config, tokens: Int(job.tokens)) } catch { return .wrong(.custody) }
         let step = bundle.header.steps[index]
         var producers = [TraceStep]()
         for input in step.inputs where !input.isCommitted {

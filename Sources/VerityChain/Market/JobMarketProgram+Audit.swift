@@ -59,7 +59,7 @@ extension JobMarketProgram {
             if case let .missing(id) = error { throw ctx.blobMissing(id) }
             throw ctx.fail(.modelFilesInvalid)
         }
-        do { try ModelSchedule(config: config, tokens: Int(job.tokens)).checkOrder(header.steps) } catch {
+        do { try ModelSchedule.cached(config: config, tokens: Int(job.tokens)).checkOrder(header.steps) } catch {
             ctx.logs.append("bundle \(bundle.hex): \(error)")
             throw ctx.fail(.invalidTrace)
         }
