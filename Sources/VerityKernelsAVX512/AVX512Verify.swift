@@ -31,6 +31,12 @@ extension AVX512Kernels: CheckKernelBuild {
         VerifyKernel.scoresWide(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out)
     }
 
+    public static func scores4(
+        _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        VerifyKernel.scores4Wide(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out, ldo: ldo)
+    }
+
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
         VerifyKernel.expShifted(x, count: count, max: max)
     }

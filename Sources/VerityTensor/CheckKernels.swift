@@ -45,6 +45,13 @@ public enum CheckKernels {
         build.weightedSums4(p, count: count, w: w, ld: ld, q: q)
     }
 
+    /// Four queries' attention scores against transposed keys; see `VerifyKernel.scores4`.
+    public static func scores4(
+        _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        build.scores4(q, d: d, keysTransposed: kt, ldk: ldk, count: count, scale: scale, into: out, ldo: ldo)
+    }
+
     /// One query's attention scores against transposed keys; see `VerifyKernel.scores`.
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>

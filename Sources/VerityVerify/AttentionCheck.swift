@@ -52,7 +52,10 @@ enum AttentionCheck {
         // the exponentials to +0, so that the weighted sums run whole vectors too (`vr`, `vr2`
         // are zero there). Every real key's score and every sum get the bits they get when each
         // pass stops at n (CheckKernelLevelTests.zeroPaddingChangesNoBits).
-        var p = [Float](repeating: 0, count: ldk)
+        // Four queries' scores at a time (`scores4`: the keys are read once for four): their
+        // head slices gathered into `qs` (zero rows past the last query), scores into `p`.
+        var p = [Float](repeating: 0, count: 4 * ldk)
+        var qs = [Float](repeating: 0, count: 4 * dh)
         var queryNorms = [Double](repeating: 0, count: n)
         for head in 0..<heads {
             kt.withUnsafeMutableBufferPointer { CheckKernels.transpose(src.baseAddress! + h + head * dh, rows: n, columns: dh, ld: 3 * h, into: $0.baseAddress!, ldd: ldk) }
@@ -78,15 +81,25 @@ enum AttentionCheck {
                     vr.withUnsafeBufferPointer { vrb in
                         vr2.withUnsafeBufferPointer { vr2b in
                             p.withUnsafeMutableBufferPointer { pb in
-                                for i in queries {
-                                    CheckKernels.scores(src.baseAddress! + i * 3 * h + head * dh, d: dh, keysTransposed: k, ldk: ldk, count: ldk, scale: scale, into: pb.baseAddress!)
-                                    for j in n..<ldk { pb[j] = -.infinity }
-                                    let sum = CheckKernels.expShifted(pb.baseAddress!, count: ldk, max: Self.largest(pb.baseAddress!, count: ldk))
-                                    for j in n..<ldk { pb[j] = 0 }
-                                    let (dots, squares) = CheckKernels.weightedSums4(pb.baseAddress!, count: ldk, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
-                                    predicted[i] += dots / SIMD4(repeating: sum)
-                                    let spread = 1 + Double(scale) * queryNorms[i] * keyNormMax
-                                    variance[i] += u * u * (spread * spread + Double(n + dh)) * squares / (sum * sum)
+                                qs.withUnsafeMutableBufferPointer { qb in
+                                    var first = 0
+                                    while first < queries.count {
+                                        let block = queries[first..<min(first + 4, queries.count)]
+                                        for (slot, i) in block.enumerated() { (qb.baseAddress! + slot * dh).update(from: src.baseAddress! + i * 3 * h + head * dh, count: dh) }
+                                        if block.count < 4 { (qb.baseAddress! + block.count * dh).update(repeating: 0, count: (4 - block.count) * dh) }
+                                        CheckKernels.scores4(qb.baseAddress!, d: dh, keysTransposed: k, ldk: ldk, count: ldk, scale: scale, into: pb.baseAddress!, ldo: ldk)
+                                        for (slot, i) in block.enumerated() {
+                                            let row = pb.baseAddress! + slot * ldk
+                                            for j in n..<ldk { row[j] = -.infinity }
+                                            let sum = CheckKernels.expShifted(row, count: ldk, max: Self.largest(row, count: ldk))
+                                            for j in n..<ldk { row[j] = 0 }
+                                            let (dots, squares) = CheckKernels.weightedSums4(row, count: ldk, w: vrb.baseAddress!, ld: ldk, q: vr2b.baseAddress!)
+                                            predicted[i] += dots / SIMD4(repeating: sum)
+                                            let spread = 1 + Double(scale) * queryNorms[i] * keyNormMax
+                                            variance[i] += u * u * (spread * spread + Double(n + dh)) * squares / (sum * sum)
+                                        }
+                                        first += 4
+                                    }
                                 }
                             }
                         }
@@ -135,11 +148,15 @@ enum AttentionCheck {
     static func squaredNorm(_ x: UnsafePointer<Float>, count: Int) -> Double {
         var sum = SIMD8<Double>()
         var j = 0
-        while j < count {
-            var v = SIMD8<Double>()
-            for l in 0..<min(8, count - j) { v[l] = Double(x[j + l]) }
+        while j + 8 <= count {
+            let v = SIMD8<Double>(UnsafeRawPointer(x).loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
             sum += v * v
             j += 8
+        }
+        if j < count {
+            var v = SIMD8<Double>()
+            for l in 0..<(count - j) { v[l] = Double(x[j + l]) }
+            sum += v * v
         }
         return ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]))
     }

@@ -47,6 +47,9 @@ import VerityKernels
             var scores = [Float](repeating: 0, count: count)
             build.scores(x, d: 4, keysTransposed: w, ldk: count, count: count, scale: 0.25, into: &scores)
             results.add(scores)
+            var scores4 = [Float](repeating: 0, count: 4 * count)
+            build.scores4(data(16, seed: 4), d: 4, keysTransposed: w, ldk: count, count: count, scale: 0.25, into: &scores4, ldo: count)
+            results.add(scores4)
             var exps = x
             let sum = build.expShifted(&exps, count: count, max: x.max() ?? 0)
             results.add(exps + [Float(sum)])
@@ -104,6 +107,42 @@ import VerityKernels
             for level in KernelLevel.runnable {
                 let got = CheckKernels.build(for: level).weightedSums4(p, count: count, w: w, ld: count, q: q)
                 #expect((0..<4).map { got.dots[$0].bitPattern } + [got.squares.bitPattern] == reference, "level \(level.rawValue), \(count)")
+            }
+        }
+    }
+
+    /// Four queries scored at once give each query the bits it gets alone, and the plain
+    /// definition's (m ascending from zero, unfused, then scaled), through every path: pairs
+    /// and single vectors of sixteen and eight keys, and the last keys one at a time. Only the
+    /// first `count` floats of each output row are written.
+    @Test func fourQueriesScoredAtOnceGetEachQuerysBits() {
+        for d in [5, 64] {
+            for count in Self.counts {
+                let ldk = count + 3, ldo = count + 5
+                let keys = Self.data(d * ldk, seed: UInt64(count)), queries = Self.data(4 * d, seed: UInt64(d))
+                var reference = [Float](repeating: 0, count: 4 * count)
+                for row in 0..<4 {
+                    for key in 0..<count {
+                        var acc: Float = 0
+                        for m in 0..<d { acc += queries[row * d + m] * keys[m * ldk + key] }
+                        reference[row * count + key] = acc * 0.125
+                    }
+                }
+                for level in KernelLevel.runnable {
+                    let build = CheckKernels.build(for: level)
+                    var out = [Float](repeating: .nan, count: 4 * ldo)
+                    build.scores4(queries, d: d, keysTransposed: keys, ldk: ldk, count: count, scale: 0.125, into: &out, ldo: ldo)
+                    for row in 0..<4 {
+                        var alone = [Float](repeating: 0, count: count)
+                        Array(queries[(row * d)..<((row + 1) * d)]).withUnsafeBufferPointer { q in
+                            build.scores(q.baseAddress!, d: d, keysTransposed: keys, ldk: ldk, count: count, scale: 0.125, into: &alone)
+                        }
+                        let got = Array(out[(row * ldo)..<(row * ldo + count)])
+                        #expect(got.map(\.bitPattern) == alone.map(\.bitPattern), "level \(level.rawValue), d \(d), \(count) keys, query \(row) against scores")
+                        #expect(got.map(\.bitPattern) == reference[(row * count)..<((row + 1) * count)].map(\.bitPattern), "level \(level.rawValue), d \(d), \(count) keys, query \(row)")
+                        #expect(out[(row * ldo + count)..<((row + 1) * ldo)].allSatisfy { $0.isNaN }, "level \(level.rawValue): written past the row")
+                    }
+                }
             }
         }
     }
