@@ -45,11 +45,11 @@ extension PortableKernels: CheckKernelBuild {
         VerifyKernel.transpose(source, rows: rows, columns: columns, ld: ld, into: destination, ldd: ldd)
     }
 
-    public static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        RowKernels.gelu(x, count: count, fused: false)
+    public static func geluUnfused(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(from: src, to: dst, count: count, fused: false)
     }
 
-    public static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        RowKernels.gelu(x, count: count, fused: false)
+    public static func geluModel(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(from: src, to: dst, count: count, fused: false)
     }
 }

@@ -19,11 +19,12 @@ public protocol CheckKernelBuild: Sendable {
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>, ldo: Int
     )
     static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double
-    /// GELU in place without FMA: the portable build's bits on every level.
-    static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int)
+    /// dst = GELU(src) without FMA: the portable build's bits on every level (`src` and `dst`
+    /// the same buffer, or apart).
+    static func geluUnfused(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int)
     /// GELU in place as this level's model kernels compute it (fused where the level fuses): not
     /// the same bits on every level, so for the auditor's fast path only.
-    static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int)
+    static func geluModel(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int)
     static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>)
     static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int)
 }

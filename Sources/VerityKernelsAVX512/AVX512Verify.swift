@@ -42,8 +42,8 @@ extension AVX512Kernels: CheckKernelBuild {
     }
 
     /// GELU without FMA: the same bits as `PortableKernels.gelu`.
-    public static func geluUnfused(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        RowKernels.gelu(x, count: count, fused: false)
+    public static func geluUnfused(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(from: src, to: dst, count: count, fused: false)
     }
 
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
@@ -56,7 +56,7 @@ extension AVX512Kernels: CheckKernelBuild {
 
     /// GELU with FMA, as this level's model kernels compute it: the auditor's fast path only
     /// (another level's bits differ), never part of a referee's check.
-    public static func geluModel(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        RowKernels.gelu(x, count: count, fused: true)
+    public static func geluModel(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.gelu(from: src, to: dst, count: count, fused: true)
     }
 }

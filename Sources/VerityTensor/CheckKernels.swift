@@ -76,7 +76,12 @@ public enum CheckKernels {
 
     /// GELU in place, without FMA (the portable build's bits on every level).
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        build.geluUnfused(x, count: count)
+        build.geluUnfused(from: x, to: x, count: count)
+    }
+
+    /// dst = GELU(src), without FMA: `gelu(_:count:)` into another buffer, with no copy first.
+    public static func gelu(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        build.geluUnfused(from: src, to: dst, count: count)
     }
 
     /// GELU in place as the model computes it at `level` (fused where that level fuses; a
@@ -86,6 +91,12 @@ public enum CheckKernels {
     /// build: through the model's kernel dispatch (`KernelBuild.run`) the same GELU ran slower
     /// than the deterministic one in `verity bench verify`.
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, as level: KernelLevel) {
-        build(for: level).geluModel(x, count: count)
+        build(for: level).geluModel(from: x, to: x, count: count)
+    }
+
+    /// dst = GELU(src) as the model computes it at `level`: `gelu(_:count:as:)` into another
+    /// buffer, with no copy first.
+    public static func gelu(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int, as level: KernelLevel) {
+        build(for: level).geluModel(from: src, to: dst, count: count)
     }
 }

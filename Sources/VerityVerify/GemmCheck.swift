@@ -28,11 +28,10 @@ enum GemmCheck {
                             for i in rows {
                                 var xi = xb.baseAddress! + i * sketch.inputs
                                 if geluOfX {
-                                    scratch.baseAddress!.update(from: xi, count: sketch.inputs)
                                     if let geluLevel {
-                                        CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs, as: geluLevel)
+                                        CheckKernels.gelu(from: xi, to: scratch.baseAddress!, count: sketch.inputs, as: geluLevel)
                                     } else {
-                                        CheckKernels.gelu(scratch.baseAddress!, count: sketch.inputs)
+                                        CheckKernels.gelu(from: xi, to: scratch.baseAddress!, count: sketch.inputs)
                                     }
                                     xi = UnsafePointer(scratch.baseAddress!)
                                 }

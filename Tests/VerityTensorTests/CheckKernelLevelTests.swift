@@ -54,8 +54,13 @@ import VerityKernels
             let sum = build.expShifted(&exps, count: count, max: x.max() ?? 0)
             results.add(exps + [Float(sum)])
             var gelu = x
-            build.geluUnfused(&gelu, count: count)
+            gelu.withUnsafeMutableBufferPointer { build.geluUnfused(from: UnsafePointer($0.baseAddress!), to: $0.baseAddress!, count: count) }
             results.add(gelu)
+            // Into another buffer: the same bits as in place.
+            var geluApart = [Float](repeating: .nan, count: count)
+            build.geluUnfused(from: x, to: &geluApart, count: count)
+            results.add(geluApart)
+            #expect(geluApart.map(\.bitPattern) == gelu.map(\.bitPattern))
         }
         // Weighted column sums of a transposed 32 × 136 matrix, plain and squared.
         let t = data(32 * 136, seed: 11), weights = data(32, seed: 12)
@@ -227,6 +232,9 @@ import VerityKernels
                 CheckKernels.gelu(&fast, count: count, as: level)
                 let model = Ops.gelu(of: try Tensor(shape: [count], storage: x), level: level)
                 #expect(fast.map(\.bitPattern) == model.storage.map(\.bitPattern), "level \(level.rawValue), \(count) values")
+                var apart = [Float](repeating: .nan, count: count)
+                CheckKernels.gelu(from: x, to: &apart, count: count, as: level)
+                #expect(apart.map(\.bitPattern) == fast.map(\.bitPattern), "level \(level.rawValue), \(count) values, into another buffer")
                 if level == .portable {
                     var deterministic = x
                     CheckKernels.gelu(&deterministic, count: count)
