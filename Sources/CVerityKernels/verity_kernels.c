@@ -75,29 +75,27 @@ static inline void verity_blake3_round16(__m512i v[16], const __m512i *m, int r)
     VERITY_G4(0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14, s[9], s[11], s[13], s[15], 8, 7);
 }
 
-__attribute__((target("avx512f")))
-void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *cvs) {
+// Sixteen lanes of `blocks` compressions each, chained from the IV: lane l reads its blocks
+// from `rows[l]` on, with counter `low`/`high` lane l and the flags `flags` (plus CHUNK_START
+// on the first block and CHUNK_END on the last when `chunk`). Writes the first `lanes` lanes'
+// eight output words at `cvs`, lane by lane.
+__attribute__((target("avx512f"), always_inline))
+static inline void verity_blake3_group16(const void *const *rows, int blocks, __m512i counter, __m512i counter_high, int chunk, uint32_t flags,
+                                         int lanes, uint32_t *cvs) {
     static const uint32_t iv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
-    const void *rows[16];
-    uint32_t low[16], high[16];
-    for (int l = 0; l < 16; l++) {
-        rows[l] = (const char *)input + 1024 * l;
-        low[l] = (uint32_t)(first_chunk + (uint64_t)l);
-        high[l] = (uint32_t)((first_chunk + (uint64_t)l) >> 32);
-    }
     __m512i msg[16 * 16];
-    for (int block = 0; block < 16; block++) verity_blake3_transpose16(rows, 64 * block, msg + 16 * block);
-    const __m512i counter = _mm512_loadu_si512(low), counter_high = _mm512_loadu_si512(high);
+    for (int block = 0; block < blocks; block++) verity_blake3_transpose16(rows, 64 * block, msg + 16 * block);
     __m512i h[8];
     for (int i = 0; i < 8; i++) h[i] = _mm512_set1_epi32((int)iv[i]);
-    for (int block = 0; block < 16; block++) {
+    for (int block = 0; block < blocks; block++) {
         __m512i v[16];
         for (int i = 0; i < 8; i++) v[i] = h[i];
         for (int i = 0; i < 4; i++) v[8 + i] = _mm512_set1_epi32((int)iv[i]);
         v[12] = counter;
         v[13] = counter_high;
         v[14] = _mm512_set1_epi32(64);
-        v[15] = _mm512_set1_epi32((block == 0 ? 1 : 0) | (block == 15 ? 2 : 0)); // CHUNK_START, CHUNK_END
+        uint32_t f = flags | (chunk && block == 0 ? 1 : 0) | (chunk && block == blocks - 1 ? 2 : 0); // CHUNK_START, CHUNK_END
+        v[15] = _mm512_set1_epi32((int)f);
         const __m512i *m = msg + 16 * block;
         // Unrolled, so that every message index is a constant and every read an operand.
 #pragma clang loop unroll(full)
@@ -106,9 +104,36 @@ void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *c
     }
     uint32_t words[8][16];
     for (int i = 0; i < 8; i++) _mm512_storeu_si512(words[i], h[i]);
-    for (int l = 0; l < 16; l++) {
+    for (int l = 0; l < lanes; l++) {
         for (int i = 0; i < 8; i++) cvs[8 * l + i] = words[i][l];
     }
+}
+
+__attribute__((target("avx512f")))
+void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *cvs) {
+    const void *rows[16];
+    uint32_t low[16], high[16];
+    for (int l = 0; l < 16; l++) {
+        rows[l] = (const char *)input + 1024 * l;
+        low[l] = (uint32_t)(first_chunk + (uint64_t)l);
+        high[l] = (uint32_t)((first_chunk + (uint64_t)l) >> 32);
+    }
+    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, 16, cvs);
+}
+
+__attribute__((target("avx512f")))
+void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+    uint32_t low[16], high[16];
+    for (int l = 0; l < 16; l++) {
+        low[l] = (uint32_t)counters[l];
+        high[l] = (uint32_t)(counters[l] >> 32);
+    }
+    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, lanes, cvs);
+}
+
+__attribute__((target("avx512f")))
+void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs) {
+    verity_blake3_group16(rows, 1, _mm512_setzero_si512(), _mm512_setzero_si512(), 0, 4, lanes, cvs); // PARENT
 }
 
 // Words 0–7, then 8–15 of the blocks: the first two steps of the 16-lane transpose, then a
@@ -159,6 +184,21 @@ void verity_blake3_transpose8(const void *const *rows, ptrdiff_t offset, void *m
 void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *cvs) {
     (void)input;
     (void)first_chunk;
+    (void)cvs;
+    abort();
+}
+
+void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+    (void)rows;
+    (void)counters;
+    (void)lanes;
+    (void)cvs;
+    abort();
+}
+
+void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs) {
+    (void)rows;
+    (void)lanes;
     (void)cvs;
     abort();
 }

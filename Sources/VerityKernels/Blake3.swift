@@ -164,6 +164,10 @@ public enum Blake3Kernel {
            L.wholeChunks(bytes + first * chunkBytes, firstChunk: firstChunk + UInt64(first), into: cvs + first * 8) {
             return
         }
+        // A whole last chunk hashes like any other: a group of whole chunks, however few, goes
+        // to the level's own kernel where it has one (the end of every input whose chunks do not
+        // fill its last group).
+        let whole = tailLane < 0 || tailLength == chunkBytes
         var counter = L.V(), high = L.V()
         for lane in 0..<L.V.scalarCount {
             let index = firstChunk + UInt64(first + min(lane, active - 1))
@@ -177,10 +181,17 @@ public enum Blake3Kernel {
         let tailMask = SIMDMask(isTail)
         var h = Blake3Words(iv: L.V.self)
         var tailWords = h
-        withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows in
+        let written = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows -> Bool in
             for lane in 0..<L.V.scalarCount {
                 let chunk = first + min(lane, active - 1)
                 rows[lane] = chunk == chunks - 1 ? tail : bytes + chunk * chunkBytes
+            }
+            if whole {
+                let done = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: L.V.scalarCount) { counters in
+                    for lane in 0..<L.V.scalarCount { counters[lane] = firstChunk + UInt64(first + min(lane, active - 1)) }
+                    return L.wholeChunks(rows: rows.baseAddress!, counters: counters.baseAddress!, lanes: active, into: cvs + first * 8)
+                }
+                if done { return true }
             }
             // Every block's message first, then the compressions: apart, the shuffles'
             // constants do not take the registers the compression state needs.
@@ -198,7 +209,9 @@ public enum Blake3Kernel {
                     if block == tailBlock { tailWords = h }
                 }
             }
+            return false
         }
+        if written { return }
         for lane in 0..<active {
             let words = lane == tailLane ? tailWords : h
             for i in 0..<8 { cvs[(first + lane) * 8 + i] = words[i][lane] }
@@ -208,14 +221,16 @@ public enum Blake3Kernel {
     /// Parents of node pairs `(2p, 2p+1)` for p in `first ..< first + active`, written at p.
     @inlinable @inline(__always)
     static func parents<L: Blake3LaneSet>(_ cvs: UnsafeMutablePointer<UInt32>, first: Int, active: Int, lanes: L.Type) {
-        let h = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows in
+        let h = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows -> Blake3Words<L.V>? in
             // A pair of chaining values is 64 consecutive bytes: one message block per lane.
             for lane in 0..<L.V.scalarCount { rows[lane] = UnsafeRawPointer(cvs + 16 * (first + min(lane, active - 1))) }
+            if L.parents(rows: rows.baseAddress!, lanes: active, into: cvs + first * 8) { return nil }
             return withUnsafeTemporaryAllocation(of: L.V.self, capacity: 16) { m in
                 L.loadTransposed(rows.baseAddress!, offset: 0, into: m.baseAddress!)
                 return compress(chainingValue: nil, message: m.baseAddress!, counter: L.V(), blockLength: L.V(repeating: 64), flags: L.V(repeating: parent))
             }
         }
+        guard let h else { return }
         for lane in 0..<active {
             for i in 0..<8 { cvs[(first + lane) * 8 + i] = h[i][lane] }
         }

@@ -26,11 +26,25 @@ public protocol Blake3LaneSet {
     /// their input, 8 words each at `cvs`, with a kernel of this level's own; false (nothing
     /// written) where it has none and the generic body hashes them.
     static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
+    /// The same for whole chunks anywhere: lane l hashes the 1 KiB at `rows[l]` as chunk
+    /// `counters[l]`, and the first `lanes` chaining values go to `cvs`; false (nothing
+    /// written) where this level has no kernel for it.
+    static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
+    /// Parent nodes over the 64-byte child pairs at `rows[l]`, the first `lanes` chaining values
+    /// to `cvs` (which may overlap the children: every lane is read first); false (nothing
+    /// written) where this level has no kernel for it.
+    static func parents(rows: UnsafePointer<UnsafeRawPointer>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
 }
 
 extension Blake3LaneSet {
     @inlinable @inline(__always)
     public static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool { false }
+    @inlinable @inline(__always)
+    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        false
+    }
+    @inlinable @inline(__always)
+    public static func parents(rows: UnsafePointer<UnsafeRawPointer>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool { false }
 }
 
 /// The portable level: eight lanes, transposed in Swift (two SSE2 registers a vector).
@@ -55,8 +69,9 @@ public enum Blake3AVX2Lanes: Blake3LaneSet {
 }
 
 /// The AVX-512 level: sixteen lanes, transposed in C (`verity_blake3_transpose16`,
-/// AVX-512F), and sixteen whole chunks hashed in C (`verity_blake3_chunks16`); only the
-/// AVX-512 kernel module may instantiate it.
+/// AVX-512F); groups of whole chunks and of parents hashed in C (`verity_blake3_chunks16`,
+/// `verity_blake3_chunk_rows16`, `verity_blake3_parents16`); only the AVX-512 kernel module
+/// may instantiate it.
 public enum Blake3AVX512Lanes: Blake3LaneSet {
     public typealias V = SIMD16<UInt32>
 
@@ -68,6 +83,18 @@ public enum Blake3AVX512Lanes: Blake3LaneSet {
     @inlinable @inline(__always)
     public static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
         verity_blake3_chunks16(bytes, firstChunk, cvs)
+        return true
+    }
+
+    @inlinable @inline(__always)
+    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 16) { verity_blake3_chunk_rows16($0, counters, Int32(lanes), cvs) }
+        return true
+    }
+
+    @inlinable @inline(__always)
+    public static func parents(rows: UnsafePointer<UnsafeRawPointer>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 16) { verity_blake3_parents16($0, Int32(lanes), cvs) }
         return true
     }
 }
