@@ -100,6 +100,38 @@ import VerityKernels
         #expect(run(tileCuts: [3], panelCuts: [2, 3]) == whole, "\(level): single tiles and panels at the edges")
     }
 
+    /// The product stores every element of C and nothing past each row's n columns (C's rows
+    /// may be views into a wider matrix, as attention's are), from a C that holds NaN: the first
+    /// k block stores, so nothing of what C held shows through. Several k blocks (k past the
+    /// level's kc), both splits, edge tiles and panels, with and without a bias.
+    @Test(arguments: allKernelLevels)
+    func writesEveryOutputElementAndNoOther(level: KernelLevel) throws {
+        let build = try runnableBuild(level)
+        var rng = SeededGenerator(seed: 15)
+        for (m, k, n) in [(1, 7, 3), (13, 2 * build.gemmKC + 5, 37), (215, 384, 1152), (12, 1536, 384), (41, 300, 77)] {
+            let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
+            let packed = try PackedMatrix(k: k, n: n, rowMajor: b)
+            let ldc = n + 3
+            for (parallel, withBias) in [(false, true), (true, true), (true, false)] {
+                var c = [Float](repeating: .nan, count: m * ldc)
+                a.withUnsafeBufferPointer { a in
+                    bias.withUnsafeBufferPointer { bias in
+                        c.withUnsafeMutableBufferPointer { c in
+                            Gemm.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, bias: withBias ? bias.baseAddress : nil, c: c.baseAddress!, ldc: ldc,
+                                          parallel: parallel, level: level)
+                        }
+                    }
+                }
+                let written = (0..<m).flatMap { i in c[(i * ldc)..<(i * ldc + n)] }
+                let past = (0..<m).flatMap { i in c[(i * ldc + n)..<(i * ldc + ldc)] }
+                expectClose(written, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: withBias ? bias : nil), rtol: 1e-4, atol: 2e-4,
+                            "\(level) gemm \(m)x\(k)x\(n), parallel \(parallel), bias \(withBias)")
+                let untouched = past.allSatisfy { $0.isNaN }
+                #expect(untouched, "\(level) gemm \(m)x\(k)x\(n) wrote past its columns")
+            }
+        }
+    }
+
     @Test func rejectsMismatchedShapes() throws {
         let packed = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 2, 3, 4, 5, 6])
         #expect(throws: TensorError.self) { try Gemm.linear(try Tensor(shape: [2, 4], storage: [Float](repeating: 1, count: 8)), packed, bias: nil) }
