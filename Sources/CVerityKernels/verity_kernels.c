@@ -164,6 +164,89 @@ void verity_blake3_transpose8(const void *const *rows, ptrdiff_t offset, void *m
     }
 }
 
+// BLAKE3's compression on eight lanes with AVX2, as `verity_blake3_group16` does on sixteen:
+// the state in registers, the G functions of a half round in lockstep, the message words read
+// where they are used. AVX2 has no rotate: the byte rotations (16, 8) are byte shuffles, the
+// others two shifts and an or.
+#define VERITY_ADD8 _mm256_add_epi32
+#define VERITY_XOR8 _mm256_xor_si256
+#define VERITY_ROR8_12(x) _mm256_or_si256(_mm256_srli_epi32((x), 12), _mm256_slli_epi32((x), 20))
+#define VERITY_ROR8_7(x) _mm256_or_si256(_mm256_srli_epi32((x), 7), _mm256_slli_epi32((x), 25))
+#define VERITY_G4_8(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3, x0, x1, x2, x3, first)                      \
+    do {                                                                                                                    \
+        v[a0] = VERITY_ADD8(VERITY_ADD8(v[a0], v[b0]), m[x0]); v[a1] = VERITY_ADD8(VERITY_ADD8(v[a1], v[b1]), m[x1]);       \
+        v[a2] = VERITY_ADD8(VERITY_ADD8(v[a2], v[b2]), m[x2]); v[a3] = VERITY_ADD8(VERITY_ADD8(v[a3], v[b3]), m[x3]);       \
+        const __m256i rd = (first) ? rot16 : rot8;                                                                          \
+        v[d0] = _mm256_shuffle_epi8(VERITY_XOR8(v[d0], v[a0]), rd); v[d1] = _mm256_shuffle_epi8(VERITY_XOR8(v[d1], v[a1]), rd); \
+        v[d2] = _mm256_shuffle_epi8(VERITY_XOR8(v[d2], v[a2]), rd); v[d3] = _mm256_shuffle_epi8(VERITY_XOR8(v[d3], v[a3]), rd); \
+        v[c0] = VERITY_ADD8(v[c0], v[d0]); v[c1] = VERITY_ADD8(v[c1], v[d1]);                                                 \
+        v[c2] = VERITY_ADD8(v[c2], v[d2]); v[c3] = VERITY_ADD8(v[c3], v[d3]);                                                 \
+        if (first) {                                                                                                        \
+            v[b0] = VERITY_ROR8_12(VERITY_XOR8(v[b0], v[c0])); v[b1] = VERITY_ROR8_12(VERITY_XOR8(v[b1], v[c1]));             \
+            v[b2] = VERITY_ROR8_12(VERITY_XOR8(v[b2], v[c2])); v[b3] = VERITY_ROR8_12(VERITY_XOR8(v[b3], v[c3]));             \
+        } else {                                                                                                            \
+            v[b0] = VERITY_ROR8_7(VERITY_XOR8(v[b0], v[c0])); v[b1] = VERITY_ROR8_7(VERITY_XOR8(v[b1], v[c1]));               \
+            v[b2] = VERITY_ROR8_7(VERITY_XOR8(v[b2], v[c2])); v[b3] = VERITY_ROR8_7(VERITY_XOR8(v[b3], v[c3]));               \
+        }                                                                                                                   \
+    } while (0)
+
+__attribute__((target("avx2"), always_inline))
+static inline void verity_blake3_round8(__m256i v[16], const __m256i *m, int r, __m256i rot16, __m256i rot8) {
+    const uint8_t *s = verity_blake3_schedule[r];
+    VERITY_G4_8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, s[0], s[2], s[4], s[6], 1);
+    VERITY_G4_8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, s[1], s[3], s[5], s[7], 0);
+    VERITY_G4_8(0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14, s[8], s[10], s[12], s[14], 1);
+    VERITY_G4_8(0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14, s[9], s[11], s[13], s[15], 0);
+}
+
+// Eight lanes of `blocks` compressions each, as `verity_blake3_group16`.
+__attribute__((target("avx2"), always_inline))
+static inline void verity_blake3_group8(const void *const *rows, int blocks, __m256i counter, __m256i counter_high, int chunk, uint32_t flags,
+                                        int lanes, uint32_t *cvs) {
+    static const uint32_t iv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
+    // Byte shuffles that rotate each 32-bit word right by 16 and by 8 bits.
+    const __m256i rot16 = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    const __m256i rot8 = _mm256_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+    __m256i msg[16 * 16];
+    for (int block = 0; block < blocks; block++) verity_blake3_transpose8(rows, 64 * block, msg + 16 * block);
+    __m256i h[8];
+    for (int i = 0; i < 8; i++) h[i] = _mm256_set1_epi32((int)iv[i]);
+    for (int block = 0; block < blocks; block++) {
+        __m256i v[16];
+        for (int i = 0; i < 8; i++) v[i] = h[i];
+        for (int i = 0; i < 4; i++) v[8 + i] = _mm256_set1_epi32((int)iv[i]);
+        v[12] = counter;
+        v[13] = counter_high;
+        v[14] = _mm256_set1_epi32(64);
+        uint32_t f = flags | (chunk && block == 0 ? 1 : 0) | (chunk && block == blocks - 1 ? 2 : 0); // CHUNK_START, CHUNK_END
+        v[15] = _mm256_set1_epi32((int)f);
+        const __m256i *m = msg + 16 * block;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 7; r++) verity_blake3_round8(v, m, r, rot16, rot8);
+        for (int i = 0; i < 8; i++) h[i] = VERITY_XOR8(v[i], v[8 + i]);
+    }
+    uint32_t words[8][8];
+    for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)words[i], h[i]);
+    for (int l = 0; l < lanes; l++) {
+        for (int i = 0; i < 8; i++) cvs[8 * l + i] = words[i][l];
+    }
+}
+
+__attribute__((target("avx2")))
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+    uint32_t low[8], high[8];
+    for (int l = 0; l < 8; l++) {
+        low[l] = (uint32_t)counters[l];
+        high[l] = (uint32_t)(counters[l] >> 32);
+    }
+    verity_blake3_group8(rows, 16, _mm256_loadu_si256((const __m256i *)low), _mm256_loadu_si256((const __m256i *)high), 1, 0, lanes, cvs);
+}
+
+__attribute__((target("avx2")))
+void verity_blake3_parents8(const void *const *rows, int lanes, uint32_t *cvs) {
+    verity_blake3_group8(rows, 1, _mm256_setzero_si256(), _mm256_setzero_si256(), 0, 4, lanes, cvs); // PARENT
+}
+
 #else
 
 // No AVX2 or AVX-512 kernel level runs here; the symbols still link, and give the same words.
@@ -197,6 +280,21 @@ void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counter
 }
 
 void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs) {
+    (void)rows;
+    (void)lanes;
+    (void)cvs;
+    abort();
+}
+
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+    (void)rows;
+    (void)counters;
+    (void)lanes;
+    (void)cvs;
+    abort();
+}
+
+void verity_blake3_parents8(const void *const *rows, int lanes, uint32_t *cvs) {
     (void)rows;
     (void)lanes;
     (void)cvs;

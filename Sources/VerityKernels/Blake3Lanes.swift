@@ -57,14 +57,27 @@ public enum Blake3PortableLanes: Blake3LaneSet {
     }
 }
 
-/// The AVX2 level: eight lanes, transposed in C (`verity_blake3_transpose8`, AVX2); only the
-/// AVX2 kernel module may instantiate it.
+/// The AVX2 level: eight lanes, transposed in C (`verity_blake3_transpose8`, AVX2), and
+/// groups of whole chunks and of parents hashed in C (`verity_blake3_chunk_rows8`,
+/// `verity_blake3_parents8`); only the AVX2 kernel module may instantiate it.
 public enum Blake3AVX2Lanes: Blake3LaneSet {
     public typealias V = SIMD8<UInt32>
 
     @inlinable @inline(__always)
     public static func loadTransposed(_ rows: UnsafePointer<UnsafeRawPointer>, offset: Int, into msg: UnsafeMutablePointer<V>) {
         rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 8) { verity_blake3_transpose8($0, offset, msg) }
+    }
+
+    @inlinable @inline(__always)
+    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 8) { verity_blake3_chunk_rows8($0, counters, Int32(lanes), cvs) }
+        return true
+    }
+
+    @inlinable @inline(__always)
+    public static func parents(rows: UnsafePointer<UnsafeRawPointer>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 8) { verity_blake3_parents8($0, Int32(lanes), cvs) }
+        return true
     }
 }
 

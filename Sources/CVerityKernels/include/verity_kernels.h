@@ -34,4 +34,9 @@ void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counter
 /// as above.
 void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs);
 
+/// `verity_blake3_chunk_rows16` and `verity_blake3_parents16` for eight lanes (l < 8), in AVX2
+/// code: for the AVX2 kernel level only.
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs);
+void verity_blake3_parents8(const void *const *rows, int lanes, uint32_t *cvs);
+
 #endif
