@@ -77,15 +77,20 @@ static inline void verity_blake3_round16(__m512i v[16], const __m512i *m, int r)
 
 // Sixteen lanes of `blocks` compressions each, chained from the IV: lane l reads its blocks
 // from `rows[l]` on, with counter `low`/`high` lane l and the flags `flags` (plus CHUNK_START
-// on the first block and CHUNK_END on the last when `chunk`). Writes the first `lanes` lanes'
-// eight output words at `cvs`, lane by lane.
+// on the first block and CHUNK_END on the last when `chunk`). Lanes from `tail_lane` on (none
+// when it is negative) hold a chunk of `tail_len` bytes, 1 to 1,024, zero-padded to 1,024:
+// their last block is block (tail_len − 1) / 64, shorter and with CHUNK_END, and what follows
+// it does not count for them. Writes the first `lanes` lanes' eight output words at `cvs`,
+// lane by lane.
 __attribute__((target("avx512f"), always_inline))
 static inline void verity_blake3_group16(const void *const *rows, int blocks, __m512i counter, __m512i counter_high, int chunk, uint32_t flags,
-                                         int lanes, uint32_t *cvs) {
+                                         int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     static const uint32_t iv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
     __m512i msg[16 * 16];
     for (int block = 0; block < blocks; block++) verity_blake3_transpose16(rows, 64 * block, msg + 16 * block);
-    __m512i h[8];
+    const int tail_block = tail_lane >= 0 ? (tail_len - 1) / 64 : -1;
+    const __mmask16 tail_mask = tail_lane >= 0 ? (__mmask16)(0xFFFFu << tail_lane) : 0;
+    __m512i h[8], tail_h[8];
     for (int i = 0; i < 8; i++) h[i] = _mm512_set1_epi32((int)iv[i]);
     for (int block = 0; block < blocks; block++) {
         __m512i v[16];
@@ -96,14 +101,21 @@ static inline void verity_blake3_group16(const void *const *rows, int blocks, __
         v[14] = _mm512_set1_epi32(64);
         uint32_t f = flags | (chunk && block == 0 ? 1 : 0) | (chunk && block == blocks - 1 ? 2 : 0); // CHUNK_START, CHUNK_END
         v[15] = _mm512_set1_epi32((int)f);
+        if (block == tail_block) {
+            v[14] = _mm512_mask_blend_epi32(tail_mask, v[14], _mm512_set1_epi32(tail_len - 64 * block));
+            v[15] = _mm512_mask_blend_epi32(tail_mask, v[15], _mm512_set1_epi32((int)(flags | (block == 0 ? 1 : 0) | 2)));
+        }
         const __m512i *m = msg + 16 * block;
         // Unrolled, so that every message index is a constant and every read an operand.
 #pragma clang loop unroll(full)
         for (int r = 0; r < 7; r++) verity_blake3_round16(v, m, r);
         for (int i = 0; i < 8; i++) h[i] = VERITY_XOR(v[i], v[8 + i]);
+        if (block == tail_block) {
+            for (int i = 0; i < 8; i++) tail_h[i] = h[i];
+        }
     }
     uint32_t words[8][16];
-    for (int i = 0; i < 8; i++) _mm512_storeu_si512(words[i], h[i]);
+    for (int i = 0; i < 8; i++) _mm512_storeu_si512(words[i], tail_block >= 0 ? _mm512_mask_blend_epi32(tail_mask, h[i], tail_h[i]) : h[i]);
     for (int l = 0; l < lanes; l++) {
         for (int i = 0; i < 8; i++) cvs[8 * l + i] = words[i][l];
     }
@@ -118,22 +130,22 @@ void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *c
         low[l] = (uint32_t)(first_chunk + (uint64_t)l);
         high[l] = (uint32_t)((first_chunk + (uint64_t)l) >> 32);
     }
-    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, 16, cvs);
+    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, -1, 0, 16, cvs);
 }
 
 __attribute__((target("avx512f")))
-void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     uint32_t low[16], high[16];
     for (int l = 0; l < 16; l++) {
         low[l] = (uint32_t)counters[l];
         high[l] = (uint32_t)(counters[l] >> 32);
     }
-    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, lanes, cvs);
+    verity_blake3_group16(rows, 16, _mm512_loadu_si512(low), _mm512_loadu_si512(high), 1, 0, tail_lane, tail_len, lanes, cvs);
 }
 
 __attribute__((target("avx512f")))
 void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs) {
-    verity_blake3_group16(rows, 1, _mm512_setzero_si512(), _mm512_setzero_si512(), 0, 4, lanes, cvs); // PARENT
+    verity_blake3_group16(rows, 1, _mm512_setzero_si512(), _mm512_setzero_si512(), 0, 4, -1, 0, lanes, cvs); // PARENT
 }
 
 // Words 0–7, then 8–15 of the blocks: the first two steps of the 16-lane transpose, then a
@@ -202,14 +214,17 @@ static inline void verity_blake3_round8(__m256i v[16], const __m256i *m, int r, 
 // Eight lanes of `blocks` compressions each, as `verity_blake3_group16`.
 __attribute__((target("avx2"), always_inline))
 static inline void verity_blake3_group8(const void *const *rows, int blocks, __m256i counter, __m256i counter_high, int chunk, uint32_t flags,
-                                        int lanes, uint32_t *cvs) {
+                                        int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     static const uint32_t iv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
     // Byte shuffles that rotate each 32-bit word right by 16 and by 8 bits.
     const __m256i rot16 = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
     const __m256i rot8 = _mm256_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
     __m256i msg[16 * 16];
     for (int block = 0; block < blocks; block++) verity_blake3_transpose8(rows, 64 * block, msg + 16 * block);
-    __m256i h[8];
+    const int tail_block = tail_lane >= 0 ? (tail_len - 1) / 64 : -1;
+    // All ones in the lanes from `tail_lane` on.
+    const __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(tail_lane >= 0 ? tail_lane - 1 : 7));
+    __m256i h[8], tail_h[8];
     for (int i = 0; i < 8; i++) h[i] = _mm256_set1_epi32((int)iv[i]);
     for (int block = 0; block < blocks; block++) {
         __m256i v[16];
@@ -220,31 +235,39 @@ static inline void verity_blake3_group8(const void *const *rows, int blocks, __m
         v[14] = _mm256_set1_epi32(64);
         uint32_t f = flags | (chunk && block == 0 ? 1 : 0) | (chunk && block == blocks - 1 ? 2 : 0); // CHUNK_START, CHUNK_END
         v[15] = _mm256_set1_epi32((int)f);
+        if (block == tail_block) {
+            v[14] = _mm256_blendv_epi8(v[14], _mm256_set1_epi32(tail_len - 64 * block), tail_mask);
+            v[15] = _mm256_blendv_epi8(v[15], _mm256_set1_epi32((int)(flags | (block == 0 ? 1 : 0) | 2)), tail_mask);
+        }
         const __m256i *m = msg + 16 * block;
 #pragma clang loop unroll(full)
         for (int r = 0; r < 7; r++) verity_blake3_round8(v, m, r, rot16, rot8);
         for (int i = 0; i < 8; i++) h[i] = VERITY_XOR8(v[i], v[8 + i]);
+        if (block == tail_block) {
+            for (int i = 0; i < 8; i++) tail_h[i] = h[i];
+        }
     }
     uint32_t words[8][8];
-    for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)words[i], h[i]);
+    for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)words[i], tail_block >= 0 ? _mm256_blendv_epi8(h[i], tail_h[i], tail_mask) : h[i]);
     for (int l = 0; l < lanes; l++) {
         for (int i = 0; i < 8; i++) cvs[8 * l + i] = words[i][l];
     }
 }
 
 __attribute__((target("avx2")))
-void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     uint32_t low[8], high[8];
     for (int l = 0; l < 8; l++) {
         low[l] = (uint32_t)counters[l];
         high[l] = (uint32_t)(counters[l] >> 32);
     }
-    verity_blake3_group8(rows, 16, _mm256_loadu_si256((const __m256i *)low), _mm256_loadu_si256((const __m256i *)high), 1, 0, lanes, cvs);
+    verity_blake3_group8(rows, 16, _mm256_loadu_si256((const __m256i *)low), _mm256_loadu_si256((const __m256i *)high), 1, 0, tail_lane, tail_len, lanes,
+                         cvs);
 }
 
 __attribute__((target("avx2")))
 void verity_blake3_parents8(const void *const *rows, int lanes, uint32_t *cvs) {
-    verity_blake3_group8(rows, 1, _mm256_setzero_si256(), _mm256_setzero_si256(), 0, 4, lanes, cvs); // PARENT
+    verity_blake3_group8(rows, 1, _mm256_setzero_si256(), _mm256_setzero_si256(), 0, 4, -1, 0, lanes, cvs); // PARENT
 }
 
 #else
@@ -271,9 +294,11 @@ void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *c
     abort();
 }
 
-void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     (void)rows;
     (void)counters;
+    (void)tail_lane;
+    (void)tail_len;
     (void)lanes;
     (void)cvs;
     abort();
@@ -286,9 +311,11 @@ void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs) 
     abort();
 }
 
-void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs) {
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs) {
     (void)rows;
     (void)counters;
+    (void)tail_lane;
+    (void)tail_len;
     (void)lanes;
     (void)cvs;
     abort();

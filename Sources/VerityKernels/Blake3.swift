@@ -4,8 +4,10 @@
 /// of one input, and its message transpose), so a wrapper that instantiates them with
 /// `Blake3AVX512Lanes` under `-target-cpu skylake-avx512` hashes sixteen 1 KiB chunks per
 /// AVX-512 compression (`Blake3AVX2Lanes` under haswell: eight per AVX2 compression). A level
-/// may hash full groups of whole chunks with a kernel of its own (`Blake3LaneSet.wholeChunks`:
-/// AVX-512's, in C); every other group, the tail and the parents run these bodies.
+/// may hash groups of chunks and of parents with kernels of its own (`Blake3LaneSet`'s
+/// `wholeChunks`, `chunks` and `parents`: AVX-512's and AVX2's, in C); the portable level runs
+/// these bodies for everything, the others for a one-chunk input, an empty range and the root
+/// compression.
 /// Integer arithmetic only: every level gives the same digest.
 ///
 /// The tree is BLAKE3's: 1,024-byte chunks (the last may be shorter, an empty input is one
@@ -164,10 +166,11 @@ public enum Blake3Kernel {
            L.wholeChunks(bytes + first * chunkBytes, firstChunk: firstChunk + UInt64(first), into: cvs + first * 8) {
             return
         }
-        // A whole last chunk hashes like any other: a group of whole chunks, however few, goes
-        // to the level's own kernel where it has one (the end of every input whose chunks do not
-        // fill its last group).
-        let whole = tailLane < 0 || tailLength == chunkBytes
+        // Any other group (the end of every input whose chunks do not fill its last group, with
+        // its last chunk whole or short) goes to the level's own kernel where it has one. A
+        // whole last chunk hashes like any other; a short one (1 to 1,023 bytes) ends its lanes
+        // early. An empty range (a last chunk of 0 bytes) stays with the body below.
+        let shortTail = tailLane >= 0 && tailLength < chunkBytes ? tailLane : -1
         var counter = L.V(), high = L.V()
         for lane in 0..<L.V.scalarCount {
             let index = firstChunk + UInt64(first + min(lane, active - 1))
@@ -186,10 +189,11 @@ public enum Blake3Kernel {
                 let chunk = first + min(lane, active - 1)
                 rows[lane] = chunk == chunks - 1 ? tail : bytes + chunk * chunkBytes
             }
-            if whole {
+            if tailLength > 0 {
                 let done = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: L.V.scalarCount) { counters in
                     for lane in 0..<L.V.scalarCount { counters[lane] = firstChunk + UInt64(first + min(lane, active - 1)) }
-                    return L.wholeChunks(rows: rows.baseAddress!, counters: counters.baseAddress!, lanes: active, into: cvs + first * 8)
+                    return L.chunks(rows: rows.baseAddress!, counters: counters.baseAddress!, tailLane: shortTail, tailLength: tailLength, lanes: active,
+                                    into: cvs + first * 8)
                 }
                 if done { return true }
             }

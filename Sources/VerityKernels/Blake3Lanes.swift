@@ -26,10 +26,14 @@ public protocol Blake3LaneSet {
     /// their input, 8 words each at `cvs`, with a kernel of this level's own; false (nothing
     /// written) where it has none and the generic body hashes them.
     static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
-    /// The same for whole chunks anywhere: lane l hashes the 1 KiB at `rows[l]` as chunk
-    /// `counters[l]`, and the first `lanes` chaining values go to `cvs`; false (nothing
-    /// written) where this level has no kernel for it.
-    static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool
+    /// The same for chunks anywhere: lane l hashes the 1 KiB at `rows[l]` as chunk
+    /// `counters[l]`, lanes from `tailLane` on (none when negative) the input's short last
+    /// chunk of `tailLength` bytes (1 to 1,024, read zero-padded), and the first `lanes`
+    /// chaining values go to `cvs`; false (nothing written) where this level has no kernel
+    /// for it.
+    static func chunks(
+        rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, tailLane: Int, tailLength: Int, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>
+    ) -> Bool
     /// Parent nodes over the 64-byte child pairs at `rows[l]`, the first `lanes` chaining values
     /// to `cvs` (which may overlap the children: every lane is read first); false (nothing
     /// written) where this level has no kernel for it.
@@ -40,7 +44,9 @@ extension Blake3LaneSet {
     @inlinable @inline(__always)
     public static func wholeChunks(_ bytes: UnsafeRawPointer, firstChunk: UInt64, into cvs: UnsafeMutablePointer<UInt32>) -> Bool { false }
     @inlinable @inline(__always)
-    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
+    public static func chunks(
+        rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, tailLane: Int, tailLength: Int, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>
+    ) -> Bool {
         false
     }
     @inlinable @inline(__always)
@@ -58,7 +64,7 @@ public enum Blake3PortableLanes: Blake3LaneSet {
 }
 
 /// The AVX2 level: eight lanes, transposed in C (`verity_blake3_transpose8`, AVX2), and
-/// groups of whole chunks and of parents hashed in C (`verity_blake3_chunk_rows8`,
+/// groups of chunks and of parents hashed in C (`verity_blake3_chunk_rows8`,
 /// `verity_blake3_parents8`); only the AVX2 kernel module may instantiate it.
 public enum Blake3AVX2Lanes: Blake3LaneSet {
     public typealias V = SIMD8<UInt32>
@@ -69,8 +75,12 @@ public enum Blake3AVX2Lanes: Blake3LaneSet {
     }
 
     @inlinable @inline(__always)
-    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
-        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 8) { verity_blake3_chunk_rows8($0, counters, Int32(lanes), cvs) }
+    public static func chunks(
+        rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, tailLane: Int, tailLength: Int, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>
+    ) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 8) {
+            verity_blake3_chunk_rows8($0, counters, Int32(tailLane), Int32(tailLength), Int32(lanes), cvs)
+        }
         return true
     }
 
@@ -82,7 +92,7 @@ public enum Blake3AVX2Lanes: Blake3LaneSet {
 }
 
 /// The AVX-512 level: sixteen lanes, transposed in C (`verity_blake3_transpose16`,
-/// AVX-512F); groups of whole chunks and of parents hashed in C (`verity_blake3_chunks16`,
+/// AVX-512F); groups of chunks and of parents hashed in C (`verity_blake3_chunks16`,
 /// `verity_blake3_chunk_rows16`, `verity_blake3_parents16`); only the AVX-512 kernel module
 /// may instantiate it.
 public enum Blake3AVX512Lanes: Blake3LaneSet {
@@ -100,8 +110,12 @@ public enum Blake3AVX512Lanes: Blake3LaneSet {
     }
 
     @inlinable @inline(__always)
-    public static func wholeChunks(rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>) -> Bool {
-        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 16) { verity_blake3_chunk_rows16($0, counters, Int32(lanes), cvs) }
+    public static func chunks(
+        rows: UnsafePointer<UnsafeRawPointer>, counters: UnsafePointer<UInt64>, tailLane: Int, tailLength: Int, lanes: Int, into cvs: UnsafeMutablePointer<UInt32>
+    ) -> Bool {
+        rows.withMemoryRebound(to: UnsafeRawPointer?.self, capacity: 16) {
+            verity_blake3_chunk_rows16($0, counters, Int32(tailLane), Int32(tailLength), Int32(lanes), cvs)
+        }
         return true
     }
 

@@ -23,8 +23,9 @@ struct HashBench: ParsableCommand {
         // A short row, a 16-token activation, a 16-token and a 128-token intermediate (× 1536
         // floats), 4 MiB; then what a worker hashes per layer at 134 tokens (`bench verify`'s
         // middle case): a 384-wide activation, the qkv and the intermediate, whose chunks do not
-        // fill their last group of sixteen.
-        for size in [1536, 16 * 384 * 4, 16 * 1536 * 4, 128 * 1536 * 4, 4 << 20, 134 * 384 * 4, 134 * 1152 * 4, 134 * 1536 * 4] {
+        // fill their last group of sixteen; and at 17 tokens (its smallest) a 384-wide
+        // activation and the qkv, whose last chunk is half a chunk.
+        for size in [1536, 16 * 384 * 4, 16 * 1536 * 4, 128 * 1536 * 4, 4 << 20, 134 * 384 * 4, 134 * 1152 * 4, 134 * 1536 * 4, 17 * 384 * 4, 17 * 1152 * 4] {
             let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
             var line = "\(size) bytes:"
             for level in levels {

@@ -23,10 +23,12 @@ void verity_blake3_transpose8(const void *const *rows, ptrdiff_t offset, void *m
 /// leaves, no parent and no ROOT flag). AVX-512F code, for the AVX-512 kernel level only.
 void verity_blake3_chunks16(const void *input, uint64_t first_chunk, uint32_t *cvs);
 
-/// The same for whole chunks anywhere: lane l hashes the 1 KiB at `rows[l]` as chunk
-/// `counters[l]` of its input (l < 16; lanes past the caller's last may repeat a chunk), and
-/// the first `lanes` chaining values are written at `cvs`. AVX-512F code, as above.
-void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs);
+/// The same for chunks anywhere: lane l hashes the 1 KiB at `rows[l]` as chunk `counters[l]`
+/// of its input (l < 16; lanes past the caller's last may repeat a chunk), and the first
+/// `lanes` chaining values are written at `cvs`. Lanes from `tail_lane` on (none when it is
+/// negative) hold the input's short last chunk: `tail_len` bytes (1 to 1,024), read from a
+/// zero-padded 1 KiB. AVX-512F code, as above.
+void verity_blake3_chunk_rows16(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs);
 
 /// Sixteen parent nodes: lane l compresses the 64 bytes at `rows[l]` (a left and a right
 /// child's chaining values) with the PARENT flag; the first `lanes` chaining values are
@@ -36,7 +38,7 @@ void verity_blake3_parents16(const void *const *rows, int lanes, uint32_t *cvs);
 
 /// `verity_blake3_chunk_rows16` and `verity_blake3_parents16` for eight lanes (l < 8), in AVX2
 /// code: for the AVX2 kernel level only.
-void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int lanes, uint32_t *cvs);
+void verity_blake3_chunk_rows8(const void *const *rows, const uint64_t *counters, int tail_lane, int tail_len, int lanes, uint32_t *cvs);
 void verity_blake3_parents8(const void *const *rows, int lanes, uint32_t *cvs);
 
 #endif

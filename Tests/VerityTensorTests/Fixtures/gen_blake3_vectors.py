@@ -22,6 +22,8 @@ LENGTHS = sorted(set(
     # MiniLM's tensors at 134 tokens (384, 1152 and 1536 floats a row): whole chunks whose last
     # group of sixteen is partial, and whose parents leave partial groups at every level.
     + [134 * 384 * 4, 134 * 1152 * 4, 134 * 1536 * 4]
+    # And at 17 tokens: a 384-wide activation and the qkv end in half a chunk.
+    + [17 * 384 * 4, 17 * 1152 * 4]
     # Where a multi-threaded hash cuts the tree into subtrees: one byte either side of every
     # power of two of chunks up to 4 MiB, a short last subtree, and inputs of 3 to 5 MB.
     + [1024 * (1 << k) + d for k in range(1, 13) for d in (-1, 0, 1)]
