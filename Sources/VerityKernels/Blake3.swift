@@ -171,17 +171,6 @@ public enum Blake3Kernel {
         // whole last chunk hashes like any other; a short one (1 to 1,023 bytes) ends its lanes
         // early. An empty range (a last chunk of 0 bytes) stays with the body below.
         let shortTail = tailLane >= 0 && tailLength < chunkBytes ? tailLane : -1
-        var counter = L.V(), high = L.V()
-        for lane in 0..<L.V.scalarCount {
-            let index = firstChunk + UInt64(first + min(lane, active - 1))
-            counter[lane] = UInt32(truncatingIfNeeded: index)
-            high[lane] = UInt32(truncatingIfNeeded: index >> 32)
-        }
-        let blocks = chunkBytes / blockBytes
-        let tailBlock = tailLane >= 0 ? (tailLength - 1) / blockBytes : blocks - 1
-        var isTail = L.V.MaskStorage()
-        if tailLane >= 0 { for lane in tailLane..<L.V.scalarCount { isTail[lane] = -1 } }
-        let tailMask = SIMDMask(isTail)
         var h = Blake3Words(iv: L.V.self)
         var tailWords = h
         let written = withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: L.V.scalarCount) { rows -> Bool in
@@ -197,6 +186,19 @@ public enum Blake3Kernel {
                 }
                 if done { return true }
             }
+            // The level has no kernel for this group: the lanes' counters, and the tail lanes'
+            // shorter last block, for the generic body.
+            var counter = L.V(), high = L.V()
+            for lane in 0..<L.V.scalarCount {
+                let index = firstChunk + UInt64(first + min(lane, active - 1))
+                counter[lane] = UInt32(truncatingIfNeeded: index)
+                high[lane] = UInt32(truncatingIfNeeded: index >> 32)
+            }
+            let blocks = chunkBytes / blockBytes
+            let tailBlock = tailLane >= 0 ? (tailLength - 1) / blockBytes : blocks - 1
+            var isTail = L.V.MaskStorage()
+            if tailLane >= 0 { for lane in tailLane..<L.V.scalarCount { isTail[lane] = -1 } }
+            let tailMask = SIMDMask(isTail)
             // Every block's message first, then the compressions: apart, the shuffles'
             // constants do not take the registers the compression state needs.
             withUnsafeTemporaryAllocation(of: L.V.self, capacity: 16 * blocks) { m in
