@@ -29,10 +29,23 @@ enum HTTPTransport {
         _ method: HTTPMethod, _ url: URL, contentType: String? = nil, body: [UInt8]? = nil,
         timeout: TimeAmount, maxReplyBytes: Int
     ) async throws(ClientError) -> (status: Int, body: [UInt8]) {
+        try await send(method, url, contentType: contentType, requestBody: body.map { .bytes(ByteBuffer(bytes: $0)) }, timeout: timeout, maxReplyBytes: maxReplyBytes)
+    }
+
+    /// `send` with a body streamed from `pieces` (its length known, so sent with Content-Length).
+    static func send(
+        _ method: HTTPMethod, _ url: URL, contentType: String? = nil, pieces: BlobPieces, timeout: TimeAmount, maxReplyBytes: Int
+    ) async throws(ClientError) -> (status: Int, body: [UInt8]) {
+        try await send(method, url, contentType: contentType, requestBody: .stream(pieces, length: .known(Int64(pieces.count))), timeout: timeout, maxReplyBytes: maxReplyBytes)
+    }
+
+    private static func send(
+        _ method: HTTPMethod, _ url: URL, contentType: String?, requestBody: HTTPClientRequest.Body?, timeout: TimeAmount, maxReplyBytes: Int
+    ) async throws(ClientError) -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        if let requestBody { request.body = requestBody }
         do {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: maxReplyBytes)

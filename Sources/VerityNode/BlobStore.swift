@@ -111,6 +111,22 @@ public final class BlobStore: Sendable {
     /// there checks the bytes and reports `created: false`.
     public func put<Chunks: AsyncSequence>(expected: Hash, chunks: Chunks) async throws(BlobError) -> Stored
     where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+        try await receive(expected: expected, chunks: chunks).stored
+    }
+
+    /// Stores the bytes `chunks` yields under the id they hash to, and returns it: an upload
+    /// whose sender has not hashed it (a worker's audit bundle, where SHA-256 of the bundle
+    /// would cost the worker a quarter of an inference). The same limits, atomicity and
+    /// cleanup as `put(expected:chunks:)`; storing a blob that is already there reports
+    /// `created: false`.
+    public func put<Chunks: AsyncSequence>(chunks: Chunks) async throws(BlobError) -> (hash: Hash, stored: Stored)
+    where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+        try await receive(expected: nil, chunks: chunks)
+    }
+
+    /// Receives an upload, checked against `expected` when it is given.
+    private func receive<Chunks: AsyncSequence>(expected: Hash?, chunks: Chunks) async throws(BlobError) -> (hash: Hash, stored: Stored)
+    where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
         var incoming = try begin(expected: expected)
         do {
             for try await chunk in chunks {
@@ -126,11 +142,12 @@ public final class BlobStore: Sendable {
         // Publishing fsyncs the file and its folder: blocking calls that must not hold up the
         // server's event loops, so they run on a queue of their own.
         let received = incoming
-        let result: Result<Stored, BlobError> = await withCheckedContinuation { continuation in
+        let result: Result<(hash: Hash, stored: Stored), BlobError> = await withCheckedContinuation { continuation in
             Self.syncQueue.async {
                 var local = received
                 do throws(BlobError) {
-                    continuation.resume(returning: .success(try self.publish(&local, expected: expected)))
+                    let hash = expected ?? local.digest()
+                    continuation.resume(returning: .success((hash, try self.publish(&local, expected: hash))))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -145,10 +162,10 @@ public final class BlobStore: Sendable {
     // MARK: Writing
 
     /// Starts receiving a blob: to a new temporary file, or only into the hasher when the blob
-    /// is already stored.
-    private func begin(expected: Hash) throws(BlobError) -> Incoming {
-        if contains(expected) { return Incoming(limit: maxBlobBytes, temporaryPath: nil, descriptor: -1) }
-        let path = (temporaryDirectory as NSString).appendingPathComponent("\(expected.hex).\(UUID().uuidString).part")
+    /// is already stored (known only when its id is given).
+    private func begin(expected: Hash?) throws(BlobError) -> Incoming {
+        if let expected, contains(expected) { return Incoming(limit: maxBlobBytes, temporaryPath: nil, descriptor: -1) }
+        let path = (temporaryDirectory as NSString).appendingPathComponent("\(expected?.hex ?? "upload").\(UUID().uuidString).part")
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .io("cannot create \(path): \(Self.systemError())") }
         return Incoming(limit: maxBlobBytes, temporaryPath: path, descriptor: descriptor)

@@ -54,6 +54,34 @@ public struct Trace: Sendable, Equatable {
     /// start anywhere; what bundles published before version 3 look like, for tests of readers
     /// that must still take them).
     public func serializeBundle(version: UInt8) throws(TensorError) -> [UInt8] {
+        let (head, tensors) = try bundleParts(version: version)
+        var out = head
+        out.reserveCapacity(head.count + 4 * tensors.reduce(0) { $0 + $1.count })
+        for values in tensors {
+            values.withUnsafeBytes { raw in
+                #if _endian(little)
+                out.append(contentsOf: raw)
+                #else
+                for i in 0..<(raw.count / 4) {
+                    withUnsafeBytes(of: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) { out.append(contentsOf: $0) }
+                }
+                #endif
+            }
+        }
+        return out
+    }
+
+    /// A bundle in its two parts, not joined: everything before the data (the magic, the
+    /// header's length, the header and its padding), and the committed tensors' values in table
+    /// order, whose Float32 little-endian bytes follow it. `serializeBundle(version:)` joins
+    /// them; an upload streams them from where they lie instead (`BlobPieces`), without a copy
+    /// of the whole bundle.
+    public func bundleParts() throws(TensorError) -> (head: [UInt8], tensors: [[Float]]) {
+        try bundleParts(version: Self.bundleVersion)
+    }
+
+    /// `bundleParts()` in header version `version` (see `serializeBundle(version:)`).
+    public func bundleParts(version: UInt8) throws(TensorError) -> (head: [UInt8], tensors: [[Float]]) {
         guard version == 2 || version == Self.bundleVersion else { throw .invalidTrace("no bundle version \(version)") }
         let refs = committedRefs
         var header = ByteWriter(capacity: 4096)
@@ -78,22 +106,11 @@ public struct Trace: Sendable, Equatable {
             let end = BundleHeader.prefixBytes + header.bytes.count
             header.writeBytes([UInt8](repeating: 0, count: (Self.bundleDataAlignment - end % Self.bundleDataAlignment) % Self.bundleDataAlignment))
         }
-        var out = Self.magic
-        out.reserveCapacity(12 + header.bytes.count + offset)
-        withUnsafeBytes(of: UInt32(header.bytes.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: header.bytes)
-        for ref in refs {
-            tensors[ref.id]?.storage.withUnsafeBytes { raw in
-                #if _endian(little)
-                out.append(contentsOf: raw)
-                #else
-                for i in 0..<(raw.count / 4) {
-                    withUnsafeBytes(of: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) { out.append(contentsOf: $0) }
-                }
-                #endif
-            }
-        }
-        return out
+        var head = Self.magic
+        head.reserveCapacity(12 + header.bytes.count)
+        withUnsafeBytes(of: UInt32(header.bytes.count).littleEndian) { head.append(contentsOf: $0) }
+        head.append(contentsOf: header.bytes)
+        return (head, refs.compactMap { tensors[$0.id]?.storage })
     }
 
     static let bundleVersion: UInt8 = 3

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import NIOCore
 import VerityChain
+import VerityClient
 import VerityCore
 import VerityModels
 import VerityTensor
@@ -55,6 +57,11 @@ struct VerifyBench: ParsableCommand {
                 { _ = try? embedder.recorded(text, modelId: "bench") },
                 { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() },
                 { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() },
+                // A full-tier job as the worker publishes it (sealed with its planted twin, the
+                // bundle copied into request buffers): as before `POST /blobs` (joined, hashed
+                // for its id, copied whole) and as now (streamed from the tensors).
+                { _ = try? publication(embedder, text, joined: true) },
+                { _ = try? publication(embedder, text, joined: false) },
             ])
             let untraced = commit.medians[0], receipt = commit.medians[1]
             // Trace v1, emulated on top of receipt mode: SHA-256 of every step output (derived
@@ -77,6 +84,8 @@ struct VerifyBench: ParsableCommand {
                          100 * ((1 - rate) * commit.changes[2] + rate * commit.changes[3]), 1000 / perJob, 1000 / untraced))
             print(String(format: "    a full-tier job (drawn always: each tensor hashed as recorded, by the pool's idle threads when it has more than one, kept, then sealed): %.2f ms = %+.1f%%",
                          commit.medians[4], 100 * commit.changes[4]))
+            print(String(format: "    a full-tier job published (the above, its planted twin, the bundle streamed into request buffers): %.2f ms = %+.1f%%; before POST /blobs (the bundle joined, hashed by the worker for its SHA-256 id, copied whole into the request): %.2f ms = %+.1f%%",
+                         commit.medians[6], 100 * commit.changes[6], commit.medians[5], 100 * commit.changes[5]))
             let (embedding, trace) = try embedder.traced(text, modelId: "bench", mode: .bundle)
             let hash = AuditSetup.outputHash(embedding.vector)
             let report = setup.audit.audit(trace, modelId: "bench", tokens: embedding.tokens, outputHash: hash)
@@ -117,6 +126,30 @@ struct VerifyBench: ParsableCommand {
             print(String(format: "    the auditor's whole audit of a download (the leaves' root, then the checks in place): %.2f ms = %.1f%%; with --verify-download (BLAKE3 of every committed tensor first, %.2f ms alone): %.2f ms = %.1f%%; SHA-256 of the whole blob against its id: %.2f ms = %.1f%%",
                          whole, 100 * whole / untraced, commitment, hashed, 100 * hashed / untraced, blobId, 100 * blobId / untraced))
         }
+    }
+
+    /// What a worker does for a full-tier job, drawn always: the run hashed as recorded,
+    /// sealed, the planted fault its salt gives made beside it, and the bundle's bytes copied
+    /// into the request buffers it is uploaded from. With `joined`, as the worker did before
+    /// `POST /blobs`: the bundle serialized whole, hashed for its SHA-256 id, and copied whole
+    /// into one request buffer; else streamed from the tensors (`BlobPieces`). Not the socket
+    /// write, the same either way.
+    func publication(_ embedder: SentenceEmbedder, _ text: String, joined: Bool) throws -> Int {
+        let (embedding, run) = try embedder.recorded(text, modelId: "bench", hashing: true)
+        let honest = run.sealed()
+        let schedule = try ModelSchedule.cached(config: embedder.model.config, tokens: embedding.tokens.count)
+        let planted = PlantedFault(salt: Blake3.hash(Array(text.utf8)), schedule: schedule).planted(honest)
+        var sent = planted == nil ? 0 : 1
+        if joined {
+            let bundle = try honest.serializeBundle()
+            let buffer = ByteBuffer(bytes: bundle)
+            sent += buffer.readableBytes + Int(Hash.sha256(bundle).bytes[0])
+        } else {
+            let (head, tensors) = try honest.bundleParts()
+            var chunks = BlobPieces([.bytes(head)] + tensors.map { .floats($0) }).makeAsyncIterator()
+            while let chunk = chunks.nextChunk() { sent += chunk.readableBytes }
+        }
+        return sent
     }
 
     /// The median of `BundleAudit.audit(bundle:)` on the bundle of `text` as a worker publishes

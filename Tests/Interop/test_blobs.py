@@ -4,7 +4,8 @@ Starts one node with --data-dir and a 3 MiB --max-blob-bytes, then checks: uploa
 re-upload 200, download and HEAD, a body whose SHA-256 is not the id refused with 422 and not
 stored, over-limit uploads refused with 413 (with and without Content-Length) while the node
 keeps answering JSON-RPC, 404 and 400, an upload cut off midway leaving nothing, concurrent
-uploads of one blob, and the CLI round trip, including a download whose bytes were altered on
+uploads of one blob, `POST /blobs` (the node names the upload: stored, re-uploaded, over the
+limit), and the CLI round trip, including a download whose bytes were altered on
 the node's disk being refused by the client.
 
 Needs VERITY_BIN; scripts/test sets it.
@@ -113,6 +114,43 @@ def test_over_the_limit_is_refused_and_the_node_keeps_serving(node):
     assert status == 413 and str(LIMIT) in json.loads(body)["error"]
 
     assert http("GET", f"{url}/blobs/{sha(over)}")[0] == 404
+    assert leftovers(blobs) == []
+    assert health(url) == "ok"
+
+
+def test_post_stores_under_the_id_the_node_computes(node):
+    url, blobs = node
+    data = os.urandom(2 << 20)
+    status, _, body = http("POST", f"{url}/blobs", data, {"Content-Type": "application/octet-stream"})
+    assert status == 201
+    assert json.loads(body) == {"hash": sha(data), "size": len(data)}
+    assert (blobs / sha(data)[:2] / sha(data)).read_bytes() == data
+    # The same bytes again, by POST or PUT: the one blob, already stored.
+    assert http("POST", f"{url}/blobs", data)[0] == 200
+    assert http("PUT", f"{url}/blobs/{sha(data)}", data)[0] == 200
+    assert http("GET", f"{url}/blobs/{sha(data)}")[2] == data
+
+    over = os.urandom(LIMIT + 1)
+    status, _, body = http("POST", f"{url}/blobs", over)
+    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
+    chunks = (over[i:i + 65536] for i in range(0, len(over), 65536))
+    status, _, body = http("POST", f"{url}/blobs", chunks, {"Transfer-Encoding": "chunked"})
+    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
+    assert http("HEAD", f"{url}/blobs/{sha(over)}")[0] == 404
+
+    # Seeded random bodies and framings (empty, odd sizes, chunked in odd pieces): each is
+    # stored under its own SHA-256, and nothing is left half-written.
+    import random
+    rng = random.Random(11)
+    for _ in range(24):
+        body = rng.randbytes(rng.choice([0, 1, rng.randrange(2, 5000), rng.randrange(5000, 400_000)]))
+        if rng.random() < 0.5:
+            step = rng.randrange(1, 70_000)
+            status, _, reply = http("POST", f"{url}/blobs", (body[i:i + step] for i in range(0, len(body), step)), {"Transfer-Encoding": "chunked"})
+        else:
+            status, _, reply = http("POST", f"{url}/blobs", body)
+        assert status in (200, 201) and json.loads(reply) == {"hash": sha(body), "size": len(body)}
+        assert http("GET", f"{url}/blobs/{sha(body)}")[2] == body
     assert leftovers(blobs) == []
     assert health(url) == "ok"
 

@@ -134,6 +134,43 @@ struct EndlessChunks: AsyncSequence, AsyncIteratorProtocol {
         #expect(files().count == 1)
     }
 
+    @Test func anUploadWithoutAnIdIsStoredUnderItsSHA256() async throws {
+        defer { removeDirectory() }
+        let store = try store()
+        let blob = bytes(150_000, seed: 9)
+        let chunks = stride(from: 0, to: blob.count, by: 40_000).map { Array(blob[$0..<min($0 + 40_000, blob.count)]) }
+        let (hash, stored) = try await store.put(chunks: TestChunks(chunks))
+        #expect(hash == Hash.sha256(blob))
+        #expect(stored == BlobStore.Stored(size: 150_000, created: true))
+        #expect(try store.read(hash) == blob)
+        #expect(files() == ["\(hash.hex.prefix(2))/\(hash.hex)"])
+        // The same bytes again, by either way of uploading: the one blob, not created again.
+        let again = try await store.put(chunks: TestChunks([blob]))
+        #expect(again.hash == hash && again.stored == BlobStore.Stored(size: 150_000, created: false))
+        #expect(try await store.put(expected: hash, chunks: TestChunks([blob])) == BlobStore.Stored(size: 150_000, created: false))
+        #expect(files().count == 1)
+        let empty = try await store.put(chunks: TestChunks([]))
+        #expect(empty.hash == Hash.sha256([]) && empty.stored.size == 0)
+    }
+
+    @Test func anUploadWithoutAnIdKeepsTheLimitAndLeavesNothingWhenCutOff() async throws {
+        defer { removeDirectory() }
+        let store = try store(limit: 100)
+        let pulls = EndlessChunks.Pulls()
+        await #expect(throws: BlobError.tooLarge(limit: 100)) {
+            try await store.put(chunks: EndlessChunks(chunk: bytes(30), pulls: pulls))
+        }
+        #expect(pulls.count.load(ordering: .relaxed) == 4)
+        await #expect {
+            try await store.put(chunks: TestChunks([bytes(60)], failAtEnd: true))
+        } throws: { error in
+            guard case .interrupted = error as? BlobError else { return false }
+            return true
+        }
+        #expect(files() == [])
+        #expect(try await store.put(chunks: TestChunks([bytes(100)])).stored.created)
+    }
+
     @Test func anUploadStopsAsSoonAsItPassesTheLimit() async throws {
         defer { removeDirectory() }
         let store = try store(limit: 100)

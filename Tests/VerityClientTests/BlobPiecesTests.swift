@@ -1,0 +1,58 @@
+import Foundation
+import NIOCore
+import Testing
+import VerityClient
+import VerityCore
+import VerityNodeTestSupport
+
+@Suite struct BlobPiecesTests {
+    /// The bytes the pieces stand for: bytes as they are, floats little-endian.
+    func expected(_ pieces: [BlobPieces.Piece]) -> [UInt8] {
+        pieces.flatMap { piece -> [UInt8] in
+            switch piece {
+            case let .bytes(bytes): bytes
+            case let .floats(values): values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
+            }
+        }
+    }
+
+    func streamed(_ pieces: BlobPieces) -> (bytes: [UInt8], chunks: [Int]) {
+        var iterator = pieces.makeAsyncIterator()
+        var bytes = [UInt8](), chunks = [Int]()
+        while var chunk = iterator.nextChunk() {
+            chunks.append(chunk.readableBytes)
+            bytes += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+        return (bytes, chunks)
+    }
+
+    @Test func piecesStreamAsTheirBytesInOrderInBoundedChunks() {
+        let big = BlobPieces.chunkBytes
+        let pieces: [BlobPieces.Piece] = [
+            .bytes(Array("VTRACE02".utf8)), .bytes([]), .floats((0..<(big / 4 + 3)).map { Float($0) * 0.5 - 7 }),
+            .floats([]), .bytes((0..<(2 * big + 1)).map { UInt8(truncatingIfNeeded: $0 &* 13) }), .floats([-.infinity, .nan, 1e-40]),
+        ]
+        let body = BlobPieces(pieces)
+        let (bytes, chunks) = streamed(body)
+        #expect(bytes == expected(pieces))
+        #expect(body.count == bytes.count)
+        #expect(chunks.allSatisfy { $0 > 0 && $0 <= big })
+        // Chunks never span two pieces: 8; big + 12 floats' bytes in two; 2·big + 1 in three; 12.
+        #expect(chunks == [8, big, 12, big, big, 1, 12])
+        #expect(streamed(BlobPieces([])).chunks.isEmpty && BlobPieces([.bytes([])]).count == 0)
+    }
+
+    @Test func anUploadOfPiecesIsStoredUnderTheSHA256OfTheirBytes() async throws {
+        let node = try await LiveNode.start(blobs: true)
+        defer { node.stop() }
+        let blobs = BlobClient(url: node.url)
+        let pieces: [BlobPieces.Piece] = [.bytes(Array("head".utf8)), .floats((0..<300_000).map { Float($0).squareRoot() })]
+        let id = try await blobs.upload(BlobPieces(pieces))
+        #expect(id == Hash.sha256(expected(pieces)))
+        #expect(try await blobs.get(id) == expected(pieces))
+        // The same bytes uploaded whole, and by PUT with the id computed here: the same blob.
+        #expect(try await blobs.upload(expected(pieces)) == id)
+        #expect(try await blobs.put(expected(pieces)) == id)
+        #expect(try await blobs.upload([]) == Hash.sha256([]))
+    }
+}
