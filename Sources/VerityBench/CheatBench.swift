@@ -130,7 +130,7 @@ public struct CheatBench: Sendable {
             // auditor gets the reward (its bond back), the lazy one is slashed; outside them
             // neither is held to it.
             let fault = forced ? PlantedFault(salt: salt, schedule: schedule) : nil
-            let seen = fault.map { rows.contains(row: $0.row, step: schedule.steps[$0.step].name, of: e.tokens) } ?? false
+            let seen = fault.map { rows.contains(row: $0.row, of: e.tokens) } ?? false
             honest += forced ? (seen ? reward : 0) - e.auditCost : fee - e.auditCost
             lazy += forced ? (seen ? -Double(e.slash) : 0) : fee
         }

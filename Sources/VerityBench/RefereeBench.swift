@@ -25,12 +25,15 @@ public struct RefereeBench: Sendable {
         self.runs = runs
     }
 
-    /// The steps timed: one of each kind (layer 0 for the per-layer ones).
+    /// The steps timed: one of each kind with a check of its own (layer 0 for the per-layer
+    /// ones), and the two that read the longest residual chain of derived layer norms.
     static let cases: [(name: String, label: String)] = [
-        ("embeddings", "embedding + custody (tokenize the input)"), ("embeddings.norm", "embedding sum + layer norm"),
-        ("encoder.layer.0.attention.qkv", "GEMM qkv (384→1152)"), ("encoder.layer.0.attention.self", "attention"),
-        ("encoder.layer.0.attention.output.LayerNorm", "add + layer norm"), ("encoder.layer.0.intermediate.dense", "GEMM intermediate (384→1536)"),
-        ("encoder.layer.0.output.dense", "GEMM output (1536→384, GELU recomputed)"), ("pooling.mean", "mean pooling"),
+        ("embeddings", "embedding + custody (tokenize the input)"),
+        ("encoder.layer.0.attention.qkv", "GEMM qkv (384→1152), X the embeddings' layer norm recomputed"), ("encoder.layer.0.attention.self", "attention"),
+        ("encoder.layer.0.intermediate.dense", "GEMM intermediate (384→1536), X recomputed through 2 layer norms"),
+        ("encoder.layer.0.output.dense", "GEMM output (1536→384, GELU recomputed)"),
+        ("encoder.layer.5.intermediate.dense", "GEMM intermediate of layer 5, X recomputed through 12 layer norms"),
+        ("encoder.layer.5.output.LayerNorm", "the last add + layer norm (committed), its residual through 12"), ("pooling.mean", "mean pooling"),
         ("normalize", "L2 normalization + output hash"),
     ]
 

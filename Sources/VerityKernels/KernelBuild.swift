@@ -53,7 +53,7 @@ public func runRowKernel(_ call: KernelCall, fused: Bool) {
     case let .gelu(src, dst, count): RowKernels.gelu(from: src, to: dst, count: count, fused: fused)
     case let .softmax(x, rows, width, valid): RowKernels.softmax(x, rows: rows, width: width, valid: valid, fused: fused)
     case let .layerNorm(x, rows, width, gamma, beta, epsilon):
-        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: fused)
+        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
     case let .exp(x, count): expInPlace(x, count: count, fused: fused)
     case .gemm, .attend: return
     }
@@ -135,7 +135,7 @@ public enum PortableKernels: KernelBuild {
     @inline(never) static func layerNormBody(
         _ x: UnsafeMutablePointer<Float>, _ rows: Int, _ width: Int, _ gamma: UnsafePointer<Float>, _ beta: UnsafePointer<Float>, _ epsilon: Float
     ) {
-        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, fused: false)
+        RowKernels.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
     }
 
     @inline(never) static func expBody(_ x: UnsafeMutablePointer<Float>, _ count: Int) { expInPlace(x, count: count, fused: false) }

@@ -162,10 +162,15 @@ public enum RowKernels {
     }
 
     /// In place over `rows` rows of `width`: y = (x − mean) / √(var + eps) · γ + β.
+    ///
+    /// Without FMA on every level, in eight lanes and a fixed reduction order, so every build
+    /// computes the same bits: a trace does not commit the layer norms' outputs (but the last),
+    /// and auditors and the referee recompute them row by row, through the residual chain, as
+    /// the provider's model did (`StepVerifier.normRows`). A fused layer norm would make each
+    /// level's bits its own and the recomputed chain drift from the provider's.
     @_transparent
     public static func layerNorm(
-        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-        epsilon: Float, fused: Bool
+        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
     ) {
         let g = UnsafeRawPointer(gamma), b = UnsafeRawPointer(beta)
         let body = width & ~7
@@ -183,7 +188,7 @@ public enum RowKernels {
             i = 0
             while i < body {
                 let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - mv
-                sq = mulAdd(d, d, sq, fused)
+                sq = d * d + sq
                 i += 8
             }
             var squares = hsum(sq)
@@ -193,7 +198,7 @@ public enum RowKernels {
             i = 0
             while i < body {
                 let d = (raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - mv) * iv
-                let y = mulAdd(d, g.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), b.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), fused)
+                let y = d * g.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + b.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 raw.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
                 i += 8
             }

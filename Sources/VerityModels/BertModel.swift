@@ -109,8 +109,11 @@ public struct BertModel: Sendable {
             xRef = record(recorder, "embeddings", kind: .embedding, inputs: [idRef, posRef], output: &x, committed: false,
                           weights: ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]"])
         }
+        // The layer norms' outputs are derived too, but the last (which pooling reads whole):
+        // auditors recompute their rows through the residual chain, and the layer norm computes
+        // the same bits on every kernel level (`RowKernels.layerNorm`).
         try Ops.layerNorm(&x, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: eps, level: level)
-        xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], output: &x,
+        xRef = record(recorder, "embeddings.norm", kind: .addLayerNorm, inputs: [xRef], output: &x, committed: false,
                       weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
 
         // A recorder that holds what it records would make every in-place write below copy
@@ -133,7 +136,7 @@ public struct BertModel: Sendable {
                                              weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"])
             try Self.addResidual(&attended, x, outOfPlace: keeping)
             try Ops.layerNorm(&attended, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: eps, level: level)
-            let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], output: &attended,
+            let normRef = record(recorder, "\(p)attention.output.LayerNorm", kind: .addLayerNorm, inputs: [attendedRef, xRef], output: &attended, committed: false,
                                          weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"],
                                          attributes: ["epsilon": "\(eps)"])
 
@@ -150,7 +153,7 @@ public struct BertModel: Sendable {
             try Self.addResidual(&out, attended, outOfPlace: keeping)
             try Ops.layerNorm(&out, gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: eps, level: level)
             xRef = record(recorder, "\(p)output.LayerNorm", kind: .addLayerNorm, inputs: [outRef, normRef], output: &out,
-                                  weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
+                                  committed: layer.index == config.layers - 1, weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: ["epsilon": "\(eps)"])
             x = out
         }
         return (x, layout)

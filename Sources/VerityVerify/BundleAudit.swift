@@ -198,7 +198,8 @@ public struct BundleAudit: Sendable {
     /// input is GELU's derived output, with `fast.geluLevel` set), and the deterministic one's
     /// verdict when the fast one fails.
     func check(_ step: TraceStep, fast: StepVerifier, deterministic: StepVerifier, rechecked: inout [Int]) throws(VerifyError) -> StepOutcome {
-        guard fast.geluLevel != nil, step.kind == .gemm, step.inputs.first?.isCommitted == false else {
+        guard fast.geluLevel != nil, step.kind == .gemm, let input = step.inputs.first, !input.isCommitted,
+              let producer = fast.schedule.producer(of: input.id), fast.schedule.steps[producer].kind == .gelu else {
             return try deterministic.verify(step, sketch: sketches[step.name])
         }
         do throws(VerifyError) {

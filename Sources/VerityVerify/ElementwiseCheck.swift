@@ -3,34 +3,12 @@ import VerityTensor
 /// Recomputation checks of the cheap steps, in f64 from committed inputs. z is the difference
 /// in units of u·max|recomputed row| (see `Tolerances`).
 enum ElementwiseCheck {
-    /// The embedding sum (word[id] + position[p] + type row), which the trace derives, of the
-    /// rows `rows` (ascending), packed: the k-th listed row at k·h. Every id and position is
-    /// checked against the tables, listed or not.
-    static func embeddings(
-        ids: UnsafeBufferPointer<Float>, positions: UnsafeBufferPointer<Float>, word: Tensor, position: Tensor, type: [Float], rows: [Int], step: Int
-    ) throws(VerifyError) -> [Double] {
-        let h = type.count
-        var tables = [(id: Int, position: Int)]()
-        tables.reserveCapacity(ids.count)
-        for (idValue, positionValue) in zip(ids, positions) {
-            guard let id = Int(exactly: idValue), id >= 0, id < word.shape[0] else { throw .custody(step: step, "token id \(idValue) is not in the vocabulary") }
-            guard let p = Int(exactly: positionValue), p >= 0, p < position.shape[0] else { throw .custody(step: step, "position \(positionValue) out of range") }
-            tables.append((id, p))
-        }
-        var out = [Double](repeating: 0, count: rows.count * h)
-        for (k, t) in rows.enumerated() where t < tables.count {
-            let (id, p) = tables[t]
-            for j in 0..<h {
-                out[k * h + j] = Double(word.storage[id * h + j]) + Double(position.storage[p * h + j]) + Double(type[j])
-            }
-        }
-        return out
-    }
-
     /// LayerNorm(a + b) with γ, β, ε, recomputed in f64, against the committed `output`, on
-    /// the rows `rows`.
+    /// the rows `rows`; with `packed`, `b` holds only those rows, the k-th at k·h (a derived
+    /// residual, recomputed).
     static func layerNorm(
-        _ a: UnsafeBufferPointer<Float>, plus b: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, rows: [Int], gamma: [Float], beta: [Float], epsilon: Double
+        _ a: UnsafeBufferPointer<Float>, plus b: UnsafeBufferPointer<Float>, packed: Bool = false, output: UnsafeBufferPointer<Float>, rows: [Int], gamma: [Float], beta: [Float],
+        epsilon: Double
     ) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
@@ -38,27 +16,9 @@ enum ElementwiseCheck {
         // γ and β in f64 once per step (exact), not converted again in every row.
         let g = gamma.map(Double.init), be = beta.map(Double.init)
         scratch.withUnsafeMutableBufferPointer { v in
-            for i in rows {
-                let row = CheckKernels.layerNormRow(a.baseAddress! + i * h, plus: b.baseAddress! + i * h, count: h, gamma: g, beta: be, epsilon: epsilon,
-                                                    output: output.baseAddress! + i * h, scratch: v.baseAddress!, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
-                record(row, row: i, into: &outcome)
-            }
-        }
-        return outcome
-    }
-
-    /// LayerNorm of the (f64) embedding sum, against the committed `output`, on the rows `rows`
-    /// (`a` holds their sums packed, as `embeddings` returns them).
-    static func layerNorm(_ a: [Double], output: UnsafeBufferPointer<Float>, rows: [Int], gamma: [Float], beta: [Float], epsilon: Double) -> StepOutcome {
-        let h = gamma.count
-        var outcome = StepOutcome()
-        let g = gamma.map(Double.init), be = beta.map(Double.init)
-        a.withUnsafeBufferPointer { ap in
             for (k, i) in rows.enumerated() {
-                var sum = 0.0
-                for j in 0..<h { sum += ap[k * h + j] }
-                let row = CheckKernels.normalizedRow(ap.baseAddress! + k * h, sum: sum, count: h, gamma: g, beta: be, epsilon: epsilon,
-                                                     output: output.baseAddress! + i * h, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
+                let row = CheckKernels.layerNormRow(a.baseAddress! + i * h, plus: b.baseAddress! + (packed ? k : i) * h, count: h, gamma: g, beta: be, epsilon: epsilon,
+                                                    output: output.baseAddress! + i * h, scratch: v.baseAddress!, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
                 record(row, row: i, into: &outcome)
             }
         }

@@ -15,7 +15,11 @@ enum GemmCheck {
     /// bits on every CPU), or, given `geluLevel`, the model's own GELU at that kernel level (the
     /// auditor's fast path: an honest worker's bits at that level, fused where it fuses).
     /// - Complexity: 10·rows.count·(in + out) f32 flops.
-    static func check(x xb: UnsafeBufferPointer<Float>, geluOfX: Bool = false, geluLevel: KernelLevel? = nil, y yb: UnsafeBufferPointer<Float>, rows: [Int], sketch: WeightSketch) -> StepOutcome {
+    /// With `packed`, `x` holds only the listed rows, the k-th at k·inputs (a derived layer
+    /// norm's rows, recomputed).
+    static func check(
+        x xb: UnsafeBufferPointer<Float>, packed: Bool = false, geluOfX: Bool = false, geluLevel: KernelLevel? = nil, y yb: UnsafeBufferPointer<Float>, rows: [Int], sketch: WeightSketch
+    ) -> StepOutcome {
         var outcome = StepOutcome()
         let u = Tolerances.unitRoundoff
         let (xWeight, yWeight) = Tolerances.gemmVarianceWeights(inputs: sketch.inputs, outputs: sketch.outputs)
@@ -25,8 +29,8 @@ enum GemmCheck {
                 sketch.q.withUnsafeBufferPointer { q in
                     sketch.r.withUnsafeBufferPointer { r in
                         sketch.r2.withUnsafeBufferPointer { r2 in
-                            for i in rows {
-                                var xi = xb.baseAddress! + i * sketch.inputs
+                            for (k, i) in rows.enumerated() {
+                                var xi = xb.baseAddress! + (packed ? k : i) * sketch.inputs
                                 if geluOfX {
                                     if let geluLevel {
                                         CheckKernels.gelu(from: xi, to: scratch.baseAddress!, count: sketch.inputs, as: geluLevel)

@@ -73,31 +73,34 @@ public struct ModelSchedule: Sendable, Equatable {
         steps.append(Step("embeddings", .embedding, inputs: [ref(0, nil), ref(1, nil)], outputs: [ref(2, h, committed: false)], weights: [
             "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight[0]",
         ]))
-        steps.append(Step("embeddings.norm", .addLayerNorm, inputs: [ref(2, h, committed: false)], outputs: [ref(3, h)],
+        // The layer norms' outputs are derived, but the last layer's (pooling reads it whole).
+        steps.append(Step("embeddings.norm", .addLayerNorm, inputs: [ref(2, h, committed: false)], outputs: [ref(3, h, committed: false)],
                           weights: ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"], attributes: eps))
         var x = 3
+        let last = 4 + 8 * (config.layers - 1) + 7
+        func norm(_ id: Int) -> Step.Ref { ref(id, h, committed: id == last) }
         for layer in 0..<config.layers {
             let p = "encoder.layer.\(layer).", b = 4 + 8 * layer
             let attention = ["query", "key", "value"].map { "\(p)attention.self.\($0)" }
-            steps.append(Step("\(p)attention.qkv", .gemm, inputs: [ref(x, h)], outputs: [ref(b, 3 * h)],
+            steps.append(Step("\(p)attention.qkv", .gemm, inputs: [norm(x)], outputs: [ref(b, 3 * h)],
                               weights: attention.map { "\($0).weight" } + attention.map { "\($0).bias" }, attributes: ["parts": "3"]))
             steps.append(Step("\(p)attention.self", .attention, inputs: [ref(b, 3 * h)], outputs: [ref(b + 1, h)],
                               attributes: ["heads": "\(config.heads)", "lengths": "\(n)"]))
             steps.append(Step("\(p)attention.output.dense", .gemm, inputs: [ref(b + 1, h)], outputs: [ref(b + 2, h)],
                               weights: ["\(p)attention.output.dense.weight", "\(p)attention.output.dense.bias"]))
-            steps.append(Step("\(p)attention.output.LayerNorm", .addLayerNorm, inputs: [ref(b + 2, h), ref(x, h)], outputs: [ref(b + 3, h)],
+            steps.append(Step("\(p)attention.output.LayerNorm", .addLayerNorm, inputs: [ref(b + 2, h), norm(x)], outputs: [norm(b + 3)],
                               weights: ["\(p)attention.output.LayerNorm.weight", "\(p)attention.output.LayerNorm.bias"], attributes: eps))
-            steps.append(Step("\(p)intermediate.dense", .gemm, inputs: [ref(b + 3, h)], outputs: [ref(b + 4, inner)],
+            steps.append(Step("\(p)intermediate.dense", .gemm, inputs: [norm(b + 3)], outputs: [ref(b + 4, inner)],
                               weights: ["\(p)intermediate.dense.weight", "\(p)intermediate.dense.bias"]))
             steps.append(Step("\(p)intermediate.gelu", .gelu, inputs: [ref(b + 4, inner)], outputs: [ref(b + 5, inner, committed: false)]))
             steps.append(Step("\(p)output.dense", .gemm, inputs: [ref(b + 5, inner, committed: false)], outputs: [ref(b + 6, h)],
                               weights: ["\(p)output.dense.weight", "\(p)output.dense.bias"]))
-            steps.append(Step("\(p)output.LayerNorm", .addLayerNorm, inputs: [ref(b + 6, h), ref(b + 3, h)], outputs: [ref(b + 7, h)],
+            steps.append(Step("\(p)output.LayerNorm", .addLayerNorm, inputs: [ref(b + 6, h), norm(b + 3)], outputs: [norm(b + 7)],
                               weights: ["\(p)output.LayerNorm.weight", "\(p)output.LayerNorm.bias"], attributes: eps))
             x = b + 7
         }
         let pooled = 4 + 8 * config.layers
-        steps.append(Step("pooling.mean", .meanPool, inputs: [ref(x, h)], outputs: [Step.Ref(id: pooled, shape: [1, h], committed: true)],
+        steps.append(Step("pooling.mean", .meanPool, inputs: [norm(x)], outputs: [Step.Ref(id: pooled, shape: [1, h], committed: true)],
                           attributes: ["lengths": "\(n)"]))
         steps.append(Step("normalize", .l2Normalize, inputs: [Step.Ref(id: pooled, shape: [1, h], committed: true)],
                           outputs: [Step.Ref(id: pooled + 1, shape: [1, h], committed: true)]))
@@ -132,6 +135,21 @@ public struct ModelSchedule: Sendable, Equatable {
     /// The step that produces tensor `id`, if the schedule has one (ids and positions have none).
     public func producer(of id: Int) -> Int? {
         steps.firstIndex { $0.outputs.contains { $0.id == id } }
+    }
+
+    /// The steps `steps[index]`'s derived inputs are computed from, transitively, ascending:
+    /// for a GEMM reading GELU's output, that GELU step; for a step reading a layer norm's,
+    /// every layer norm of the residual chain back to the embeddings, and the embedding step.
+    /// Their committed inputs are what a check of the step reads besides its own tensors.
+    public func derivation(of index: Int) -> [Int] {
+        guard steps.indices.contains(index) else { return [] }
+        var found = Set<Int>()
+        var pending = steps[index].inputs.filter { !$0.committed }.map(\.id)
+        while let id = pending.popLast() {
+            guard let producer = producer(of: id), found.insert(producer).inserted else { continue }
+            pending += steps[producer].inputs.filter { !$0.committed }.map(\.id)
+        }
+        return found.sorted()
     }
 
     /// Checks that `steps` are this schedule, step for step, in everything but the digests.

@@ -10,8 +10,10 @@ import VerityTensor
 /// count before anything is computed.
 public enum StepCheck {
     /// Checks `step` of a trace of `schedule`, from `tensors`: the step's committed inputs and
-    /// outputs, plus — for a step whose input is derived (the embedding sum, GELU's output) — the
-    /// committed inputs of the step that derives it, whose leaf is passed in `producers`. With
+    /// outputs, plus — for a step whose input is derived (the embedding sum, GELU's output, a
+    /// layer norm's) — the committed inputs of the steps it is derived from
+    /// (`ModelSchedule.derivation(of:)`: for a layer norm's output, the residual chain back to
+    /// the embeddings), whose leaves are passed in `producers`. With
     /// `verifyDigests` each tensor used must hash to the digest the step (or its producer)
     /// commits to: a referee must, since it decides who lied about the committed trace (it
     /// checks the leaves against the trace root itself).
@@ -32,12 +34,12 @@ public enum StepCheck {
         guard step.index >= 0, step.index < schedule.steps.count, schedule.steps[step.index].matches(step) else {
             throw .custody(step: step.index, "step \(step.name) is not the scheduled step at index \(step.index)")
         }
+        let derivation = schedule.derivation(of: step.index)
         if verifyDigests {
             var refs = step.inputs + step.outputs
-            for input in step.inputs where !input.isCommitted {
-                guard let index = schedule.producer(of: input.id), let producer = producers.first(where: { $0.index == index }),
-                      schedule.steps[index].matches(producer) else {
-                    throw .custody(step: step.index, "the step that derives tensor \(input.id) was not supplied")
+            for index in derivation {
+                guard let producer = producers.first(where: { $0.index == index }), schedule.steps[index].matches(producer) else {
+                    throw .custody(step: step.index, "step \(schedule.steps[index].name), from which this step's input is derived, was not supplied")
                 }
                 refs += producer.inputs
             }
@@ -49,9 +51,7 @@ public enum StepCheck {
         // Views of the tensors this step reads (its own and its derived inputs' producers'), not
         // of everything the caller holds.
         var needed = Set((step.inputs + step.outputs).map(\.id))
-        for input in step.inputs where !input.isCommitted {
-            if let producer = schedule.producer(of: input.id) { needed.formUnion(schedule.steps[producer].inputs.map(\.id)) }
-        }
+        for index in derivation { needed.formUnion(schedule.steps[index].inputs.map(\.id)) }
         return try TensorView.withViews(of: tensors.filter { needed.contains($0.key) }) { views in
             Result { () throws(VerifyError) in
                 let verifier = StepVerifier(schedule: schedule, tensors: views, weights: weights, seed: seed, tolerances: tolerances, rows: rows)
@@ -77,15 +77,21 @@ struct StepVerifier {
     /// The kernel level whose own GELU recomputes a derived GELU output (the auditor's fast
     /// path), or nil for GELU without FMA, the same bits on every CPU (the referee's check).
     var geluLevel: KernelLevel?
+    /// The checked rows, and the layer norms' rows recomputed so far (`normRows`).
+    let memo = VerifierMemo()
 
     func tensor(_ id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let tensor = tensors[id], tensor.shape == schedule.shapes[id] else { throw .missingTensor(step: step, id: id) }
         return tensor.values
     }
 
-    /// The rows of `step` to check, ascending.
+    /// The rows of `step` to check, ascending: the sample's (the same in every step, drawn
+    /// once per verifier), or all.
     func checkedRows(_ step: TraceStep) -> [Int] {
-        rows?.rows(step: step.name, of: schedule.tokens) ?? Array(0..<schedule.tokens)
+        if let known = memo.rows { return known }
+        let drawn = rows?.rows(of: schedule.tokens) ?? Array(0..<schedule.tokens)
+        memo.rows = drawn
+        return drawn
     }
 
     func verify(_ step: TraceStep, sketch given: WeightSketch?) throws(VerifyError) -> StepOutcome {
@@ -98,37 +104,44 @@ struct StepVerifier {
             guard gamma.count == h, beta.count == h, let epsilon = Double(step.attributes["epsilon"] ?? "") else {
                 throw .weight("\(step.name): γ, β or ε do not fit")
             }
+            // A derived output is checked through the steps that read it, which recompute it.
+            guard step.outputs[0].isCommitted else { return StepOutcome() }
+            // The schedule commits one layer norm's output, the last layer's: its GEMM input
+            // committed, its residual derived.
+            guard step.inputs.count == 2, step.inputs[0].isCommitted else { throw .custody(step: step.index, "\(step.name) is not scheduled with a committed output") }
             let output = try tensor(step.outputs[0].id, step: step.index)
+            let a = try tensor(step.inputs[0].id, step: step.index)
+            let rows = checkedRows(step)
             let outcome: StepOutcome
-            let threshold: Double
-            if step.inputs[0].isCommitted {
-                let a = try tensor(step.inputs[0].id, step: step.index)
-                let b = try tensor(step.inputs[1].id, step: step.index)
-                outcome = ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: checkedRows(step), gamma: gamma, beta: beta, epsilon: epsilon)
-                threshold = tolerances.layerNorm
+            if step.inputs[1].isCommitted {
+                outcome = ElementwiseCheck.layerNorm(a, plus: try tensor(step.inputs[1].id, step: step.index), output: output, rows: rows, gamma: gamma, beta: beta,
+                                                     epsilon: epsilon)
             } else {
-                let rows = checkedRows(step)
-                let sum = try embeddingSum(rows: rows, step: step.index)
-                outcome = ElementwiseCheck.layerNorm(sum, output: output, rows: rows, gamma: gamma, beta: beta, epsilon: epsilon)
-                threshold = tolerances.embeddingNorm
+                outcome = try normRows(step.inputs[1].id, rows: rows, step: step.index).withUnsafeBufferPointer { b in
+                    ElementwiseCheck.layerNorm(a, plus: b, packed: true, output: output, rows: rows, gamma: gamma, beta: beta, epsilon: epsilon)
+                }
             }
-            guard outcome.maxZ <= threshold else {
-                throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: threshold)
+            guard outcome.maxZ <= tolerances.layerNorm else {
+                throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.layerNorm)
             }
             return outcome
         case .gemm:
             let sketch: WeightSketch
             if let given { sketch = given } else { sketch = try WeightSketch(step: step.weights, weights: weights, seed: seed) }
             let y = try tensor(step.outputs[0].id, step: step.index)
-            let x: UnsafeBufferPointer<Float>
-            let derived = !step.inputs[0].isCommitted
-            if derived {
-                x = try geluInput(of: step.inputs[0].id, step: step.index)
+            let rows = checkedRows(step)
+            let input = step.inputs[0]
+            guard y.count == n * sketch.outputs, schedule.shapes[input.id] == [n, sketch.inputs] else { throw .weight("\(step.name): weights do not fit the step's shapes") }
+            let outcome: StepOutcome
+            if input.isCommitted {
+                outcome = GemmCheck.check(x: try tensor(input.id, step: step.index), y: y, rows: rows, sketch: sketch)
+            } else if let producer = schedule.producer(of: input.id), schedule.steps[producer].kind == .addLayerNorm {
+                outcome = try normRows(input.id, rows: rows, step: step.index).withUnsafeBufferPointer { x in
+                    GemmCheck.check(x: x, packed: true, y: y, rows: rows, sketch: sketch)
+                }
             } else {
-                x = try tensor(step.inputs[0].id, step: step.index)
+                outcome = GemmCheck.check(x: try geluInput(of: input.id, step: step.index), geluOfX: true, geluLevel: geluLevel, y: y, rows: rows, sketch: sketch)
             }
-            guard x.count == n * sketch.inputs, y.count == n * sketch.outputs else { throw .weight("\(step.name): weights do not fit the step's shapes") }
-            let outcome = GemmCheck.check(x: x, geluOfX: derived, geluLevel: geluLevel, y: y, rows: checkedRows(step), sketch: sketch)
             guard outcome.maxZ <= tolerances.gemm else {
                 throw .gemm(step: step.index, name: step.name, row: outcome.row, vector: outcome.column, z: outcome.maxZ, threshold: tolerances.gemm)
             }
@@ -158,16 +171,62 @@ struct StepVerifier {
         }
     }
 
-    /// The derived embedding sum of the rows `rows`, packed, from the committed ids and
-    /// positions and the weights.
-    func embeddingSum(rows: [Int], step: Int) throws(VerifyError) -> [Double] {
+    /// The rows `rows` (ascending) of the derived layer-norm output `id`, packed (the k-th
+    /// listed row at k·h), recomputed as the provider's model computed them: the committed GEMM
+    /// output plus the residual (itself derived, recomputed the same way, down to the embedding
+    /// sum word + position + type), through `Ops.layerNorm`, whose bits are the same on every
+    /// kernel level. So a check reads exactly the input the provider's next GEMM read, and
+    /// nothing drifts along the chain (remembered by tensor and rows, for the steps that follow).
+    /// - Complexity: one layer norm of `rows.count` rows per layer norm of the chain not
+    ///   remembered yet.
+    func normRows(_ id: Int, rows: [Int], step: Int) throws(VerifyError) -> [Float] {
+        if let known = memo.norms[id], known.rows == rows { return known.values }
+        guard let index = schedule.producer(of: id), schedule.steps[index].kind == .addLayerNorm else {
+            throw .custody(step: step, "tensor \(id) is not a layer norm's output")
+        }
+        let producer = schedule.steps[index]
+        let h = schedule.config.hiddenSize
+        var x: [Float]
+        if producer.inputs.count == 1 {
+            x = try embeddingSumFloat(rows: rows, step: step)
+        } else {
+            let a = try tensor(producer.inputs[0].id, step: step)
+            let residual = producer.inputs[1].committed
+                ? try tensor(producer.inputs[1].id, step: step).packedRows(rows, width: h)
+                : try normRows(producer.inputs[1].id, rows: rows, step: step)
+            x = [Float](repeating: 0, count: rows.count * h)
+            for (k, i) in rows.enumerated() {
+                for j in 0..<h { x[k * h + j] = a[i * h + j] + residual[k * h + j] }
+            }
+        }
+        let gamma = try weights.tensor(producer.weights[0]).storage, beta = try weights.tensor(producer.weights[1]).storage
+        guard gamma.count == h, beta.count == h, let epsilon = Float(producer.attributes["epsilon"] ?? "") else { throw .weight("\(producer.name): γ, β or ε do not fit") }
+        var normed: Tensor
+        do {
+            normed = try Tensor(shape: [rows.count, h], storage: x)
+            try Ops.layerNorm(&normed, gamma: gamma, beta: beta, epsilon: epsilon)
+        } catch {
+            throw .shape(step: step, "\(producer.name): \(error)")
+        }
+        memo.norms[id] = (rows, normed.storage)
+        return normed.storage
+    }
+
+    /// The embedding sum of the rows `rows` in f32, packed, as the model adds it: (word[id] +
+    /// position[p]) + type, each id and position checked against the tables.
+    func embeddingSumFloat(rows: [Int], step: Int) throws(VerifyError) -> [Float] {
         let first = schedule.steps[0]
         let ids = try tensor(first.inputs[0].id, step: step), positions = try tensor(first.inputs[1].id, step: step)
         let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
-        guard word.rank == 2, position.rank == 2, word.shape[1] == type.count, position.shape[1] == type.count, type.count == schedule.config.hiddenSize else {
-            throw .weight("embedding tables do not fit the hidden size")
+        let h = schedule.config.hiddenSize
+        guard word.rank == 2, position.rank == 2, word.shape[1] == h, position.shape[1] == h, type.count == h else { throw .weight("embedding tables do not fit the hidden size") }
+        var x = [Float](repeating: 0, count: rows.count * h)
+        for (k, t) in rows.enumerated() {
+            guard t < ids.count, let id = Int(exactly: ids[t]), id >= 0, id < word.shape[0] else { throw .custody(step: step, "token id \(t < ids.count ? ids[t] : .nan) is not in the vocabulary") }
+            guard let p = Int(exactly: positions[t]), p >= 0, p < position.shape[0] else { throw .custody(step: step, "position \(positions[t]) out of range") }
+            for j in 0..<h { x[k * h + j] = (word.storage[id * h + j] + position.storage[p * h + j]) + type[j] }
         }
-        return try ElementwiseCheck.embeddings(ids: ids, positions: positions, word: word, position: position, type: type, rows: rows, step: step)
+        return x
     }
 
     /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check
@@ -175,5 +234,22 @@ struct StepVerifier {
     func geluInput(of id: Int, step: Int) throws(VerifyError) -> UnsafeBufferPointer<Float> {
         guard let producer = schedule.producer(of: id), schedule.steps[producer].kind == .gelu else { throw .custody(step: step, "tensor \(id) is not a GELU output") }
         return try tensor(schedule.steps[producer].inputs[0].id, step: step)
+    }
+}
+
+/// What a verifier works out once and reads in every step: the rows it checks, and the last
+/// rows recomputed of each derived layer-norm output (`StepVerifier.normRows`).
+final class VerifierMemo {
+    var rows: [Int]?
+    var norms = [Int: (rows: [Int], values: [Float])]()
+}
+
+extension UnsafeBufferPointer<Float> {
+    /// The rows `rows` of this row-major buffer of `width` columns, packed.
+    func packedRows(_ rows: [Int], width: Int) -> [Float] {
+        var out = [Float]()
+        out.reserveCapacity(rows.count * width)
+        for i in rows { out.append(contentsOf: self[(i * width)..<((i + 1) * width)]) }
+        return out
     }
 }

@@ -51,7 +51,9 @@ extension CalibrateCommand {
             let text = inputs.text(words: minWords + inputs.below(maxWords - minWords + 1))
             let n = setup.embedder.tokenizer.encode(text, maxLength: setup.embedder.maxTokens).count
             let schedule = try ModelSchedule(config: config, tokens: n)
-            let targets = schedule.steps.filter { step in step.outputs.allSatisfy(\.committed) }
+            // Every step with an output of its own making: the committed ones, and the layer
+            // norms, whose derived outputs the next GEMM's check recomputes.
+            let targets = schedule.steps.filter { step in step.kind == .addLayerNorm || step.outputs.allSatisfy(\.committed) }
             for scale in Self.scales {
                 let step = targets[inputs.below(targets.count)]
                 let pooled = step.kind == .meanPool || step.kind == .l2Normalize
@@ -61,7 +63,7 @@ extension CalibrateCommand {
                 let caught = try audit(setup.embedder, text, cheat)
                 perturbed[scale, default: Tally()].add(caught)
                 if caught, let z = lastZ { smallestZ[scale] = min(smallestZ[scale] ?? .infinity, z) }
-                let kind = step.kind == .addLayerNorm && step.name == "embeddings.norm" ? "embeddings+norm" : step.kind.rawValue
+                let kind = step.kind.rawValue
                 perturbedByKind[scale, default: [:]][kind, default: Tally()].add(caught)
             }
             if n >= 2 {

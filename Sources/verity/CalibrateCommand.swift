@@ -47,7 +47,7 @@ struct CalibrateCommand: ParsableCommand {
 
     func label(_ step: TraceStep) -> String {
         switch step.kind {
-        case .addLayerNorm: step.name == "embeddings.norm" ? "embeddings+norm" : "layer_norm"
+        case .addLayerNorm: "layer_norm"
         default: step.kind.rawValue
         }
     }
@@ -56,7 +56,6 @@ struct CalibrateCommand: ParsableCommand {
         switch label {
         case "gemm": t.gemm
         case "attention": t.attention
-        case "embeddings+norm": t.embeddingNorm
         case "layer_norm": t.layerNorm
         case "mean_pool": t.meanPool
         case "l2_normalize": t.normalize
@@ -100,7 +99,7 @@ struct CalibrateCommand: ParsableCommand {
         for (path, (name, audit)) in paths.enumerated() {
             print(name + ":")
             print("step kind        samples     max z    p99.99      p99   threshold")
-            for kind in ["gemm", "attention", "embeddings+norm", "layer_norm", "mean_pool", "l2_normalize"] {
+            for kind in ["gemm", "attention", "layer_norm", "mean_pool", "l2_normalize"] {
                 guard let o = byKind[path][kind] else { continue }
                 print(kind.padding(toLength: 16, withPad: " ", startingAt: 0)
                     + String(format: "%9d %9.3f %9.3f %8.3f %9.1f", o.samples, o.maxZ, o.quantile(0.9999), o.quantile(0.99), threshold(kind, audit.tolerances)))

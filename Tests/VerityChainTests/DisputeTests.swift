@@ -156,7 +156,7 @@ import VerityVerify
             h.block([])
             try expectOK(h.publish(key, result.honestBundle))
             let assigned = try #require(h.job(key)).audit
-            guard RowSample(seed: assigned.rowSeed).contains(row: row, step: name, of: n) == inside else { continue }
+            guard RowSample(seed: assigned.rowSeed).contains(row: row, of: n) == inside else { continue }
             let auditorStake = try #require(h.provider(assigned.auditor)).stake
             let cheater = try #require(h.job(key)).provider
             let cheaterStake = try #require(h.provider(cheater)).stake

@@ -61,9 +61,12 @@ import VerityTestSupport
         #expect(trace.steps.last?.kind == .l2Normalize)
         let finalRef = try #require(trace.steps.last?.outputs.first)
         #expect(trace.tensors[finalRef.id]?.storage == traced.flatMap(\.vector))
-        // Only the embedding gather's sum and GELU's outputs are derived (no digest, not kept).
-        let derived = trace.steps.filter { $0.outputs.contains { !$0.isCommitted } }.map(\.kind)
-        #expect(derived == [.embedding] + Array(repeating: .gelu, count: 6))
+        // The embedding gather's sum, GELU's outputs and every layer norm's output but the last
+        // are derived (no digest, not kept).
+        let derived = trace.steps.filter { $0.outputs.contains { !$0.isCommitted } }.map(\.name)
+        let layers = (0..<6).flatMap { ["encoder.layer.\($0).attention.output.LayerNorm", "encoder.layer.\($0).intermediate.gelu", "encoder.layer.\($0).output.LayerNorm"] }
+        #expect(derived == ["embeddings", "embeddings.norm"] + layers.dropLast())
+        #expect(trace.tensors.count == 2 + 5 * 6 + 1 + 2, "ids, positions, five per layer, the last layer norm, pooled and normalized")
         // A GEMM step holds what an auditor needs: X, the named weights, Y = X·Wᵀ + b.
         let step = try #require(trace.steps.first { $0.name == "encoder.layer.2.output.dense" })
         let weights = try Safetensors(source: try ByteSource(mapping: ModelFixtures.directory.appendingPathComponent("model.safetensors").path))

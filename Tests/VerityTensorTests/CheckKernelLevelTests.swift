@@ -79,6 +79,38 @@ import VerityKernels
         return results
     }
 
+    /// The model's layer norm gives the same bits on every level, and the bits of its
+    /// documented order (eight lanes j mod 8, reduced (0+4)+(2+6) + (1+5)+(3+7), the tail in
+    /// order; nothing fused): auditors recompute the layer norms' derived outputs through the
+    /// residual chain, and must read exactly the rows the provider's next GEMM read.
+    @Test func theLayerNormIsTheSameBitsOnEveryLevel() throws {
+        func hsum(_ l: [Float]) -> Float { ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7])) }
+        for width in [384, 61, 7] {
+            let rows = 5, x = Self.data(rows * width, seed: UInt64(width)), gamma = Self.data(width, seed: 41), beta = Self.data(width, seed: 42)
+            let body = width & ~7
+            var reference = x
+            for r in 0..<rows {
+                let row = Array(x[(r * width)..<((r + 1) * width)])
+                var lanes = [Float](repeating: 0, count: 8)
+                for j in 0..<body { lanes[j % 8] += row[j] }
+                var total = hsum(lanes)
+                for j in body..<width { total += row[j] }
+                let mean = total / Float(width)
+                lanes = [Float](repeating: 0, count: 8)
+                for j in 0..<body { let d = row[j] - mean; lanes[j % 8] = d * d + lanes[j % 8] }
+                var squares = hsum(lanes)
+                for j in body..<width { let d = row[j] - mean; squares += d * d }
+                let inv = 1 / (squares / Float(width) + 1e-12).squareRoot()
+                for j in 0..<width { reference[r * width + j] = (row[j] - mean) * inv * gamma[j] + beta[j] }
+            }
+            for level in KernelLevel.runnable {
+                var t = try Tensor(shape: [rows, width], storage: x)
+                try Ops.layerNorm(&t, gamma: gamma, beta: beta, epsilon: 1e-12, level: level)
+                #expect(t.storage.map(\.bitPattern) == reference.map(\.bitPattern), "level \(level.rawValue), width \(width)")
+            }
+        }
+    }
+
     /// The tiled transpose against element-by-element copying.
     @Test func transposeMatchesAScalarCopy() {
         let source = Self.data(134 * 40, seed: 13)

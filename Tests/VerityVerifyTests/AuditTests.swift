@@ -82,9 +82,9 @@ import VerityTensor
         let fixture = try AuditFixtures.load()
         let (embedding, trace) = try fixture.embedder.traced(Self.texts[1], modelId: AuditFixtures.modelId, mode: .bundle)
         let schedule = try ModelSchedule(config: fixture.embedder.model.config, tokens: embedding.tokens.count)
-        for name in ["embeddings.norm", "encoder.layer.1.attention.qkv", "encoder.layer.2.attention.self", "encoder.layer.3.output.dense", "normalize"] {
+        for name in ["encoder.layer.5.output.LayerNorm", "encoder.layer.1.attention.qkv", "encoder.layer.2.attention.self", "encoder.layer.3.output.dense", "normalize"] {
             let step = try #require(trace.steps.first { $0.name == name })
-            let producers = step.inputs.filter { !$0.isCommitted }.compactMap { ref in trace.steps.first { $0.outputs.contains(ref) } }
+            let producers = schedule.derivation(of: step.index).map { trace.steps[$0] }
             var ids = Set((step.inputs + step.outputs).map(\.id))
             for producer in producers { ids.formUnion(producer.inputs.map(\.id)) }
             let tensors = trace.tensors.filter { ids.contains($0.key) }
@@ -96,6 +96,21 @@ import VerityTensor
             tampered[out]?.storage[0] += 1
             #expect(throws: VerifyError.digest(step: step.index, id: out)) {
                 try StepCheck.check(step: step, producers: producers, schedule: schedule, tensors: tampered, weights: fixture.weights, seed: AuditFixtures.seed)
+            }
+        }
+        // A step reading a derived layer norm needs the whole chain below it: without one of
+        // its layer norms (or the embedding step) it is refused before any arithmetic.
+        let reader = try #require(trace.steps.first { $0.name == "encoder.layer.2.intermediate.dense" })
+        let chain = schedule.derivation(of: reader.index)
+        let norms: [Int] = [5, 9, 13, 17, 21]
+        #expect(chain == [0, 1] + norms, "the embeddings, their norm, and layers 0–2's norms below step \(reader.index)")
+        for left in chain {
+            #expect {
+                try StepCheck.check(step: reader, producers: chain.filter { $0 != left }.map { trace.steps[$0] }, schedule: schedule, tensors: trace.tensors,
+                                    weights: fixture.weights, seed: AuditFixtures.seed)
+            } throws: { error in
+                guard case .custody(reader.index, _) = error as? VerifyError else { return false }
+                return true
             }
         }
         // A step presented at another index is refused.
@@ -127,28 +142,28 @@ import VerityTensor
     }
 
     @Test func sampledRowsAreDistinctSortedAndFollowTheSeed() {
-        let rows = RowSample(seed: AuditFixtures.seed).rows(step: "attention", of: 200)
+        let rows = RowSample(seed: AuditFixtures.seed).rows(of: 200)
         #expect(rows.count == 16 && Set(rows).count == 16 && rows == rows.sorted() && rows.allSatisfy { (0..<200).contains($0) })
-        #expect(rows == RowSample(seed: AuditFixtures.seed).rows(step: "attention", of: 200))
-        #expect(rows != RowSample(seed: Blake3.hash([1])).rows(step: "attention", of: 200))
-        #expect(RowSample(seed: AuditFixtures.seed, perStep: 30).rows(step: "a", of: 12) == Array(0..<12))
+        #expect(rows == RowSample(seed: AuditFixtures.seed).rows(of: 200))
+        #expect(rows != RowSample(seed: Blake3.hash([1])).rows(of: 200))
+        #expect(RowSample(seed: AuditFixtures.seed, perStep: 30).rows(of: 12) == Array(0..<12))
         // Every row is drawn about equally often (a shuffle, not a fixed pattern).
         var counts = [Int](repeating: 0, count: 40)
-        for s in 0..<500 { for row in RowSample(seed: Hash.sha256([UInt8(s % 256), UInt8(s / 256)]), perStep: 8).rows(step: "x", of: 40) { counts[row] += 1 } }
+        for s in 0..<500 { for row in RowSample(seed: Hash.sha256([UInt8(s % 256), UInt8(s / 256)]), perStep: 8).rows(of: 40) { counts[row] += 1 } }
         #expect(counts.allSatisfy { (50...150).contains($0) }, "\(counts)")
     }
 
     /// The rows are a protocol rule (the chain holds an auditor to the rows it draws), so they
     /// are pinned to the derivation `RowSample` documents, written out plainly here: SHA-256
-    /// blocks of "verity.rows.v2" ‖ seed ‖ step ‖ block (u64 LE), eight u32 LE words each,
-    /// driving a partial Fisher–Yates shuffle; several blocks where more than eight rows are drawn.
+    /// blocks of "verity.rows.v3" ‖ seed ‖ block (u64 LE), eight u32 LE words each, driving a
+    /// partial Fisher–Yates shuffle; several blocks where more than eight rows are drawn.
     @Test func rowsFollowTheDocumentedDerivation() {
-        func reference(seed: Hash, step: String, n: Int, perStep: Int) -> [Int] {
+        func reference(seed: Hash, n: Int, perStep: Int) -> [Int] {
             guard perStep < n else { return Array(0..<n) }
             var words = [UInt32]()
             var block: UInt64 = 0
             while words.count < perStep {
-                var message = Array("verity.rows.v2".utf8) + seed.bytes + Array(step.utf8)
+                var message = Array("verity.rows.v3".utf8) + seed.bytes
                 for k in 0..<8 { message.append(UInt8(truncatingIfNeeded: block >> (8 * UInt64(k)))) }
                 let digest = Hash.sha256(message[...]).bytes
                 for w in 0..<8 { words.append((0..<4).reduce(UInt32(0)) { $0 | UInt32(digest[4 * w + $1]) << (8 * UInt32($1)) }) }
@@ -159,11 +174,8 @@ import VerityTensor
             return Array(order[0..<perStep]).sorted()
         }
         for (n, perStep) in [(134, 16), (200, 8), (40, 9), (512, 25), (17, 16), (3, 2)] {
-            for step in ["encoder.layer.0.attention.qkv", "x", ""] {
-                for seed in [AuditFixtures.seed, Blake3.hash([7])] {
-                    #expect(RowSample(seed: seed, perStep: perStep).rows(step: step, of: n) == reference(seed: seed, step: step, n: n, perStep: perStep),
-                            "n \(n), \(perStep) rows, step '\(step)'")
-                }
+            for seed in [AuditFixtures.seed, Blake3.hash([7])] {
+                #expect(RowSample(seed: seed, perStep: perStep).rows(of: n) == reference(seed: seed, n: n, perStep: perStep), "n \(n), \(perStep) rows")
             }
         }
     }
@@ -220,25 +232,30 @@ import VerityTensor
         var step: TraceStep { TraceStep(index: index, name: name, kind: kind, inputs: inputs, outputs: outputs, weights: weights, attributes: attributes) }
     }
 
-    @Test func rowSamplesDifferByStepAndHoldWhatTheyList() {
+    @Test func rowSamplesHoldWhatTheyList() {
         let sample = RowSample(seed: AuditFixtures.seed)
-        let a = sample.rows(step: "encoder.layer.0.attention.qkv", of: 134), b = sample.rows(step: "encoder.layer.1.attention.qkv", of: 134)
-        #expect(a.count == RowSample.auditorRowsPerStep && a != b)
-        #expect(a.allSatisfy { sample.contains(row: $0, step: "encoder.layer.0.attention.qkv", of: 134) })
-        #expect((0..<134).filter { sample.contains(row: $0, step: "encoder.layer.0.attention.qkv", of: 134) } == a)
-        #expect(sample.rows(step: "x", of: 16) == Array(0..<16) && RowSample(seed: AuditFixtures.seed, perStep: 4).rows(step: "x", of: 3) == [0, 1, 2])
+        let a = sample.rows(of: 134)
+        #expect(a.count == RowSample.auditorRowsPerStep && a != sample.rows(of: 135))
+        #expect(a.allSatisfy { sample.contains(row: $0, of: 134) })
+        #expect((0..<134).filter { sample.contains(row: $0, of: 134) } == a)
+        #expect(sample.rows(of: 16) == Array(0..<16) && RowSample(seed: AuditFixtures.seed, perStep: 4).rows(of: 3) == [0, 1, 2])
     }
 
     /// The auditor's policy checks a sample of each GEMM, layer-norm and attention step's rows:
     /// a wrong element in a sampled row fails the audit at that row, one in a row left out
-    /// passes it (and fails the audit of every row).
-    @Test(arguments: ["encoder.layer.1.attention.self", "encoder.layer.2.intermediate.dense", "encoder.layer.3.output.dense", "encoder.layer.4.output.LayerNorm"])
-    func aSampledAuditChecksTheRowsOfItsSample(step: String) throws {
+    /// passes it (and fails the audit of every row). A derived layer norm's wrong element fails
+    /// the GEMM that reads it (attention.qkv of the next layer), whose X is the recomputed row.
+    @Test(arguments: [
+        ("encoder.layer.1.attention.self", "encoder.layer.1.attention.self"), ("encoder.layer.2.intermediate.dense", "encoder.layer.2.intermediate.dense"),
+        ("encoder.layer.3.output.dense", "encoder.layer.3.output.dense"), ("encoder.layer.4.output.LayerNorm", "encoder.layer.5.attention.qkv"),
+        ("encoder.layer.5.output.LayerNorm", "encoder.layer.5.output.LayerNorm"),
+    ])
+    func aSampledAuditChecksTheRowsOfItsSample(step: String, failing: String) throws {
         let fixture = try AuditFixtures.load()
         let text = Self.texts[1]
         let tokens = fixture.embedder.tokenizer.encode(text, maxLength: 256)
         let sample = RowSample(seed: AuditFixtures.seed, perStep: 4)
-        let rows = sample.rows(step: step, of: tokens.count)
+        let rows = sample.rows(of: tokens.count)
         let outside = try #require((0..<tokens.count).first { !rows.contains($0) })
         for (row, sampled) in [(rows[2], true), (outside, false)] {
             let (embedding, trace) = try fixture.embedder.traced(text, modelId: AuditFixtures.modelId, mode: .bundle,
@@ -255,7 +272,7 @@ import VerityTensor
             case let .attention(index, _, failedRow, _, _, _), let .gemm(index, _, failedRow, _, _, _), let .recompute(index, _, failedRow, _, _, _): failed = (index, failedRow)
             default: failed = nil
             }
-            #expect(failed.map { trace.steps[$0.0].name == step && $0.1 == row } == true, "\(String(describing: report.failure))")
+            #expect(failed.map { trace.steps[$0.0].name == failing && $0.1 == row } == true, "\(String(describing: report.failure))")
         }
     }
 

@@ -24,7 +24,7 @@ enum PlantCheck {
         }
         guard let schedule = try? ModelSchedule.cached(config: config, tokens: Int(job.tokens)) else { return .checked(valid: false, step: 0, inAttestedRows: true) }
         let fault = PlantedFault(salt: job.audit.salt, schedule: schedule)
-        let inRows = job.audit.attestedRows?.contains(row: fault.row, step: schedule.steps[fault.step].name, of: schedule.tokens) ?? true
+        let inRows = job.audit.attestedRows?.contains(row: fault.row, of: schedule.tokens) ?? true
         let honest: BundleAccess, planted: BundleAccess
         do throws(BundleAccess.Failure) {
             honest = try BundleAccess(job.audit.bundle, blobs: blobs)

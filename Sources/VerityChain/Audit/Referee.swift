@@ -6,7 +6,7 @@ import VerityVerify
 /// every replica.
 ///
 /// It reads the bundle's header, requires its leaves to give the committed root, reads only
-/// the tensors the step (and, for a derived input, the step that derives it) names, checks
+/// the tensors the step (and, for a derived input, the steps it is derived from) names, checks
 /// each against the digest its leaf commits to, runs VerityVerify's one-step check with
 /// vectors drawn from a block sealed after the challenge, and for the first step compares the
 /// token ids with the job input's tokenization, for the last the output with the result's
@@ -53,10 +53,7 @@ public struct Referee: Sendable {
         let schedule: ModelSchedule
         do { schedule = try ModelSchedule.cached(config: model.config, tokens: Int(job.tokens)) } catch { return .wrong(.custody) }
         let step = bundle.header.steps[index]
-        var producers = [TraceStep]()
-        for input in step.inputs where !input.isCommitted {
-            if let producer = schedule.producer(of: input.id), producer < bundle.header.steps.count { producers.append(bundle.header.steps[producer]) }
-        }
+        let producers = schedule.derivation(of: index).filter { $0 < bundle.header.steps.count }.map { bundle.header.steps[$0] }
         var tensors = [Int: Tensor]()
         for ref in step.inputs + step.outputs + producers.flatMap(\.inputs) where ref.isCommitted && tensors[ref.id] == nil {
             do { tensors[ref.id] = try bundle.tensor(ref.id) } catch {
