@@ -32,14 +32,6 @@ public enum CheckKernels {
         build.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
     }
 
-    /// The same from a row already in f64 and its sum; see `VerifyKernel.normalizedRow`.
-    public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
-        columnAbove: Double
-    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        build.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
-    }
-
     /// Four f32-accumulated weighted sums of a row and Σ p²·q; see `VerifyKernel.weightedSums4`.
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         build.weightedSums4(p, count: count, w: w, ld: ld, q: q)

@@ -4,11 +4,9 @@ import VerityTensor
 /// in units of u·max|recomputed row| (see `Tolerances`).
 enum ElementwiseCheck {
     /// LayerNorm(a + b) with γ, β, ε, recomputed in f64, against the committed `output`, on
-    /// the rows `rows`; with `packed`, `b` holds only those rows, the k-th at k·h (a derived
-    /// residual, recomputed).
+    /// the rows `rows`; `b` holds only those rows, the k-th at k·h (the residual, packed).
     static func layerNorm(
-        _ a: UnsafeBufferPointer<Float>, plus b: UnsafeBufferPointer<Float>, packed: Bool = false, output: UnsafeBufferPointer<Float>, rows: [Int], gamma: [Float], beta: [Float],
-        epsilon: Double
+        _ a: UnsafeBufferPointer<Float>, plus b: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, rows: [Int], gamma: [Float], beta: [Float], epsilon: Double
     ) -> StepOutcome {
         let h = gamma.count
         var outcome = StepOutcome()
@@ -17,7 +15,7 @@ enum ElementwiseCheck {
         let g = gamma.map(Double.init), be = beta.map(Double.init)
         scratch.withUnsafeMutableBufferPointer { v in
             for (k, i) in rows.enumerated() {
-                let row = CheckKernels.layerNormRow(a.baseAddress! + i * h, plus: b.baseAddress! + (packed ? k : i) * h, count: h, gamma: g, beta: be, epsilon: epsilon,
+                let row = CheckKernels.layerNormRow(a.baseAddress! + i * h, plus: b.baseAddress! + k * h, count: h, gamma: g, beta: be, epsilon: epsilon,
                                                     output: output.baseAddress! + i * h, scratch: v.baseAddress!, columnAbove: outcome.maxZ * Tolerances.unitRoundoff)
                 record(row, row: i, into: &outcome)
             }

@@ -112,14 +112,8 @@ struct StepVerifier {
             let output = try tensor(step.outputs[0].id, step: step.index)
             let a = try tensor(step.inputs[0].id, step: step.index)
             let rows = checkedRows(step)
-            let outcome: StepOutcome
-            if step.inputs[1].isCommitted {
-                outcome = ElementwiseCheck.layerNorm(a, plus: try tensor(step.inputs[1].id, step: step.index), output: output, rows: rows, gamma: gamma, beta: beta,
-                                                     epsilon: epsilon)
-            } else {
-                outcome = try normRows(step.inputs[1].id, rows: rows, step: step.index).withUnsafeBufferPointer { b in
-                    ElementwiseCheck.layerNorm(a, plus: b, packed: true, output: output, rows: rows, gamma: gamma, beta: beta, epsilon: epsilon)
-                }
+            let outcome = try packedRows(step.inputs[1].id, committed: step.inputs[1].isCommitted, rows: rows, step: step.index).withUnsafeBufferPointer { b in
+                ElementwiseCheck.layerNorm(a, plus: b, output: output, rows: rows, gamma: gamma, beta: beta, epsilon: epsilon)
             }
             guard outcome.maxZ <= tolerances.layerNorm else {
                 throw .recompute(step: step.index, name: step.name, row: outcome.row, column: outcome.column, z: outcome.maxZ, threshold: tolerances.layerNorm)
@@ -188,12 +182,10 @@ struct StepVerifier {
         let h = schedule.config.hiddenSize
         var x: [Float]
         if producer.inputs.count == 1 {
-            x = try embeddingSumFloat(rows: rows, step: step)
+            x = try embeddingSum(rows: rows, step: step)
         } else {
             let a = try tensor(producer.inputs[0].id, step: step)
-            let residual = producer.inputs[1].committed
-                ? try tensor(producer.inputs[1].id, step: step).packedRows(rows, width: h)
-                : try normRows(producer.inputs[1].id, rows: rows, step: step)
+            let residual = try packedRows(producer.inputs[1].id, committed: producer.inputs[1].committed, rows: rows, step: step)
             x = [Float](repeating: 0, count: rows.count * h)
             for (k, i) in rows.enumerated() {
                 for j in 0..<h { x[k * h + j] = a[i * h + j] + residual[k * h + j] }
@@ -214,7 +206,7 @@ struct StepVerifier {
 
     /// The embedding sum of the rows `rows` in f32, packed, as the model adds it: (word[id] +
     /// position[p]) + type, each id and position checked against the tables.
-    func embeddingSumFloat(rows: [Int], step: Int) throws(VerifyError) -> [Float] {
+    func embeddingSum(rows: [Int], step: Int) throws(VerifyError) -> [Float] {
         let first = schedule.steps[0]
         let ids = try tensor(first.inputs[0].id, step: step), positions = try tensor(first.inputs[1].id, step: step)
         let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
@@ -227,6 +219,17 @@ struct StepVerifier {
             for j in 0..<h { x[k * h + j] = (word.storage[id * h + j] + position.storage[p * h + j]) + type[j] }
         }
         return x
+    }
+
+    /// The rows `rows` of the hidden-width tensor `id` (a layer norm's residual input), packed:
+    /// copied from the committed tensor, or recomputed (`normRows`) where it is derived.
+    func packedRows(_ id: Int, committed: Bool, rows: [Int], step: Int) throws(VerifyError) -> [Float] {
+        guard committed else { return try normRows(id, rows: rows, step: step) }
+        let values = try tensor(id, step: step), width = schedule.config.hiddenSize
+        var out = [Float]()
+        out.reserveCapacity(rows.count * width)
+        for i in rows { out.append(contentsOf: values[(i * width)..<((i + 1) * width)]) }
+        return out
     }
 
     /// The committed input of the GELU step whose (derived) output is `id`: the GEMM check
@@ -242,14 +245,4 @@ struct StepVerifier {
 final class VerifierMemo {
     var rows: [Int]?
     var norms = [Int: (rows: [Int], values: [Float])]()
-}
-
-extension UnsafeBufferPointer<Float> {
-    /// The rows `rows` of this row-major buffer of `width` columns, packed.
-    func packedRows(_ rows: [Int], width: Int) -> [Float] {
-        var out = [Float]()
-        out.reserveCapacity(rows.count * width)
-        for i in rows { out.append(contentsOf: self[(i * width)..<((i + 1) * width)]) }
-        return out
-    }
 }

@@ -99,20 +99,23 @@ def test_bytes_that_do_not_hash_to_the_id_are_refused(node):
     assert leftovers(blobs) == []
 
 
+def refuses_over_the_limit(method: str, url: str, over: bytes):
+    """413 naming the limit, with Content-Length (refused at once) and chunked (the store stops
+    at the limit while streaming)."""
+    status, _, body = http(method, url, over)
+    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
+    chunks = (over[i:i + 65536] for i in range(0, len(over), 65536))
+    status, _, body = http(method, url, chunks, {"Transfer-Encoding": "chunked"})
+    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
+
+
 def test_over_the_limit_is_refused_and_the_node_keeps_serving(node):
     url, blobs = node
     exact = os.urandom(LIMIT)
     assert http("PUT", f"{url}/blobs/{sha(exact)}", exact)[0] == 201
 
     over = os.urandom(LIMIT + 1)
-    status, _, body = http("PUT", f"{url}/blobs/{sha(over)}", over)
-    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
-
-    # Without Content-Length (chunked), the store stops at the limit while streaming.
-    chunks = (over[i:i + 65536] for i in range(0, len(over), 65536))
-    status, _, body = http("PUT", f"{url}/blobs/{sha(over)}", chunks, {"Transfer-Encoding": "chunked"})
-    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
-
+    refuses_over_the_limit("PUT", f"{url}/blobs/{sha(over)}", over)
     assert http("GET", f"{url}/blobs/{sha(over)}")[0] == 404
     assert leftovers(blobs) == []
     assert health(url) == "ok"
@@ -131,11 +134,7 @@ def test_post_stores_under_the_id_the_node_computes(node):
     assert http("GET", f"{url}/blobs/{sha(data)}")[2] == data
 
     over = os.urandom(LIMIT + 1)
-    status, _, body = http("POST", f"{url}/blobs", over)
-    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
-    chunks = (over[i:i + 65536] for i in range(0, len(over), 65536))
-    status, _, body = http("POST", f"{url}/blobs", chunks, {"Transfer-Encoding": "chunked"})
-    assert status == 413 and str(LIMIT) in json.loads(body)["error"]
+    refuses_over_the_limit("POST", f"{url}/blobs", over)
     assert http("HEAD", f"{url}/blobs/{sha(over)}")[0] == 404
 
     # Seeded random bodies and framings (empty, odd sizes, chunked in odd pieces): each is
