@@ -14,13 +14,6 @@ extension PortableKernels: CheckKernelBuild {
         VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
     }
 
-    public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
-        columnAbove: Double
-    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
-    }
-
     public static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>
     ) {

@@ -3,7 +3,7 @@
 
 /// e^x for eight lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial
 /// (error below 2⁻²³ relative), 2ⁿ built in the exponent bits. Inputs are clamped to
-/// [−87.3, 88.7], so the result is never infinite or subnormal-garbage.
+/// [−87.3, 88.3], so the result is never infinite or subnormal-garbage.
 @_transparent
 public func vexp(_ x: SIMD8<Float>, fused: Bool) -> SIMD8<Float> {
     let clamped = vclamp(x, -87.3, 88.3)

@@ -8,10 +8,6 @@ public protocol CheckKernelBuild: Sendable {
         _ a: UnsafePointer<Float>, plus b: UnsafePointer<Float>?, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double,
         output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool)
-    static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
-        columnAbove: Double
-    ) -> (worst: Double, column: Int, top: Double, finite: Bool)
     static func scores(
         _ q: UnsafePointer<Float>, d: Int, keysTransposed kt: UnsafePointer<Float>, ldk: Int, count: Int, scale: Float, into out: UnsafeMutablePointer<Float>
     )
@@ -35,7 +31,7 @@ public protocol CheckKernelBuild: Sendable {
 /// CPU that replays it.
 ///
 /// Sixteen-float memory operations belong only in bodies the AVX-512 build alone instantiates
-/// (`scoresWide`, `scores4Wide`). A body here that the portable build instantiated with
+/// (the `…Wide` ones). A body here that the portable build instantiated with
 /// `SIMD16<Float>` loads left the AVX-512 model kernels calling the generic load out of line,
 /// through a symbol the link resolved to the SSE copy: inference 2.6× slower (19.8 → 51 ms at
 /// 134 tokens), and no test failed. (The portable GEMM's own SIMD16 loads, which predate this,
@@ -125,9 +121,9 @@ public enum VerifyKernel {
     }
 
     /// The second half of `layerNormRow`, from the row already in f64 (`v`, which it keeps)
-    /// and its sum: also the check of the embedding sum's layer norm, whose input is f64.
+    /// and its sum.
     @inlinable @inline(__always)
-    public static func normalizedRow(
+    static func normalizedRow(
         _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double,
         output: UnsafePointer<Float>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
@@ -189,14 +185,33 @@ public enum VerifyKernel {
     /// the order is the same on every level. `ld` must be a multiple of 8.
     @inlinable @inline(__always)
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        columnSumBlocks(t, rows: rows, ld: ld, start: 0, weights: w, squared: squared, into: out, lanes: SIMD8<Float>.self)
+    }
+
+    /// `columnSums` with sixteen columns per vector step where they fill one, for a level whose
+    /// registers hold sixteen floats: each column's sum is the same (m ascending, unfused), so
+    /// the bits are too.
+    @inlinable @inline(__always)
+    public static func columnSumsWide(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
+        let j = columnSumBlocks(t, rows: rows, ld: ld, start: 0, weights: w, squared: squared, into: out, lanes: SIMD16<Float>.self)
+        columnSumBlocks(t, rows: rows, ld: ld, start: j, weights: w, squared: squared, into: out, lanes: SIMD8<Float>.self)
+    }
+
+    /// The columns `start`… of `columnSums` that fill whole vectors of `V`: four vectors at a
+    /// time, then single ones. Returns the first column not done.
+    @inlinable @inline(__always) @discardableResult
+    static func columnSumBlocks<V: SIMD>(
+        _ t: UnsafePointer<Float>, rows: Int, ld: Int, start: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>, lanes: V.Type
+    ) -> Int where V.Scalar == Float {
         let raw = UnsafeRawPointer(t), o = UnsafeMutableRawPointer(out)
-        var j = 0
-        while j + 32 <= ld {
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        let width = V.scalarCount, bytes = 4 * width
+        var j = start
+        while j + 4 * width <= ld {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             for m in 0..<rows {
-                let wm = SIMD8(repeating: w[m]), at = 4 * (m * ld + j)
-                var v0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self), v1 = raw.loadUnaligned(fromByteOffset: at + 32, as: SIMD8<Float>.self)
-                var v2 = raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Float>.self), v3 = raw.loadUnaligned(fromByteOffset: at + 96, as: SIMD8<Float>.self)
+                let wm = V(repeating: w[m]), at = 4 * (m * ld + j)
+                var v0 = raw.loadUnaligned(fromByteOffset: at, as: V.self), v1 = raw.loadUnaligned(fromByteOffset: at + bytes, as: V.self)
+                var v2 = raw.loadUnaligned(fromByteOffset: at + 2 * bytes, as: V.self), v3 = raw.loadUnaligned(fromByteOffset: at + 3 * bytes, as: V.self)
                 if squared {
                     v0 *= v0
                     v1 *= v1
@@ -208,22 +223,23 @@ public enum VerifyKernel {
                 a2 += v2 * wm
                 a3 += v3 * wm
             }
-            o.storeBytes(of: a0, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            o.storeBytes(of: a1, toByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: a2, toByteOffset: 4 * j + 64, as: SIMD8<Float>.self)
-            o.storeBytes(of: a3, toByteOffset: 4 * j + 96, as: SIMD8<Float>.self)
-            j += 32
+            o.storeBytes(of: a0, toByteOffset: 4 * j, as: V.self)
+            o.storeBytes(of: a1, toByteOffset: 4 * j + bytes, as: V.self)
+            o.storeBytes(of: a2, toByteOffset: 4 * j + 2 * bytes, as: V.self)
+            o.storeBytes(of: a3, toByteOffset: 4 * j + 3 * bytes, as: V.self)
+            j += 4 * width
         }
-        while j + 8 <= ld {
-            var acc = SIMD8<Float>()
+        while j + width <= ld {
+            var acc = V()
             for m in 0..<rows {
-                var v = raw.loadUnaligned(fromByteOffset: 4 * (m * ld + j), as: SIMD8<Float>.self)
+                var v = raw.loadUnaligned(fromByteOffset: 4 * (m * ld + j), as: V.self)
                 if squared { v *= v }
-                acc += v * SIMD8(repeating: w[m])
+                acc += v * V(repeating: w[m])
             }
-            o.storeBytes(of: acc, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            j += 8
+            o.storeBytes(of: acc, toByteOffset: 4 * j, as: V.self)
+            j += width
         }
+        return j
     }
 
     /// In place: x[j] = e^(x[j] − max) by the runtime's exp polynomial (unfused), returning the
@@ -250,6 +266,16 @@ public enum VerifyKernel {
         return lanes(sums)
     }
 
+    /// The eight floats at `base + at`, or the first `available` of them and zeros (none
+    /// when `available` ≤ 0).
+    @_transparent @usableFromInline
+    static func padded(_ base: UnsafePointer<Float>, _ at: Int, _ available: Int) -> SIMD8<Float> {
+        if available >= 8 { return UnsafeRawPointer(base + at).loadUnaligned(as: SIMD8<Float>.self) }
+        var v = SIMD8<Float>()
+        for l in 0..<max(0, available) { v[l] = base[at + l] }
+        return v
+    }
+
     /// The eight lanes summed in f64, pairwise in a fixed order.
     @inlinable @inline(__always)
     static func lanes(_ v: SIMD8<Float>) -> Double {
@@ -257,39 +283,78 @@ public enum VerifyKernel {
     }
 
     /// For a row p of `count` floats: Σⱼ pⱼ·w[v·ld + j] for the four vectors v (rows of `w`,
-    /// stride `ld`) and Σⱼ pⱼ²·q[j], in f32 with eight partial sums per result (lane l takes j
-    /// ≡ l mod 8), each reduced with `lanes`. Float32 accumulation is enough where the check's
-    /// own error scale is already n·u (attention's P·(V·r)).
+    /// stride `ld`) and Σⱼ pⱼ²·q[j], in f32 with sixteen partial sums per result (lane l takes
+    /// j ≡ l mod 16; a short last block is zero-padded), folded to eight (lane l plus lane
+    /// l + 8) and reduced with `lanes`. Sixteen sums, not eight, so that two additions per
+    /// result are in flight where the chain of one waited on its own latency; each pair of
+    /// eight-lane accumulators here is one sixteen-lane accumulator of `weightedSums4Wide`.
+    /// Float32 accumulation is enough where the check's own error scale is already n·u
+    /// (attention's P·(V·r)).
     @inlinable @inline(__always)
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
         let pr = UnsafeRawPointer(p), wr = UnsafeRawPointer(w), qr = UnsafeRawPointer(q)
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>(), sq = SIMD8<Float>()
+        var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>(), sqb = SIMD8<Float>()
         var j = 0
-        while j + 8 <= count {
-            let x = pr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+        while j + 16 <= count {
+            let x = pr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self), y = pr.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
             a0 += x * wr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            b0 += y * wr.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
             a1 += x * wr.loadUnaligned(fromByteOffset: 4 * (ld + j), as: SIMD8<Float>.self)
+            b1 += y * wr.loadUnaligned(fromByteOffset: 4 * (ld + j) + 32, as: SIMD8<Float>.self)
             a2 += x * wr.loadUnaligned(fromByteOffset: 4 * (2 * ld + j), as: SIMD8<Float>.self)
+            b2 += y * wr.loadUnaligned(fromByteOffset: 4 * (2 * ld + j) + 32, as: SIMD8<Float>.self)
             a3 += x * wr.loadUnaligned(fromByteOffset: 4 * (3 * ld + j), as: SIMD8<Float>.self)
+            b3 += y * wr.loadUnaligned(fromByteOffset: 4 * (3 * ld + j) + 32, as: SIMD8<Float>.self)
             sq += x * x * qr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-            j += 8
+            sqb += y * y * qr.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+            j += 16
         }
         if j < count {
-            var x = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>(), qq = SIMD8<Float>()
-            for l in 0..<(count - j) {
-                x[l] = p[j + l]
-                b0[l] = w[j + l]
-                b1[l] = w[ld + j + l]
-                b2[l] = w[2 * ld + j + l]
-                b3[l] = w[3 * ld + j + l]
-                qq[l] = q[j + l]
-            }
-            a0 += x * b0
-            a1 += x * b1
-            a2 += x * b2
-            a3 += x * b3
-            sq += x * x * qq
+            // The zero-padded last block, both halves added as a sixteen-lane one adds them.
+            let rest = count - j
+            let x = padded(p, j, rest), y = padded(p, j + 8, rest - 8)
+            a0 += x * padded(w, j, rest)
+            b0 += y * padded(w, j + 8, rest - 8)
+            a1 += x * padded(w, ld + j, rest)
+            b1 += y * padded(w, ld + j + 8, rest - 8)
+            a2 += x * padded(w, 2 * ld + j, rest)
+            b2 += y * padded(w, 2 * ld + j + 8, rest - 8)
+            a3 += x * padded(w, 3 * ld + j, rest)
+            b3 += y * padded(w, 3 * ld + j + 8, rest - 8)
+            sq += x * x * padded(q, j, rest)
+            sqb += y * y * padded(q, j + 8, rest - 8)
         }
-        return (SIMD4(lanes(a0), lanes(a1), lanes(a2), lanes(a3)), lanes(sq))
+        return (SIMD4(lanes(a0 + b0), lanes(a1 + b1), lanes(a2 + b2), lanes(a3 + b3)), lanes(sq + sqb))
+    }
+
+    /// `weightedSums4` in sixteen-lane vectors, for a level whose registers hold sixteen
+    /// floats: the same partial sums, fold and reduction, so the same bits.
+    @inlinable @inline(__always)
+    public static func weightedSums4Wide(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
+        let pr = UnsafeRawPointer(p), wr = UnsafeRawPointer(w), qr = UnsafeRawPointer(q)
+        typealias V = SIMD16<Float>
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), sq = V()
+        var j = 0
+        while j + 16 <= count {
+            let x = pr.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+            a0 += x * wr.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+            a1 += x * wr.loadUnaligned(fromByteOffset: 4 * (ld + j), as: V.self)
+            a2 += x * wr.loadUnaligned(fromByteOffset: 4 * (2 * ld + j), as: V.self)
+            a3 += x * wr.loadUnaligned(fromByteOffset: 4 * (3 * ld + j), as: V.self)
+            sq += x * x * qr.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+            j += 16
+        }
+        if j < count {
+            let rest = count - j
+            let x = V(lowHalf: padded(p, j, rest), highHalf: padded(p, j + 8, rest - 8))
+            a0 += x * V(lowHalf: padded(w, j, rest), highHalf: padded(w, j + 8, rest - 8))
+            a1 += x * V(lowHalf: padded(w, ld + j, rest), highHalf: padded(w, ld + j + 8, rest - 8))
+            a2 += x * V(lowHalf: padded(w, 2 * ld + j, rest), highHalf: padded(w, 2 * ld + j + 8, rest - 8))
+            a3 += x * V(lowHalf: padded(w, 3 * ld + j, rest), highHalf: padded(w, 3 * ld + j + 8, rest - 8))
+            sq += x * x * V(lowHalf: padded(q, j, rest), highHalf: padded(q, j + 8, rest - 8))
+        }
+        return (SIMD4(lanes(a0.lowHalf + a0.highHalf), lanes(a1.lowHalf + a1.highHalf), lanes(a2.lowHalf + a2.highHalf), lanes(a3.lowHalf + a3.highHalf)),
+                lanes(sq.lowHalf + sq.highHalf))
     }
 }

@@ -4,7 +4,7 @@ import VerityKernels
 /// portable and AVX2 builds).
 extension AVX512Kernels: CheckKernelBuild {
     public static func weightedSums4(_ p: UnsafePointer<Float>, count: Int, w: UnsafePointer<Float>, ld: Int, q: UnsafePointer<Float>) -> (dots: SIMD4<Double>, squares: Double) {
-        VerifyKernel.weightedSums4(p, count: count, w: w, ld: ld, q: q)
+        VerifyKernel.weightedSums4Wide(p, count: count, w: w, ld: ld, q: q)
     }
 
     public static func sketchDots(_ x: UnsafePointer<Float>, count: Int, s: UnsafePointer<Double>, ld: Int, q: UnsafePointer<Double>) -> (dots: SIMD4<Double>, squares: Double) {
@@ -16,13 +16,6 @@ extension AVX512Kernels: CheckKernelBuild {
         output: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>, columnAbove: Double
     ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
         VerifyKernel.layerNormRow(a, plus: b, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, scratch: scratch, columnAbove: columnAbove)
-    }
-
-    public static func normalizedRow(
-        _ v: UnsafePointer<Double>, sum: Double, count: Int, gamma: UnsafePointer<Double>, beta: UnsafePointer<Double>, epsilon: Double, output: UnsafePointer<Float>,
-        columnAbove: Double
-    ) -> (worst: Double, column: Int, top: Double, finite: Bool) {
-        VerifyKernel.normalizedRow(v, sum: sum, count: count, gamma: gamma, beta: beta, epsilon: epsilon, output: output, columnAbove: columnAbove)
     }
 
     public static func scores(
@@ -47,7 +40,7 @@ extension AVX512Kernels: CheckKernelBuild {
     }
 
     public static func columnSums(_ t: UnsafePointer<Float>, rows: Int, ld: Int, weights w: UnsafePointer<Float>, squared: Bool, into out: UnsafeMutablePointer<Float>) {
-        VerifyKernel.columnSums(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
+        VerifyKernel.columnSumsWide(t, rows: rows, ld: ld, weights: w, squared: squared, into: out)
     }
 
     public static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into destination: UnsafeMutablePointer<Float>, ldd: Int) {

@@ -2,7 +2,7 @@ import VerityTensor
 
 /// The Freivalds check of `Y = X·Wᵀ + b` (see `Tolerances` for the error model).
 ///
-/// The dot products run in f32 (eight partial sums per result, fixed order, no FMA: the same
+/// The dot products run in f32 (sixteen partial sums per result, fixed order, no FMA: the same
 /// bits on every CPU), at the speed of reading the trace; their own rounding is part of σ.
 /// f64 would halve the lanes and double the sketch's bytes for a precision the threshold does
 /// not use: the check's f32 rounding is of the order of the GEMM's own, and a perturbation

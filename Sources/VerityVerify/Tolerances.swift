@@ -3,10 +3,11 @@
 ///
 /// - GEMM (`Y = X·Wᵀ + b`), Freivalds with k = 4 random vectors r (entries odd multiples of
 ///   1/128 in [−255/128, 255/128]): per row i, eᵢ = Yᵢ·r − Xᵢ·(Wᵀr) − b·r, the dot products in
-///   f32 (eight partial sums each) and e in f64. σᵢ is the root-sum-square of every rounding
-///   between the committed values and e: the GEMM's own (u²·(d·Σⱼ Xᵢⱼ²·q̂ⱼ + Σₒ Yᵢₒ²·r̂ₒ²), as if
-///   each output summed d products) and the check's (Wᵀr rounded to f32, the products, and
-///   partial sums of d/8 and d_out/8 terms: u²·((d/8 + 2)·Σⱼ Xᵢⱼ²·q̂ⱼ + (d_out/8 + 2)·Σₒ Yᵢₒ²·r̂ₒ²)),
+///   f32 (sixteen partial sums each, folded to eight) and e in f64. σᵢ is the root-sum-square
+///   of every rounding between the committed values and e: the GEMM's own (u²·(d·Σⱼ Xᵢⱼ²·q̂ⱼ +
+///   Σₒ Yᵢₒ²·r̂ₒ²), as if each output summed d products) and the check's (Wᵀr rounded to f32,
+///   the products, and partial sums counted as d/8 and d_out/8 terms, more than the d/16 + 1
+///   each takes: u²·((d/8 + 2)·Σⱼ Xᵢⱼ²·q̂ⱼ + (d_out/8 + 2)·Σₒ Yᵢₒ²·r̂ₒ²)),
 ///   u = 2⁻²⁴, d the inner dimension, q̂ⱼ = maxᵥ Σₒ Wₒⱼ²·rᵥₒ² and r̂ₒ² = maxᵥ rᵥₒ² (one σ for all
 ///   four vectors, an upper bound of each vector's own). A row fails when |eᵢ|/σᵢ > `gemm` for
 ///   any vector, or when σᵢ is not finite.

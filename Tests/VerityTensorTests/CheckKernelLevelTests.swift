@@ -62,11 +62,12 @@ import VerityKernels
             results.add(geluApart)
             #expect(geluApart.map(\.bitPattern) == gelu.map(\.bitPattern))
         }
-        // Weighted column sums of a transposed 32 × 136 matrix, plain and squared.
+        // Weighted column sums of a transposed 32 × 136 matrix (and 32 × 40: single vectors of
+        // sixteen and of eight columns after the blocks), plain and squared.
         let t = data(32 * 136, seed: 11), weights = data(32, seed: 12)
-        for squared in [false, true] {
-            var out = [Float](repeating: 0, count: 136)
-            build.columnSums(t, rows: 32, ld: 136, weights: weights, squared: squared, into: &out)
+        for (ld, squared) in [(136, false), (136, true), (40, false), (40, true)] {
+            var out = [Float](repeating: 0, count: ld)
+            build.columnSums(t, rows: 32, ld: ld, weights: weights, squared: squared, into: &out)
             results.add(out)
         }
         // A head's block of a row-major qkv, transposed (rows and columns off the 8 × 8 tiles).
@@ -131,16 +132,21 @@ import VerityKernels
         let pairwise = { (x: [Float]) in
             ((Double(x[0]) + Double(x[1])) + (Double(x[2]) + Double(x[3]))) + ((Double(x[4]) + Double(x[5])) + (Double(x[6]) + Double(x[7])))
         }
-        for count in [7, 61, 134, 384] {
+        for count in [7, 12, 61, 134, 136, 384] {
             // Magnitudes 2⁻⁴⁰…2⁴⁰ apart, so that the f32 partial sums round.
             let p = Self.data(count, seed: 31).enumerated().map { $1 * Float(sign: .plus, exponent: ($0 * 37) % 81 - 40, significand: 1) }
             let w = Self.data(4 * count, seed: 32), q = Self.data(count, seed: 33).map(abs)
-            var partial = [[Float]](repeating: [Float](repeating: 0, count: 8), count: 5)
+            // Sixteen partial sums by j mod 16, folded to eight (l + 8 onto l), then pairwise.
+            var partial = [[Float]](repeating: [Float](repeating: 0, count: 16), count: 5)
             for j in 0..<count {
-                for v in 0..<4 { partial[v][j % 8] += p[j] * w[v * count + j] }
-                partial[4][j % 8] += p[j] * p[j] * q[j]
+                for v in 0..<4 { partial[v][j % 16] += p[j] * w[v * count + j] }
+                partial[4][j % 16] += p[j] * p[j] * q[j]
             }
-            let reference = partial.map { pairwise($0).bitPattern }
+            // The zero-padded lanes of the last block add +0, as the kernels add them.
+            for l in (count % 16 == 0 ? 16 : count % 16)..<16 {
+                for v in 0..<5 { partial[v][l] += 0 }
+            }
+            let reference = partial.map { sums in pairwise((0..<8).map { sums[$0] + sums[$0 + 8] }).bitPattern }
             for level in KernelLevel.runnable {
                 let got = CheckKernels.build(for: level).weightedSums4(p, count: count, w: w, ld: count, q: q)
                 #expect((0..<4).map { got.dots[$0].bitPattern } + [got.squares.bitPattern] == reference, "level \(level.rawValue), \(count)")
