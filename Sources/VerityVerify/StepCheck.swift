@@ -186,9 +186,17 @@ struct StepVerifier {
         } else {
             let a = try tensor(producer.inputs[0].id, step: step)
             let residual = try packedRows(producer.inputs[1].id, committed: producer.inputs[1].committed, rows: rows, step: step)
-            x = [Float](repeating: 0, count: rows.count * h)
-            for (k, i) in rows.enumerated() {
-                for j in 0..<h { x[k * h + j] = a[i * h + j] + residual[k * h + j] }
+            guard a.count == schedule.tokens * h, residual.count == rows.count * h, rows.allSatisfy({ $0 >= 0 && $0 < schedule.tokens }) else {
+                throw .shape(step: step, "\(producer.name): rows do not fit the hidden width")
+            }
+            x = [Float](unsafeUninitializedCapacity: rows.count * h) { out, written in
+                residual.withUnsafeBufferPointer { r in
+                    for (k, i) in rows.enumerated() {
+                        let row = a.baseAddress! + i * h, sum = out.baseAddress! + k * h, other = r.baseAddress! + k * h
+                        for j in 0..<h { sum[j] = row[j] + other[j] }
+                    }
+                }
+                written = rows.count * h
             }
         }
         let gamma = try weights.tensor(producer.weights[0]).storage, beta = try weights.tensor(producer.weights[1]).storage
@@ -216,7 +224,16 @@ struct StepVerifier {
         for (k, t) in rows.enumerated() {
             guard t < ids.count, let id = Int(exactly: ids[t]), id >= 0, id < word.shape[0] else { throw .custody(step: step, "token id \(t < ids.count ? ids[t] : .nan) is not in the vocabulary") }
             guard let p = Int(exactly: positions[t]), p >= 0, p < position.shape[0] else { throw .custody(step: step, "position \(positions[t]) out of range") }
-            for j in 0..<h { x[k * h + j] = (word.storage[id * h + j] + position.storage[p * h + j]) + type[j] }
+            word.storage.withUnsafeBufferPointer { w in
+                position.storage.withUnsafeBufferPointer { pos in
+                    type.withUnsafeBufferPointer { ty in
+                        x.withUnsafeMutableBufferPointer { out in
+                            let wordRow = w.baseAddress! + id * h, positionRow = pos.baseAddress! + p * h, row = out.baseAddress! + k * h
+                            for j in 0..<h { row[j] = (wordRow[j] + positionRow[j]) + ty[j] }
+                        }
+                    }
+                }
+            }
         }
         return x
     }
