@@ -220,15 +220,21 @@ struct StepVerifier {
         let word = try weights.tensor(first.weights[0]), position = try weights.tensor(first.weights[1]), type = try weights.tensor(first.weights[2]).storage
         let h = schedule.config.hiddenSize
         guard word.rank == 2, position.rank == 2, word.shape[1] == h, position.shape[1] == h, type.count == h else { throw .weight("embedding tables do not fit the hidden size") }
-        var x = [Float](repeating: 0, count: rows.count * h)
-        for (k, t) in rows.enumerated() {
+        var sources = [(word: Int, position: Int)]()
+        sources.reserveCapacity(rows.count)
+        for t in rows {
             guard t < ids.count, let id = Int(exactly: ids[t]), id >= 0, id < word.shape[0] else { throw .custody(step: step, "token id \(t < ids.count ? ids[t] : .nan) is not in the vocabulary") }
             guard let p = Int(exactly: positions[t]), p >= 0, p < position.shape[0] else { throw .custody(step: step, "position \(positions[t]) out of range") }
-            word.storage.withUnsafeBufferPointer { w in
-                position.storage.withUnsafeBufferPointer { pos in
-                    type.withUnsafeBufferPointer { ty in
-                        x.withUnsafeMutableBufferPointer { out in
-                            let wordRow = w.baseAddress! + id * h, positionRow = pos.baseAddress! + p * h, row = out.baseAddress! + k * h
+            sources.append((id, p))
+        }
+        // Every id and position is inside its table: the rows are added through pointers.
+        var x = [Float](repeating: 0, count: rows.count * h)
+        word.storage.withUnsafeBufferPointer { w in
+            position.storage.withUnsafeBufferPointer { pos in
+                type.withUnsafeBufferPointer { ty in
+                    x.withUnsafeMutableBufferPointer { out in
+                        for (k, source) in sources.enumerated() {
+                            let wordRow = w.baseAddress! + source.word * h, positionRow = pos.baseAddress! + source.position * h, row = out.baseAddress! + k * h
                             for j in 0..<h { row[j] = (wordRow[j] + positionRow[j]) + ty[j] }
                         }
                     }

@@ -283,4 +283,33 @@ import VerityTensor
         #expect(a.count == 4 && a.allSatisfy { $0.count == 1000 })
         #expect(a.joined().allSatisfy { v in let m = v * 128; return m == m.rounded() && Int(m) % 2 != 0 && abs(m) <= 255 })
     }
+
+    /// A derived layer norm's rows are rebuilt from the committed ids and positions, through
+    /// pointers into the embedding tables: an id past the vocabulary or a position past its
+    /// table is a custody failure of the step that reads them, never a read outside a table.
+    @Test func embeddingRowsOutsideTheTablesAreCustodyFailures() throws {
+        let fixture = try AuditFixtures.load()
+        let (embedding, trace) = try fixture.embedder.traced("the rows of a short text", modelId: AuditFixtures.modelId, mode: .bundle)
+        let schedule = try ModelSchedule(config: fixture.embedder.model.config, tokens: embedding.tokens.count)
+        // Layer 0's qkv GEMM reads the embeddings' layer norm, derived from the ids and positions.
+        let qkv = try #require(trace.steps.first { $0.kind == .gemm })
+        let first = schedule.steps[0]
+        // The honest tensors: the step passes, every row read.
+        let honest = try StepCheck.check(step: qkv, producers: trace.steps, schedule: schedule, tensors: trace.tensors, weights: fixture.weights, seed: AuditFixtures.seed,
+                                         verifyDigests: false)
+        #expect(honest.maxZ < Tolerances.calibrated.gemm && honest.samples == 4 * embedding.tokens.count)
+        for (input, value) in [(0, Float(1_000_000)), (1, Float(100_000)), (1, Float(-1))] {
+            var tensors = trace.tensors
+            var changed = try #require(tensors[first.inputs[input].id])
+            changed.storage[embedding.tokens.count - 1] = value
+            tensors[first.inputs[input].id] = changed
+            do {
+                _ = try StepCheck.check(step: qkv, producers: trace.steps, schedule: schedule, tensors: tensors, weights: fixture.weights, seed: AuditFixtures.seed,
+                                        verifyDigests: false)
+                Issue.record("input \(input) = \(value) passed")
+            } catch {
+                guard case .custody = error else { Issue.record("input \(input) = \(value): \(error)"); continue }
+            }
+        }
+    }
 }
