@@ -106,7 +106,22 @@ extension Array: BorshCodable where Element: BorshCodable {
     /// A `u32` count, then the elements. (`[UInt8]` is therefore length-prefixed bytes.)
     public func borshEncode(to writer: inout ByteWriter) {
         writer.writeLE(UInt32(count))
+        // Bytes, and fixed-width integers on a little-endian host, are their own encoding: appended
+        // at once rather than element by element through witness tables (a bundle header's
+        // step leaves are tens of kilobytes).
+        if Element.self == UInt8.self || Self.rawIsLittleEndianEncoding {
+            withUnsafeBytes { writer.writeBytes($0) }
+            return
+        }
         for element in self { element.borshEncode(to: &writer) }
+    }
+
+    private static var rawIsLittleEndianEncoding: Bool {
+        #if _endian(little)
+        Element.self == UInt16.self || Element.self == UInt32.self || Element.self == UInt64.self || Element.self == Int64.self
+        #else
+        false
+        #endif
     }
 
     // Inlinable so that callers get it specialized: the generic body dispatched every element

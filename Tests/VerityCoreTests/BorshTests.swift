@@ -48,6 +48,30 @@ struct SampleRecord: BorshCodable, Equatable {
 }
 
 @Suite struct BorshTests {
+    /// Vectors of bytes and of fixed-width integers are written in one append; each must equal
+    /// the element-by-element encoding (count, then each value little-endian).
+    @Test func integerVectorsEncodeAsTheirElementsDo() throws {
+        func elementwise<T: BorshCodable>(_ values: [T]) -> [UInt8] {
+            var writer = ByteWriter()
+            UInt32(values.count).borshEncode(to: &writer)
+            for value in values { value.borshEncode(to: &writer) }
+            return writer.bytes
+        }
+        var random = SeededBytes(state: 17)
+        for count in [0, 1, 7, 300] {
+            let words = (0..<count).map { _ in random.next() << 31 ^ random.next() }
+            #expect(Borsh.encode(words.map { UInt8(truncatingIfNeeded: $0) }) == elementwise(words.map { UInt8(truncatingIfNeeded: $0) }))
+            #expect(Borsh.encode(words.map { UInt16(truncatingIfNeeded: $0) }) == elementwise(words.map { UInt16(truncatingIfNeeded: $0) }))
+            #expect(Borsh.encode(words.map { UInt32(truncatingIfNeeded: $0) }) == elementwise(words.map { UInt32(truncatingIfNeeded: $0) }))
+            #expect(Borsh.encode(words) == elementwise(words))
+            #expect(Borsh.encode(words.map { Int64(bitPattern: $0) }) == elementwise(words.map { Int64(bitPattern: $0) }))
+            #expect(Borsh.encode(words.map { $0 & 1 == 0 }) == elementwise(words.map { $0 & 1 == 0 }))
+            #expect(try Borsh.decode([UInt64].self, from: Borsh.encode(words)) == words)
+        }
+        #expect(Borsh.encode([UInt64(0x0102_0304_0506_0708)]) == [1, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1])
+        #expect(Borsh.encode([UInt16(0xABCD)]) == [1, 0, 0, 0, 0xCD, 0xAB])
+    }
+
     @Test func encodesLittleEndianWithU32Prefixes() throws {
         let bytes = Borsh.encode(SampleRecord.example)
         var expected: [UInt8] = [3, 8, 7, 6, 5, 4, 3, 2, 1] + [UInt8](repeating: 0, count: 32)
