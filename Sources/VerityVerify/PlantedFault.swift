@@ -81,6 +81,22 @@ public struct PlantedFault: Sendable, Equatable {
         }
     }
 
+    /// The planted trace's root, from the honest trace's steps and their leaf hashes
+    /// (`MerkleTree.leafHash` of each step's `leafBytes`): only the leaves that name the faulted
+    /// tensor are encoded again, so a provider commits to both roots without building the
+    /// planted trace it publishes only when forced. Nil when the trace does not hold the tensor
+    /// with the shape the fault needs (as `planted(_:)`).
+    public func plantedRoot(_ trace: Trace, leafHashes: [Hash]) -> Hash? {
+        guard leafHashes.count == trace.steps.count, let honest = trace.tensors[tensor], let planted = apply(to: honest) else { return nil }
+        let digest = Blake3.hash(planted)
+        func names(_ ref: TensorRef) -> Bool { ref.id == tensor && ref.isCommitted }
+        var hashes = leafHashes
+        for (index, step) in trace.steps.enumerated() where step.inputs.contains(where: names) || step.outputs.contains(where: names) {
+            hashes[index] = MerkleTree.leafHash(self.planted([step], digest: digest)[0].leafBytes)
+        }
+        return MerkleTree(leafHashes: hashes).root
+    }
+
     /// The planted trace of an honest trace that holds its tensors (recorded in `.bundle` mode).
     public func planted(_ trace: Trace) -> Trace? {
         guard let honest = trace.tensors[tensor], let planted = apply(to: honest) else { return nil }

@@ -29,10 +29,16 @@ extension Worker {
         var kept: ContinuousClock.Instant
     }
 
-    /// A drawn result's trace, the same with the planted fault, and both roots in chain order.
+    /// A drawn run, sealed: its honest trace and the two roots committed for it, in chain
+    /// order. The planted trace is built only when the chain forces it
+    /// (`fault.planted(honest)`); its root, needed for every drawn run, comes from the honest
+    /// leaves (`PlantedFault.plantedRoot`).
     struct SealedRun: Sendable {
         var honest: Trace
-        var planted: Trace?
+        var fault: PlantedFault
+        /// False when the honest trace does not hold the faulted tensor (then both roots are
+        /// the honest one, and a forced run has nothing to plant).
+        var plantable: Bool
         var roots: TraceRoots
     }
 
@@ -75,12 +81,14 @@ extension Worker {
         try await onInferenceQueue {
             let honest = run.sealed()
             let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: modelConfig, tokens: tokens))
-            let planted = fault.planted(honest)
-            let plantedRoot = planted?.root ?? honest.root
+            let leafHashes = honest.steps.map { MerkleTree.leafHash($0.leafBytes) }
+            let honestRoot = MerkleTree(leafHashes: leafHashes).root
+            let plantedRoot = fault.plantedRoot(honest, leafHashes: leafHashes)
             let honestFirst = PlantedFault.honestRootIndex(salt: salt) == 0
             return SealedRun(
-                honest: honest, planted: planted,
-                roots: TraceRoots(traceRoot: honestFirst ? honest.root : plantedRoot, altTraceRoot: honestFirst ? plantedRoot : honest.root))
+                honest: honest, fault: fault, plantable: plantedRoot != nil,
+                roots: TraceRoots(traceRoot: honestFirst ? honestRoot : plantedRoot ?? honestRoot,
+                                  altTraceRoot: honestFirst ? plantedRoot ?? honestRoot : honestRoot))
         }
     }
 
@@ -144,7 +152,7 @@ extension Worker {
         var trace = state.sealed.honest
         if round <= 1, let blockhash = job.verification.resultBlockhash,
            PlantedFault.isForced(salt: state.salt, resultBlockhash: blockhash, ratePpm: forcedErrorPpm) {
-            guard let planted = state.sealed.planted else {
+            guard state.sealed.plantable, let planted = state.sealed.fault.planted(state.sealed.honest) else {
                 log("job \(job.job) is forced but no planted trace was made", .error)
                 return true
             }

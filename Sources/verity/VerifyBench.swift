@@ -57,7 +57,7 @@ struct VerifyBench: ParsableCommand {
                 { _ = try? embedder.recorded(text, modelId: "bench") },
                 { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() },
                 { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() },
-                // A full-tier job as the worker publishes it (sealed with its planted twin, the
+                // A full-tier job as the worker publishes it (sealed with its planted twin's root, the
                 // bundle copied into request buffers): as before `POST /blobs` (joined, hashed
                 // for its id, copied whole) and as now (streamed from the tensors).
                 { _ = try? publication(embedder, text, joined: true) },
@@ -84,7 +84,7 @@ struct VerifyBench: ParsableCommand {
                          100 * ((1 - rate) * commit.changes[2] + rate * commit.changes[3]), 1000 / perJob, 1000 / untraced))
             print(String(format: "    a full-tier job (drawn always: each tensor hashed as recorded, by the pool's idle threads when it has more than one, kept, then sealed): %.2f ms = %+.1f%%",
                          commit.medians[4], 100 * commit.changes[4]))
-            print(String(format: "    a full-tier job published (the above, its planted twin, the bundle streamed into request buffers): %.2f ms = %+.1f%%; before POST /blobs (the bundle joined, hashed by the worker for its SHA-256 id, copied whole into the request): %.2f ms = %+.1f%%",
+            print(String(format: "    a full-tier job published (the above, its planted twin's root, the bundle streamed into request buffers): %.2f ms = %+.1f%%; before POST /blobs (the bundle joined, hashed by the worker for its SHA-256 id, copied whole into the request): %.2f ms = %+.1f%%",
                          commit.medians[6], 100 * commit.changes[6], commit.medians[5], 100 * commit.changes[5]))
             let (embedding, trace) = try embedder.traced(text, modelId: "bench", mode: .bundle)
             let hash = AuditSetup.outputHash(embedding.vector)
@@ -129,8 +129,9 @@ struct VerifyBench: ParsableCommand {
     }
 
     /// What a worker does for a full-tier job, drawn always: the run hashed as recorded,
-    /// sealed, the planted fault its salt gives made beside it, and the bundle's bytes copied
-    /// into the request buffers it is uploaded from. With `joined`, as the worker did before
+    /// sealed, both committed roots (the honest one and its planted twin's, from the honest
+    /// leaves), and the bundle's bytes copied into the request buffers it is uploaded from.
+    /// With `joined`, as the worker did before
     /// `POST /blobs`: the bundle serialized whole, hashed for its SHA-256 id, and copied whole
     /// into one request buffer; else streamed from the tensors (`BlobPieces`). Not the socket
     /// write, the same either way.
@@ -138,8 +139,10 @@ struct VerifyBench: ParsableCommand {
         let (embedding, run) = try embedder.recorded(text, modelId: "bench", hashing: true)
         let honest = run.sealed()
         let schedule = try ModelSchedule.cached(config: embedder.model.config, tokens: embedding.tokens.count)
-        let planted = PlantedFault(salt: Blake3.hash(Array(text.utf8)), schedule: schedule).planted(honest)
-        var sent = planted == nil ? 0 : 1
+        let leafHashes = honest.steps.map { MerkleTree.leafHash($0.leafBytes) }
+        let roots = [MerkleTree(leafHashes: leafHashes).root,
+                     PlantedFault(salt: Blake3.hash(Array(text.utf8)), schedule: schedule).plantedRoot(honest, leafHashes: leafHashes)]
+        var sent = Int(roots.compactMap { $0?.bytes[0] }.reduce(0, ^))
         if joined {
             let bundle = try honest.serializeBundle()
             let buffer = ByteBuffer(bytes: bundle)

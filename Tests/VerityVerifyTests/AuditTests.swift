@@ -312,4 +312,26 @@ import VerityTensor
             }
         }
     }
+
+    /// The root a provider commits for its planted twin, computed from the honest leaves, is
+    /// the root of the planted trace it publishes when forced, wherever the salt puts the fault
+    /// (every GEMM kind among the salts); a trace without the tensor has none.
+    @Test func thePlantedRootFromTheHonestLeavesIsThePlantedTracesRoot() throws {
+        let fixture = try AuditFixtures.load()
+        let (embedding, trace) = try fixture.embedder.traced(Self.texts[1], modelId: AuditFixtures.modelId, mode: .bundle)
+        let schedule = try ModelSchedule(config: fixture.embedder.model.config, tokens: embedding.tokens.count)
+        let leafHashes = trace.steps.map { MerkleTree.leafHash($0.leafBytes) }
+        var kinds = Set<String>()
+        for salt in 0..<24 {
+            let fault = PlantedFault(salt: Blake3.hash(Array("salt \(salt)".utf8)), schedule: schedule)
+            kinds.insert(trace.steps[fault.step].name.split(separator: ".").dropFirst(3).joined(separator: "."))
+            let planted = try #require(fault.planted(trace))
+            #expect(planted.root != trace.root)
+            #expect(fault.plantedRoot(trace, leafHashes: leafHashes) == planted.root, "salt \(salt), step \(trace.steps[fault.step].name)")
+            #expect(fault.plantedRoot(trace, leafHashes: Array(leafHashes.dropLast())) == nil)
+            let bare = Trace(modelId: trace.modelId, kernels: trace.kernels, steps: trace.steps, tensors: [:])
+            #expect(fault.plantedRoot(bare, leafHashes: leafHashes) == nil)
+        }
+        #expect(kinds == ["attention.qkv", "attention.output.dense", "intermediate.dense", "output.dense"], "\(kinds)")
+    }
 }
