@@ -242,16 +242,18 @@ public enum VerifyKernel {
         return j
     }
 
-    /// In place: x[j] = e^(x[j] − max) by the runtime's exp polynomial (unfused), returning the
-    /// f64 sum of the results (eight partial sums by j mod 8, then pairwise).
+    /// In place: x[j] = e^(x[j] − max) by the runtime's exp polynomial (unfused), results below
+    /// `expFloor` set to +0, returning the f64 sum of the results (eight partial sums by j mod
+    /// 8, then pairwise).
     @inlinable @inline(__always)
     public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, max: Float) -> Double {
         let raw = UnsafeMutableRawPointer(x)
         var sums = SIMD8<Float>()
         var j = 0
-        let shift = SIMD8<Float>(repeating: max)
+        let shift = SIMD8<Float>(repeating: max), floor = SIMD8<Float>(repeating: expFloor)
         while j + 8 <= count {
-            let e = vexp(raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - shift, fused: false)
+            var e = vexp(raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - shift, fused: false)
+            e.replace(with: 0, where: e .< floor)
             raw.storeBytes(of: e, toByteOffset: 4 * j, as: SIMD8<Float>.self)
             sums += e
             j += 8
@@ -259,12 +261,23 @@ public enum VerifyKernel {
         if j < count {
             var tail = SIMD8<Float>(repeating: -.infinity)
             for l in 0..<(count - j) { tail[l] = x[j + l] }
-            let e = vexp(tail - shift, fused: false)
+            var e = vexp(tail - shift, fused: false)
+            e.replace(with: 0, where: e .< floor)
             for l in 0..<(count - j) { x[j + l] = e[l] }
             sums += e
         }
         return lanes(sums)
     }
+
+    /// 2⁻⁴⁰: the smallest softmax weight `expShifted` keeps, relative to the row's largest (1).
+    /// The exp polynomial never goes below 2⁻¹²⁶, but a weight that small times a value, or
+    /// squared, is subnormal, and each subnormal result stalls an Intel core for a microcode
+    /// assist: `weightedSums4` over 136 weights of 1e-19 took 17× its time on unit-scale ones,
+    /// of 1e-38 33×, and cutting them made the auditor's 134-token audit about a fifth
+    /// faster (AVX-512, BENCHMARKS.md). The weights dropped add up to less than
+    /// n·2⁻⁴⁰ of the row's sum (5·10⁻¹⁰ at 512 keys), far inside the check's error scale (n·u,
+    /// u = 2⁻²⁴); the cut is the same on every level, so every replica gets the same bits.
+    @inlinable public static var expFloor: Float { Float(bitPattern: 0x2B80_0000) }
 
     /// The eight floats at `base + at`, or the first `available` of them and zeros (none
     /// when `available` ≤ 0).

@@ -53,6 +53,10 @@ import VerityKernels
             var exps = x
             let sum = build.expShifted(&exps, count: count, max: x.max() ?? 0)
             results.add(exps + [Float(sum)])
+            // Scores spread over 120 (BERT's sharp heads): most weights under the floor.
+            var sharp = x.map { $0 * 3 }
+            let sharpSum = build.expShifted(&sharp, count: count, max: sharp.max() ?? 0)
+            results.add(sharp + [Float(sharpSum)])
             var gelu = x
             gelu.withUnsafeMutableBufferPointer { build.geluUnfused(from: UnsafePointer($0.baseAddress!), to: $0.baseAddress!, count: count) }
             results.add(gelu)
@@ -219,6 +223,28 @@ import VerityKernels
                 #expect((0..<4).map { whole.dots[$0].bitPattern } + [whole.squares.bitPattern] == (0..<4).map { row.dots[$0].bitPattern } + [row.squares.bitPattern],
                         "weighted sums, level \(level.rawValue), n \(n)")
             }
+        }
+    }
+
+    /// Softmax weights under 2⁻⁴⁰ of the row's largest become +0 (a subnormal product of one
+    /// stalls the core); the others are the exp polynomial's, and none is subnormal, on every
+    /// level. The sum is of the weights kept.
+    @Test func tinySoftmaxWeightsAreZeroNeverSubnormal() {
+        // Scores from 0 down to −57.6 below the largest, jittered, in a shuffled order.
+        let x = zip(0..<1153, Self.data(1153, seed: 51)).map { -Float(($0 * 389) % 1153) * 0.05 + 0.01 * $1 }
+        let top = x.max() ?? 0
+        for level in KernelLevel.runnable {
+            var exps = x
+            let sum = CheckKernels.build(for: level).expShifted(&exps, count: x.count, max: top)
+            #expect(exps.allSatisfy { $0 == 0 || $0 >= VerifyKernel.expFloor }, "level \(level.rawValue)")
+            #expect(!exps.contains { $0.isSubnormal })
+            // ln 2⁻⁴⁰ ≈ −27.73: clearly below it, zero; clearly above it, kept.
+            for (value, weight) in zip(x, exps) {
+                if value - top < -28 { #expect(weight == 0, "level \(level.rawValue): e^\(value - top) = \(weight)") }
+                if value - top > -27.5 { #expect(weight >= VerifyKernel.expFloor, "level \(level.rawValue): e^\(value - top) = \(weight)") }
+            }
+            #expect(exps.contains(0) && exps.contains { $0 > 0 && $0 < 1e-6 })
+            #expect(abs(sum - exps.reduce(0.0) { $0 + Double($1) }) <= 1e-6 * sum)
         }
     }
 
