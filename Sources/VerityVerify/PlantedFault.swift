@@ -82,7 +82,7 @@ public struct PlantedFault: Sendable, Equatable {
     }
 
     /// The planted trace's root, from the honest trace's steps and their leaf hashes
-    /// (`MerkleTree.leafHash` of each step's `leafBytes`): only the leaves that name the faulted
+    /// (`trace.merkleTree.levels[0]`): only the leaves that name the faulted
     /// tensor are encoded again, so a provider commits to both roots without building the
     /// planted trace it publishes only when forced. Nil when the trace does not hold the tensor
     /// with the shape the fault needs (as `planted(_:)`).

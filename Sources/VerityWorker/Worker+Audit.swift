@@ -36,9 +36,6 @@ extension Worker {
     struct SealedRun: Sendable {
         var honest: Trace
         var fault: PlantedFault
-        /// False when the honest trace does not hold the faulted tensor (then both roots are
-        /// the honest one, and a forced run has nothing to plant).
-        var plantable: Bool
         var roots: TraceRoots
     }
 
@@ -81,14 +78,14 @@ extension Worker {
         try await onInferenceQueue {
             let honest = run.sealed()
             let fault = PlantedFault(salt: salt, schedule: try ModelSchedule(config: modelConfig, tokens: tokens))
-            let leafHashes = honest.steps.map { MerkleTree.leafHash($0.leafBytes) }
-            let honestRoot = MerkleTree(leafHashes: leafHashes).root
-            let plantedRoot = fault.plantedRoot(honest, leafHashes: leafHashes)
+            let tree = honest.merkleTree
+            // Both roots are the honest one when the trace does not hold the faulted tensor
+            // (a forced run then has nothing to plant).
+            let honestRoot = tree.root, plantedRoot = fault.plantedRoot(honest, leafHashes: tree.levels[0]) ?? tree.root
             let honestFirst = PlantedFault.honestRootIndex(salt: salt) == 0
             return SealedRun(
-                honest: honest, fault: fault, plantable: plantedRoot != nil,
-                roots: TraceRoots(traceRoot: honestFirst ? honestRoot : plantedRoot ?? honestRoot,
-                                  altTraceRoot: honestFirst ? plantedRoot ?? honestRoot : honestRoot))
+                honest: honest, fault: fault,
+                roots: TraceRoots(traceRoot: honestFirst ? honestRoot : plantedRoot, altTraceRoot: honestFirst ? plantedRoot : honestRoot))
         }
     }
 
@@ -152,7 +149,7 @@ extension Worker {
         var trace = state.sealed.honest
         if round <= 1, let blockhash = job.verification.resultBlockhash,
            PlantedFault.isForced(salt: state.salt, resultBlockhash: blockhash, ratePpm: forcedErrorPpm) {
-            guard state.sealed.plantable, let planted = state.sealed.fault.planted(state.sealed.honest) else {
+            guard let planted = state.sealed.fault.planted(state.sealed.honest) else {
                 log("job \(job.job) is forced but no planted trace was made", .error)
                 return true
             }

@@ -57,9 +57,10 @@ struct VerifyBench: ParsableCommand {
                 { _ = try? embedder.recorded(text, modelId: "bench") },
                 { _ = try? embedder.recorded(text, modelId: "bench").run.sealed() },
                 { _ = try? embedder.recorded(text, modelId: "bench", hashing: true).run.sealed() },
-                // A full-tier job as the worker publishes it (sealed with its planted twin's root, the
-                // bundle copied into request buffers): as before `POST /blobs` (joined, hashed
-                // for its id, copied whole) and as now (streamed from the tensors).
+                // A full-tier job as the worker publishes it (sealed with its planted twin's
+                // root, the bundle copied into request buffers): as before `POST /blobs`
+                // (joined, hashed for its id, copied whole) and as now (streamed from the
+                // tensors).
                 { _ = try? publication(embedder, text, joined: true) },
                 { _ = try? publication(embedder, text, joined: false) },
             ])
@@ -131,17 +132,15 @@ struct VerifyBench: ParsableCommand {
     /// What a worker does for a full-tier job, drawn always: the run hashed as recorded,
     /// sealed, both committed roots (the honest one and its planted twin's, from the honest
     /// leaves), and the bundle's bytes copied into the request buffers it is uploaded from.
-    /// With `joined`, as the worker did before
-    /// `POST /blobs`: the bundle serialized whole, hashed for its SHA-256 id, and copied whole
-    /// into one request buffer; else streamed from the tensors (`BlobPieces`). Not the socket
-    /// write, the same either way.
+    /// With `joined`, as the worker did before `POST /blobs`: the bundle serialized whole,
+    /// hashed for its SHA-256 id, and copied whole into one request buffer; else streamed from
+    /// the tensors (`BlobPieces`). Not the socket write, the same either way.
     func publication(_ embedder: SentenceEmbedder, _ text: String, joined: Bool) throws -> Int {
         let (embedding, run) = try embedder.recorded(text, modelId: "bench", hashing: true)
         let honest = run.sealed()
         let schedule = try ModelSchedule.cached(config: embedder.model.config, tokens: embedding.tokens.count)
-        let leafHashes = honest.steps.map { MerkleTree.leafHash($0.leafBytes) }
-        let roots = [MerkleTree(leafHashes: leafHashes).root,
-                     PlantedFault(salt: Blake3.hash(Array(text.utf8)), schedule: schedule).plantedRoot(honest, leafHashes: leafHashes)]
+        let tree = honest.merkleTree
+        let roots = [tree.root, PlantedFault(salt: Blake3.hash(Array(text.utf8)), schedule: schedule).plantedRoot(honest, leafHashes: tree.levels[0])]
         var sent = Int(roots.compactMap { $0?.bytes[0] }.reduce(0, ^))
         if joined {
             let bundle = try honest.serializeBundle()

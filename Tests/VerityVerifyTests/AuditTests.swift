@@ -320,7 +320,7 @@ import VerityTensor
         let fixture = try AuditFixtures.load()
         let (embedding, trace) = try fixture.embedder.traced(Self.texts[1], modelId: AuditFixtures.modelId, mode: .bundle)
         let schedule = try ModelSchedule(config: fixture.embedder.model.config, tokens: embedding.tokens.count)
-        let leafHashes = trace.steps.map { MerkleTree.leafHash($0.leafBytes) }
+        let leafHashes = trace.merkleTree.levels[0]
         var kinds = Set<String>()
         for salt in 0..<24 {
             let fault = PlantedFault(salt: Blake3.hash(Array("salt \(salt)".utf8)), schedule: schedule)
