@@ -3,14 +3,22 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
 
 extension NodeServer {
     /// The WebSocket server on the subscription port: each connection reads client messages
     /// into the hub and writes the hub's messages from its `Outbox`, within `config.limits`.
     ///
     /// A connection is closed with code 1008 and a reason when its client has more than
-    /// `connectionsPerClient` connections open or stops reading (`queuedBytesPerConnection`);
-    /// a client frame that is not masked (RFC 6455 §5.1) closes it with 1002.
+    /// `connectionsPerClient` connections open or stops reading (`queuedBytesPerConnection`;
+    /// a client that has not read the close frame a second later is reset); a client frame
+    /// that is not masked (RFC 6455 §5.1) closes it with 1002.
     /// `onListening` gets the bound port.
     static func webSocketApplication(
         config: NodeConfig, hub: SubscriptionHub, logger: Logger, onListening: @escaping @Sendable (Int) -> Void
@@ -31,7 +39,12 @@ extension NodeServer {
                         return
                     }
                     defer { clients.close(address) }
-                    let outbox = Outbox(limit: limits.queuedBytesPerConnection)
+                    // A client that stops reading leaves the writer waiting on a full socket, so
+                    // the writer alone cannot close it: a second after the drop, the connection
+                    // is reset, which also frees what the kernel still holds for it.
+                    let outbox = Outbox(limit: limits.queuedBytesPerConnection) { _ in
+                        channel.eventLoop.scheduleTask(in: .seconds(1)) { reset(channel) }
+                    }
                     let connection = await hub.connect(outbox)
                     await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -41,21 +54,15 @@ extension NodeServer {
                                 outbox.written(text)
                             }
                             guard let reason = outbox.dropReason else { return }
-                            // The client is not reading, so the close frame may never get out:
-                            // the socket is closed a second later whatever happens.
-                            let closer = Task {
-                                try? await Task.sleep(for: .seconds(1))
-                                try? await channel.close()
-                            }
+                            // A client that reads again within the second gets the reason and
+                            // may answer the close; otherwise the reset ends the connection.
                             try? await outbound.close(.policyViolation, reason: reason)
-                            closer.cancel()
-                            try? await channel.close()
                         }
                         do {
                             for try await message in inbound.messages(maxSize: limits.webSocketMessageBytes) {
-                                guard case let .text(text) = message else { continue }
+                                // A dropped client is not answered while its connection ends.
+                                guard !outbox.isDropped, case let .text(text) = message else { continue }
                                 await hub.receive(text, connection: connection)
-                                if outbox.isDropped { break }
                             }
                         } catch {
                             // A broken connection ends like a closed one.
@@ -69,6 +76,14 @@ extension NodeServer {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.boundWebSocketPort) },
             logger: logger)
     }
+}
+
+/// Closes `channel` at once, discarding what it has not sent (SO_LINGER 0: the peer sees a
+/// reset), for a client that does not read what the node writes.
+private func reset(_ channel: any Channel) {
+    guard channel.isActive else { return }
+    guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
+    socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
 }
 
 /// Open WebSocket connections per client address, refused past a limit.

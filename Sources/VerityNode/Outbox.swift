@@ -6,7 +6,8 @@ import Synchronization
 /// The hub queues with `send`; the connection's writer takes messages from `stream` and reports
 /// each with `written` once it is on the socket. When queuing a message would put more than
 /// `limit` bytes waiting, the outbox drops the connection instead: the stream finishes, `send`
-/// refuses from then on, and `dropReason` says why (the server closes the socket with it).
+/// refuses from then on, `dropReason` says why (the server closes the socket with it), and
+/// `onDrop` runs once, so that the server can act even while its writer waits on the socket.
 public final class Outbox: Sendable {
     /// The messages to write, in order.
     public let stream: AsyncStream<String>
@@ -15,10 +16,12 @@ public final class Outbox: Sendable {
     private let reason = Mutex<String?>(nil)
     /// The most bytes that may wait to be written.
     public let limit: Int
+    private let onDrop: (@Sendable (String) -> Void)?
 
-    public init(limit: Int) {
+    public init(limit: Int, onDrop: (@Sendable (String) -> Void)? = nil) {
         (stream, continuation) = AsyncStream<String>.makeStream()
         self.limit = limit
+        self.onDrop = onDrop
     }
 
     /// Queues `text`; false when the connection is (or is now) dropped and nothing was queued.
@@ -56,7 +59,9 @@ public final class Outbox: Sendable {
             current = why
             return true
         }
-        if first { continuation.finish() }
+        guard first else { return }
+        continuation.finish()
+        onDrop?(why)
     }
 
     /// Ends the stream without a reason (the connection closed).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VerityChain
 import VerityCore
@@ -121,6 +122,21 @@ import VerityCore
         await hub.disconnect(slow)
         #expect(await hub.subscriptionCount(slow) == 0)
         try await expectAlive(handler)
+    }
+
+    /// The server resets a dropped connection from `onDrop`, because its writer may be waiting
+    /// on a socket the client never drains: the hook runs once, with the first reason, at the
+    /// send that overflows.
+    @Test func anOutboxReportsItsDropOnce() {
+        let reasons = Mutex<[String]>([])
+        let outbox = Outbox(limit: 100) { why in reasons.withLock { $0.append(why) } }
+        #expect(outbox.send(String(repeating: "a", count: 60)))
+        #expect(reasons.withLock { $0.isEmpty })
+        #expect(!outbox.send(String(repeating: "b", count: 60)))
+        #expect(!outbox.send("c"))
+        outbox.drop("later")
+        #expect(reasons.withLock { $0.count == 1 && $0[0].contains("not reading") })
+        #expect(outbox.queuedBytes == 60)
     }
 
     /// Finding 4: a model record whose price makes its minimum fee overflow (written by a node
