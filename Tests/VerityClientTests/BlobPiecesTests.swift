@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
-import VerityClient
+@testable import VerityClient
 import VerityCore
 import VerityNodeTestSupport
 
@@ -42,13 +42,50 @@ import VerityNodeTestSupport
         #expect(streamed(BlobPieces([])).chunks.isEmpty && BlobPieces([.bytes([])]).count == 0)
     }
 
+    /// Float pieces are lent to the buffers, not copied: a chunk reads the array's own memory,
+    /// keeps it alive after every other owner let go, and lets it go with the last chunk; a
+    /// chunk that is written to moves to memory of its own and leaves the array as it was.
+    @Test func floatPiecesAreLentToTheirChunksForAsLongAsTheyLive() throws {
+        var values: [Float]? = (0..<(BlobPieces.chunkBytes / 4 + 5)).map { Float($0) - 0.25 }
+        let expectedBytes = expected([.floats(values!)])
+        let base = values!.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        var iterator = BlobPieces([.floats(values!)]).makeAsyncIterator()
+        var first: ByteBuffer? = iterator.nextChunk()
+        var second: ByteBuffer? = iterator.nextChunk()
+        try #require(first != nil && second != nil)
+        #expect(iterator.nextChunk() == nil)
+        iterator = BlobPieces([]).makeAsyncIterator()
+        #expect(first?.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == base)
+        #expect(LentArrays.isLent(address: base))
+        values = nil
+        // Nothing else holds the array now; its bytes are still the chunks'.
+        #expect(Array(buffer: first!) + Array(buffer: second!) == expectedBytes)
+        var written = second!
+        written.setBytes([0xFF, 0xFF, 0xFF, 0xFF], at: written.readerIndex)
+        written.writeBytes([1, 2, 3])
+        #expect(written.readableBytes == 23)
+        #expect(written.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } != base + UInt(BlobPieces.chunkBytes))
+        #expect(Array(buffer: second!) == Array(expectedBytes[BlobPieces.chunkBytes...]))
+        first = nil
+        #expect(LentArrays.isLent(address: base))
+        second = nil
+        #expect(!LentArrays.isLent(address: base), "the last chunk over the array let it go")
+        #expect(Array(buffer: written).prefix(4) == [0xFF, 0xFF, 0xFF, 0xFF])
+    }
+
     @Test func anUploadOfPiecesIsStoredUnderTheSHA256OfTheirBytes() async throws {
         let node = try await LiveNode.start(blobs: true)
         defer { node.stop() }
         let blobs = BlobClient(url: node.url)
-        let pieces: [BlobPieces.Piece] = [.bytes(Array("head".utf8)), .floats((0..<300_000).map { Float($0).squareRoot() })]
+        let floats = (0..<300_000).map { Float($0).squareRoot() }
+        let pieces: [BlobPieces.Piece] = [.bytes(Array("head".utf8)), .floats(floats)]
         let id = try await blobs.upload(BlobPieces(pieces))
         #expect(id == Hash.sha256(expected(pieces)))
+        // The client lets the lent tensor go once it has sent it.
+        let address = floats.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while LentArrays.isLent(address: address), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!LentArrays.isLent(address: address))
         #expect(try await blobs.get(id) == expected(pieces))
         // The same bytes uploaded whole, and by PUT with the id computed here: the same blob.
         #expect(try await blobs.upload(expected(pieces)) == id)
