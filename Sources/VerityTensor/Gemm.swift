@@ -100,19 +100,20 @@ public enum Gemm {
     public static func linear(_ x: Tensor, _ b: PackedMatrix, bias: [Float]?, level: KernelLevel = .current) throws(TensorError) -> Tensor {
         guard let last = x.shape.last, last == b.k else { throw .shapeMismatch("linear: input \(x.shape) against weight k=\(b.k)") }
         if let bias, bias.count != b.n { throw .shapeMismatch("linear: bias of \(bias.count) for n=\(b.n)") }
-        let m = b.k == 0 ? 0 : x.count / b.k
-        var out = Tensor(zeros: Array(x.shape.dropLast()) + [b.n])
-        x.storage.withUnsafeBufferPointer { xa in
-            out.storage.withUnsafeMutableBufferPointer { ya in
-                guard let xp = xa.baseAddress, let yp = ya.baseAddress else { return }
+        let m = x.shape.dropLast().reduce(1, *)
+        let shape = Array(x.shape.dropLast()) + [b.n]
+        guard m > 0 else { return Tensor(zeros: shape) }
+        // No zeroing pass: the first k block overwrites every element of C (`gemmBlock`), which
+        // saves a memset of each output, the larger share on a worker's kept tensors.
+        return Tensor(shape: shape) { ya in
+            x.storage.withUnsafeBufferPointer { xa in
                 if let bias {
-                    bias.withUnsafeBufferPointer { multiply(m: m, a: xp, lda: b.k, b: b, bias: $0.baseAddress, c: yp, ldc: b.n, level: level) }
+                    bias.withUnsafeBufferPointer { multiply(m: m, a: xa.baseAddress!, lda: b.k, b: b, bias: $0.baseAddress, c: ya.baseAddress!, ldc: b.n, level: level) }
                 } else {
-                    multiply(m: m, a: xp, lda: b.k, b: b, bias: nil, c: yp, ldc: b.n, level: level)
+                    multiply(m: m, a: xa.baseAddress!, lda: b.k, b: b, bias: nil, c: ya.baseAddress!, ldc: b.n, level: level)
                 }
             }
         }
-        return out
     }
 }
 

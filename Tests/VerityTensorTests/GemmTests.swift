@@ -132,6 +132,24 @@ import VerityKernels
         }
     }
 
+    /// `linear` writes its output without zeroing it first, so every element must come from
+    /// the multiply: freed NaN-filled blocks of the output's size lie in the allocator's way,
+    /// and no element may show one. No rows, an empty output.
+    @Test func linearWritesEveryElementOfAFreshOutput() throws {
+        var rng = SeededGenerator(seed: 14)
+        for (m, k, n) in [(1, 5, 3), (7, 33, 17), (13, 300, 50), (134, 384, 1536)] {
+            for _ in 0..<4 { _ = [Float](repeating: .nan, count: m * n).withUnsafeBufferPointer { $0.count } }
+            let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(n)
+            let packed = try PackedMatrix(k: k, n: n, rowMajor: b)
+            let y = try Gemm.linear(try Tensor(shape: [m, k], storage: a), packed, bias: bias)
+            #expect(y.shape == [m, n] && !y.storage.contains { $0.isNaN }, "gemm \(m)x\(k)x\(n)")
+            expectClose(y.storage, Reference.gemm(m: m, k: k, n: n, a: a, b: b, bias: bias), rtol: 1e-4, atol: 2e-4, "gemm \(m)x\(k)x\(n)")
+        }
+        let packed = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 2, 3, 4, 5, 6])
+        let empty = try Gemm.linear(try Tensor(shape: [0, 3], storage: []), packed, bias: [1, 2])
+        #expect(empty.shape == [0, 2] && empty.storage.isEmpty)
+    }
+
     @Test func rejectsMismatchedShapes() throws {
         let packed = try PackedMatrix(k: 3, n: 2, rowMajor: [1, 2, 3, 4, 5, 6])
         #expect(throws: TensorError.self) { try Gemm.linear(try Tensor(shape: [2, 4], storage: [Float](repeating: 1, count: 8)), packed, bias: nil) }
