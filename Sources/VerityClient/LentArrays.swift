@@ -32,7 +32,7 @@ enum LentArrays {
             return fresh
         },
         deallocate: { pointer in
-            if LentArrays.isLent(pointer) { LentArrays.release(pointer) } else { free(pointer) }
+            if !LentArrays.release(pointer) { free(pointer) }
         },
         copy: { destination, source, count in _ = memcpy(destination, source, count) })
 
@@ -51,18 +51,22 @@ enum LentArrays {
 
     private static func isLent(_ pointer: UnsafeMutableRawPointer) -> Bool { isLent(address: UInt(bitPattern: pointer)) }
 
-    /// One storage over the array at `pointer` is gone; the last one lets the array go.
-    private static func release(_ pointer: UnsafeMutableRawPointer) {
+    /// One storage over the array at `pointer` is gone, and the last one lets the array go;
+    /// false, changing nothing, when no array is lent there (the memory is the allocator's own).
+    /// One lock for both the lookup and the count, as every storage NIO frees comes here.
+    @discardableResult
+    private static func release(_ pointer: UnsafeMutableRawPointer) -> Bool {
         let key = UInt(bitPattern: pointer)
-        let freed: [Float]? = lent.withLock { lent in
-            guard let entry = lent[key] else { return nil }
+        let (wasLent, freed): (Bool, [Float]?) = lent.withLock { lent in
+            guard let entry = lent[key] else { return (false, nil) }
             if entry.storages > 1 {
                 lent[key]?.storages = entry.storages - 1
-                return nil
+                return (true, nil)
             }
-            return lent.removeValue(forKey: key)?.values
+            return (true, lent.removeValue(forKey: key)?.values)
         }
         // The array is released here, outside the lock.
         _ = freed
+        return wasLent
     }
 }
