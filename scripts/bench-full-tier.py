@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Full-tier job latency on a devnet: submit -> verdict `verified`.
+"""Full-tier job latency on a devnet: submit -> final (`finalized`, verdict `verified`).
 
 Starts `verity devnet --workers 1` (one auditor) on free ports in a temporary folder, waits for
 the worker and the auditor to register, then submits N full-tier jobs one after another with
 `verity job submit --tier full` (a new process each: keypair read, input upload, Submit) and
-polls `verityGetJob` every 5 ms until the job's verdict is `verified`. Prints p50, min, max.
+polls `verityGetJob` every 5 ms until the job is final: status `finalized` (its audit passed,
+the result paid) with the verdict `verified`. Prints p50, min, max.
 
 Usage: .venv/bin/python scripts/bench-full-tier.py [--verity .build/release/verity] [--jobs 15]
 """
@@ -62,14 +63,14 @@ def main() -> None:
             while True:
                 record = rpc(url, "verityGetJob", [job])
                 verdict = (record.get("verification") or {}).get("verdict")
-                if verdict == "verified":
+                if record.get("status") == "finalized" and verdict == "verified":
                     break
-                if verdict == "rejected" or record.get("status") in ("expired", "cancelled"):
+                if verdict == "rejected" or record.get("status") in ("expired", "cancelled", "overturned"):
                     raise SystemExit(f"job {job} ended {record.get('status')} / {verdict}")
                 time.sleep(0.005)
             latencies.append((time.perf_counter() - start) * 1000)
             print(f"job {n + 1}: {latencies[-1]:.0f} ms", flush=True)
-        print(f"full tier, submit -> verified, {len(latencies)} jobs: p50 {statistics.median(latencies):.0f} ms, "
+        print(f"full tier, submit -> finalized and verified, {len(latencies)} jobs: p50 {statistics.median(latencies):.0f} ms, "
               f"min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
     finally:
         devnet.terminate()

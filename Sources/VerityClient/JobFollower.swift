@@ -19,14 +19,14 @@ public struct JobFollower: Sendable {
     static let quietInterval = Duration.seconds(1)
 
     /// Waits until the job reaches one of `targets` (with its output, for an embedding, read
-    /// back from the blob store and checked against its hash) or ends as `expired` or
-    /// `cancelled` (returned, not thrown: the record says why).
+    /// back from the blob store and checked against its hash) or ends as `expired`,
+    /// `cancelled` or `overturned` (returned, not thrown: the record says why).
     ///
     /// Throws `.timeout` after `timeout`, and `.malformedReply` if the node no longer knows the
     /// job. A dropped WebSocket falls back to polling.
     public func outcome(until targets: Set<JobStatus>, timeout: Duration) async throws(ClientError) -> JobOutcome {
         let done: Set<JobStatus> = [.completed, .finalized]
-        let ended: Set<JobStatus> = [.expired, .cancelled]
+        let ended: Set<JobStatus> = [.expired, .cancelled, .overturned]
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var watcher = self.watcher
         var latency: Duration?

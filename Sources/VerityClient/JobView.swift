@@ -35,8 +35,12 @@ public struct JobView: Decodable, Sendable, Equatable {
     public var resultMs: Int64?
     /// The fee the result earns, once a result is in.
     public var fee: UInt64?
-    public var payoutAfterMs: Int64?
+    /// Until when anyone may challenge a step of the result's published trace (a final result
+    /// included), and its provider's and auditor's stakes answer for it.
+    public var challengeWindowEndMs: Int64?
     public var feePaid: UInt64
+    /// What the submitter got back when its final result was overturned (`overturned`).
+    public var refundedLamports: UInt64
     public var closedMs: Int64?
     /// The audit of the current result: the verdict and how far the audit got.
     public var verification: JobVerification
@@ -51,7 +55,7 @@ public struct JobView: Decodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case job, status, submitter, nonce, model, input, inputBytes, maxFee, tier, deadlineMs, submittedMs, provider, providerAuthority
         case pricePer1kTokens, attempts, excluded, assignedMs, assignmentDeadlineMs, output, traceRoot, altTraceRoot, tokens, resultMs, fee
-        case payoutAfterMs, feePaid, closedMs, verification, rejected, challenges, inputData
+        case challengeWindowEndMs, feePaid, refundedLamports, closedMs, verification, rejected, challenges, inputData
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,8 +81,9 @@ public struct JobView: Decodable, Sendable, Equatable {
         tokens = try c.decodeIfPresent(UInt32.self, forKey: .tokens)
         resultMs = try c.decodeIfPresent(Int64.self, forKey: .resultMs)
         fee = try c.decodeIfPresent(UInt64.self, forKey: .fee)
-        payoutAfterMs = try c.decodeIfPresent(Int64.self, forKey: .payoutAfterMs)
+        challengeWindowEndMs = try c.decodeIfPresent(Int64.self, forKey: .challengeWindowEndMs)
         feePaid = try c.decode(UInt64.self, forKey: .feePaid)
+        refundedLamports = try c.decode(UInt64.self, forKey: .refundedLamports)
         closedMs = try c.decodeIfPresent(Int64.self, forKey: .closedMs)
         verification = try c.decode(JobVerification.self, forKey: .verification)
         rejected = try c.decode([JobRejection].self, forKey: .rejected)

@@ -23,11 +23,11 @@ enum MarketJSON {
             fields += [
                 ("output", hex(job.output)), ("traceRoot", hex(job.traceRoot)), ("altTraceRoot", hex(job.altTraceRoot)),
                 ("tokens", .uint(UInt64(job.tokens))), ("resultMs", .int(job.resultMs)), ("fee", .uint(job.fee(tokens: job.tokens))),
-                ("payoutAfterMs", .int(job.resultMs.saturatingAdding(params.challengeWindowMs(job.tier)))),
+                ("challengeWindowEndMs", .int(job.challengeWindowEndMs(params))),
             ]
         }
         fields += [
-            ("feePaid", .uint(job.feePaid)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null), ("verification", verification(job)),
+            ("feePaid", .uint(job.feePaid)), ("refundedLamports", .uint(job.refunded)), ("closedMs", job.closedMs > 0 ? .int(job.closedMs) : .null), ("verification", verification(job)),
             ("rejected", .array(job.rejected.map { attempt in
                 .object([
                     ("provider", key(attempt.provider)), ("step", attempt.step.map { .uint(UInt64($0)) } ?? .null), ("reason", .string(attempt.reason.name)),

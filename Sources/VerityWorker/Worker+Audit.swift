@@ -107,7 +107,7 @@ extension Worker {
         switch job.status {
         case .awaitingTrace: action = .publish(round: job.verification.round)
         case .revealing where !job.verification.revealed: action = .reveal
-        case .finalized, .expired, .cancelled:
+        case .finalized, .expired, .cancelled, .overturned:
             audits[job.job] = nil
             return
         default: return

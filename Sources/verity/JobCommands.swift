@@ -58,7 +58,7 @@ struct JobCommand: AsyncParsableCommand {
         @Flag(help: "Wait for the result and print it.")
         var wait = false
 
-        @Flag(help: "With --wait: wait for the payout too (after the challenge window). A full-tier job is always waited for until then: its verdict is final only when it is paid.")
+        @Flag(help: "With --wait: wait for the payout too (a sampled-tier result is paid after its challenge window). A full-tier job is always waited for until it is final: its audit passed, and paid.")
         var finalized = false
 
         @Option(help: "With --wait: give up after this many seconds.")
@@ -89,13 +89,13 @@ struct JobCommand: AsyncParsableCommand {
                 printJSON(["job": job.base58, "status": "submitted"])
                 return
             }
-            // A full-tier result is audited before it is paid: its verdict (`verification`) and
-            // any rejected attempts (`rejected`) are settled once the job is finalized.
+            // A full-tier result is final, and paid, once its audit passes: its verdict
+            // (`verification`) and any rejected attempts (`rejected`) are settled then.
             let targets: Set<JobStatus> = finalized || tier == .full ? [.finalized] : [.completed, .finalized]
             let outcome = try await follower.outcome(until: targets, timeout: .milliseconds(Int(timeout * 1000)))
             guard var object = outcome.record.foundationObject as? [String: Any] else { throw CLIError("the node's record of job \(job) is not an object") }
             if let embedding = outcome.embedding { object["embedding"] = embedding.map(Double.init) }
-            if outcome.job.status == .expired || outcome.job.status == .cancelled {
+            if [.expired, .cancelled, .overturned].contains(outcome.job.status) {
                 printJSON(object)
                 throw ExitCode(2)
             }

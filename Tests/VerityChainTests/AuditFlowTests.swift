@@ -27,30 +27,33 @@ import VerityVerify
         #expect(h.provider(auditorAccount)?.roles == .audit && h.provider(auditorAccount)?.active == 1)
         #expect(try h.audit(key) == nil)
         #expect(h.job(key)?.status == .revealing && h.provider(auditorAccount)?.active == 0)
-        try h.reveal(key, result)
-        job = try #require(h.job(key))
-        #expect(job.status == .completed && job.auditPassed && job.verdictName == "verified" && !job.audit.forced)
-
         let provider = h.f.keys[1].publicKey, auditor = job.audit.auditorAuthority
         let providerBefore = h.balance(provider), auditorBefore = h.balance(auditor), submitterBefore = h.balance(h.submitter.publicKey)
         let treasuryBefore = h.balance(Market.treasuryAddress)
-        h.block([], advance: h.params.challengeWindowFullMs)
+        // Final, and paid, in the block of the reveal: the audit passed.
+        try h.reveal(key, result)
         job = try #require(h.job(key))
-        #expect(job.status == .finalized && job.verdictName == "verified" && job.rejected.isEmpty)
+        #expect(job.status == .finalized && job.auditPassed && job.verdictName == "verified" && !job.audit.forced && job.rejected.isEmpty)
+        #expect(job.closedMs == h.f.now && job.challengeWindowEndMs(h.params) > h.f.now)
         let fee = job.fee(tokens: job.tokens)
         let share = Market.protocolShare(of: fee, bps: h.params.protocolShareBps)
         let auditFee = try #require(h.params.auditFee(for: fee))
         #expect(job.feePaid == fee && job.audit.auditFeePaid == auditFee)
-        #expect(h.balance(provider) == providerBefore + fee - share)
+        #expect(h.balance(provider) == providerBefore + fee - share - TransactionExecutor.lamportsPerSignature)
         #expect(h.balance(auditor) == auditorBefore + auditFee)
         #expect(h.balance(Market.treasuryAddress) == treasuryBefore + share)
         #expect(h.balance(h.submitter.publicKey) == submitterBefore + job.maxFee - fee - auditFee)
         #expect(h.provider(auditorAccount)?.audits == 1 && h.provider(auditorAccount)?.earned == auditFee)
+        // The provider's and the auditor's stakes answer for the result until its challenge
+        // window closes; then the job leaves the end-of-block step.
+        let providerAccount = Market.providerAddress(provider)
+        #expect(h.provider(providerAccount)?.unsettled == 1 && h.provider(auditorAccount)?.unsettled == 1 && h.book?.active == [key])
         // Paid once: later blocks pay nothing more.
         let after = (h.balance(provider), h.balance(auditor), h.balance(h.submitter.publicKey))
         for _ in 0..<3 { h.block([], advance: 5_000) }
         #expect((h.balance(provider), h.balance(auditor), h.balance(h.submitter.publicKey)) == after)
         #expect(h.book?.finalized == 1 && h.book?.audited == 1 && h.book?.active.isEmpty == true)
+        #expect(h.provider(providerAccount)?.unsettled == 0 && h.provider(auditorAccount)?.unsettled == 0)
     }
 
     /// A result may defer its trace roots (what `verity worker` does: it hashes a trace only

@@ -238,9 +238,15 @@ import VerityTestSupport
     /// its stake from being withdrawn. Returns the providers whose count is off.
     static func unsettledMismatches(_ chain: Chain) -> [String] {
         var open = [PublicKey: UInt32]()
-        for job in chain.accounts.values.compactMap(JobRecord.decode) {
+        // A final result answers until its challenge window closes: it stays in the book's
+        // active list until then.
+        let answering = Set(chain.account(Market.bookAddress).flatMap(MarketBook.decode)?.active ?? [])
+        for (key, account) in chain.accounts {
+            guard let job = JobRecord.decode(account) else { continue }
             switch job.status {
             case .completed, .awaitingTrace, .auditing, .revealing, .disputed:
+                if job.released { open[job.provider, default: 0] += 1 }
+            case .finalized where answering.contains(key):
                 if job.released { open[job.provider, default: 0] += 1 }
             default: break
             }

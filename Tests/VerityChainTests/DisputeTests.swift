@@ -108,14 +108,16 @@ import VerityVerify
         #expect(h.balance(provider) == providerBefore + share && h.balance(Market.treasuryAddress) == treasuryBefore + bond - share)
         #expect(job.status == .auditing && job.audit.hasAuditor && job.audit.auditor != wrong.auditor && job.excluded.contains(wrong.auditor))
         #expect(job.rejected.isEmpty)
-        // The replacement attests (the salt is known: no second reveal) and the job pays.
+        // The replacement attests (the salt is known: no second reveal) and the job is final.
         try h.audit(key)
-        #expect(h.job(key)?.status == .completed)
-        h.block([], advance: h.params.challengeWindowFullMs)
         job = try #require(h.job(key))
         #expect(job.status == .finalized && job.verdictName == "verified" && job.audit.auditorAuthority != wrong.auditorAuthority)
     }
 
+    /// A full-tier result is final once its audit passes, but its provider and auditor answer
+    /// for it until its challenge window closes: a third party that proves a step wrong in the
+    /// window overturns it. The provider and the lazy auditor that attested it are slashed, the
+    /// challenger paid, and the submitter refunded the fee and the audit fee it paid.
     @Test func aThirdPartyProvesWhatALazyAuditorAttested() throws {
         var h = try AuditHarness()
         let key = try h.submit(Self.text, nonce: 1)
@@ -126,18 +128,57 @@ import VerityVerify
         let cheaterStake = try #require(h.provider(cheater)).stake
         try h.audit(key, lazy: true)
         try h.reveal(key, result)
-        #expect(h.job(key)?.verdictName == "verified" && h.job(key)?.status == .completed)
-        let before = h.balance(h.stranger.publicKey)
+        var job = try #require(h.job(key))
+        #expect(job.verdictName == "verified" && job.status == .finalized && job.feePaid > 0 && job.audit.auditFeePaid > 0)
+        #expect(h.provider(cheater)?.unsettled == 1 && h.provider(lazy)?.unsettled == 1, "the stakes answer while the window is open")
+        let paid = job.feePaid + job.audit.auditFeePaid
+        let before = h.balance(h.stranger.publicKey), submitterBefore = h.balance(h.submitter.publicKey)
         try expectOK(h.run(Market.challenge(challenger: h.stranger.publicKey, job: key, step: step), payer: h.stranger))
-        #expect(h.job(key)?.status == .disputed)
+        job = try #require(h.job(key))
+        #expect(job.status == .finalized && job.challenge.stands && job.challenge.step == step)
         h.block([])
-        let job = try #require(h.job(key))
+        job = try #require(h.job(key))
         let providerSlash = cheaterStake * UInt64(h.params.slashBps) / 10_000, auditorSlash = lazyStake * UInt64(h.params.slashBps) / 10_000
         let shares = (providerSlash + auditorSlash) * UInt64(h.params.challengerShareBps) / 10_000
-        #expect(job.rejected.first?.reason == .gemm && job.rejected.first?.step == step)
+        #expect(job.status == .overturned && job.verdictName == "rejected")
+        #expect(job.rejected == [RejectedAttempt(provider: cheater, step: step, reason: .gemm, slashed: providerSlash)])
         #expect(h.provider(lazy)?.stake == lazyStake - auditorSlash && h.provider(cheater)?.stake == cheaterStake - providerSlash)
         #expect(h.balance(h.stranger.publicKey) == before - TransactionExecutor.lamportsPerSignature + shares)
         #expect(job.challenges.last?.result == .upheld && job.challenges.last?.paid == shares)
+        #expect(job.refunded == paid && h.balance(h.submitter.publicKey) == submitterBefore + paid)
+        #expect(h.provider(cheater)?.unsettled == 0 && h.provider(lazy)?.unsettled == 0)
+        #expect(h.book?.active.contains(key) == false)
+        // Closed for good: nothing more to challenge, nothing paid again.
+        try AuditInputTests.refused(&h, Market.challenge(challenger: h.stranger.publicKey, job: key, step: step), payer: h.stranger, .jobClosed)
+        let after = (h.balance(h.submitter.publicKey), h.balance(Market.treasuryAddress))
+        h.block([], advance: h.params.challengeWindowFullMs)
+        #expect((h.balance(h.submitter.publicKey), h.balance(Market.treasuryAddress)) == after && h.job(key)?.status == .overturned)
+    }
+
+    /// A false challenge of a final result loses its bond and changes nothing else: the result
+    /// stays final and paid, and its stakes are released when the window closes.
+    @Test func aFalseChallengeOfAFinalResultForfeitsItsBond() throws {
+        var h = try AuditHarness()
+        let (key, result) = try h.published(Self.text, nonce: 1)
+        try h.audit(key)
+        try h.reveal(key, result)
+        var job = try #require(h.job(key))
+        #expect(job.status == .finalized && job.verdictName == "verified")
+        let provider = job.provider, auditor = job.audit.auditor
+        let providerAuthority = job.payee, before = h.balance(h.stranger.publicKey)
+        let providerBefore = h.balance(providerAuthority), submitterBefore = h.balance(h.submitter.publicKey)
+        try expectOK(h.run(Market.challenge(challenger: h.stranger.publicKey, job: key, step: 2), payer: h.stranger))
+        h.block([])
+        job = try #require(h.job(key))
+        let bond = h.params.challengeBond, share = bond * UInt64(h.params.bondShareBps) / 10_000
+        #expect(job.status == .finalized && job.verdictName == "verified" && !job.challenge.stands && job.rejected.isEmpty && job.refunded == 0)
+        #expect(job.challenges == [ChallengeOutcome(challenger: h.stranger.publicKey, step: 2, bond: bond, result: .dismissed, paid: 0)])
+        #expect(h.balance(h.stranger.publicKey) == before - TransactionExecutor.lamportsPerSignature - bond)
+        #expect(h.balance(providerAuthority) == providerBefore + share && h.balance(h.submitter.publicKey) == submitterBefore)
+        #expect(h.provider(provider)?.unsettled == 1 && h.provider(auditor)?.unsettled == 1 && h.book?.active.contains(key) == true)
+        h.block([], advance: h.params.challengeWindowFullMs)
+        #expect(h.provider(provider)?.unsettled == 0 && h.provider(auditor)?.unsettled == 0 && h.book?.active.contains(key) == false)
+        try AuditInputTests.refused(&h, Market.challenge(challenger: h.stranger.publicKey, job: key, step: 2), payer: h.stranger, .jobClosed)
     }
 
     /// An auditor that attested the drawn sample of rows answers for a fault a third party

@@ -125,8 +125,8 @@ import VerityVerify
         var job = try #require(h.job(key))
         let penalty = stake * UInt64(h.params.slashBps) / 10_000
         #expect(job.audit.forced && job.audit.providerPenalized == penalty && h.provider(provider)?.stake == stake - penalty)
-        // The honest trace was audited and passed: the submitter still gets its verified answer.
-        #expect(job.status == .completed && job.verdictName == "verified")
+        // The honest trace was audited and passed: the submitter gets its verified answer, final.
+        #expect(job.status == .finalized && job.verdictName == "verified" && job.rejected.isEmpty)
         h.block([], advance: h.params.challengeWindowFullMs)
         job = try #require(h.job(key))
         #expect(job.status == .finalized && job.rejected.isEmpty)

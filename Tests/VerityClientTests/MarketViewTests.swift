@@ -118,7 +118,7 @@ import VerityCore
             #expect(view.altTraceRoot == (hasResult ? record.altTraceRoot : nil))
             #expect(view.tokens == (hasResult ? record.tokens : nil) && view.resultMs == (hasResult ? record.resultMs : nil))
             #expect(view.fee == (hasResult ? record.fee(tokens: record.tokens) : nil))
-            #expect(view.payoutAfterMs == (hasResult ? record.resultMs + params.challengeWindowFullMs : nil))
+            #expect(view.challengeWindowEndMs == (hasResult ? record.resultMs + params.challengeWindowFullMs : nil))
             #expect(view.closedMs == (record.closedMs > 0 ? record.closedMs : nil))
             #expect(view.inputData == nil)
         }

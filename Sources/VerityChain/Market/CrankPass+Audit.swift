@@ -19,13 +19,16 @@ extension CrankPass {
             disposition = !job.audit.hasAuditor && now > job.deadlineMs ? expireUnaudited(key, &job) : .active
         case .revealing:
             if job.audit.revealed {
-                disposition = judgeReveal(key, &job)
+                let judged = judgeReveal(key, &job)
+                // A full-tier result whose audit passed is final in this same step.
+                disposition = judged == .active && job.status == .completed ? settle(key, &job) : judged
             } else if now > job.audit.revealDeadlineMs {
                 disposition = reject(key, &job, reason: .unrevealed)
             } else {
                 disposition = .active
             }
         case .disputed: disposition = referee(key, &job)
+        case .finalized: disposition = answerFor(key, &job)
         default: disposition = .active
         }
         // A published trace without an auditor (new, or its auditor replaced) is offered to one
@@ -35,8 +38,10 @@ extension CrankPass {
         return disposition
     }
 
-    /// A completed result: drawn for audit a block after it landed; paid once final (unaudited
-    /// or its audit passed, and its tier's window over).
+    /// A completed result: drawn for audit a block after it landed; paid once final. A
+    /// full-tier result is final as soon as its audit passes (attested, the salt revealed, no
+    /// challenge standing); any other once it is unaudited or its audit passed, and its
+    /// tier's challenge window is over.
     private mutating func settle(_ key: PublicKey, _ job: inout JobRecord) -> Disposition {
         if job.audit.selection == .undecided {
             guard slot > job.resultSlot else { return .active }
@@ -57,14 +62,26 @@ extension CrankPass {
             forfeit(job.challenge.challenger, step: nil, bond: job.challenge.bond, from: key, &job)
             job.challenge = ChallengeRecord()
         }
-        guard job.audit.selection == .notSelected || job.auditPassed else { return .active }
-        guard !job.challenge.stands, now.saturatingSubtracting(job.resultMs) >= params.challengeWindowMs(job.tier) else { return .active }
+        guard job.audit.selection == .notSelected || job.auditPassed, !job.challenge.stands else { return .active }
+        guard (job.tier == .full && job.auditPassed) || now >= job.challengeWindowEndMs(params) else { return .active }
         finalize(key, &job)
+        return answerFor(key, &job)
+    }
+
+    /// A final result while its challenge window is open: a step challenged in the window is
+    /// refereed (proven wrong: `overturned`); once the window is over with nothing standing, the
+    /// provider's and the auditor's stakes no longer answer for it and the job leaves the
+    /// end-of-block step.
+    private mutating func answerFor(_ key: PublicKey, _ job: inout JobRecord) -> Disposition {
+        if job.challenge.namesStep { return referee(key, &job) }
+        guard now >= job.challengeWindowEndMs(params) else { return .active }
+        settleStakes(&job)
         return .closed
     }
 
     /// Pays a final result: the fee to the provider (the protocol's share to the treasury), the
     /// audit fee to the auditor whose verdict stood, the rest of the escrow to the submitter.
+    /// The stakes stay bound until the challenge window is over (`answerFor`).
     private mutating func finalize(_ key: PublicKey, _ job: inout JobRecord) {
         let fee = job.fee(tokens: job.tokens)
         let auditFee = job.auditPassed ? min(params.auditFee(for: fee) ?? .max, job.maxFee - fee) : 0
@@ -83,7 +100,6 @@ extension CrankPass {
                 $0.earned = $0.earned.saturatingAdding(audited)
             }
         }
-        settleStakes(&job)
         job.feePaid = earned.saturatingAdding(kept)
         job.audit.auditFeePaid = audited
         job.status = .finalized

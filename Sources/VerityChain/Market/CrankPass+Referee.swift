@@ -13,12 +13,14 @@ extension CrankPass {
         let isAuditor: Bool
     }
 
-    /// Decides the standing challenges of a disputed job, once each was posted in an earlier
-    /// block than this one (so the vectors, from the previous block's hash, were unknown to the
-    /// challenger). Provider wrong on any step: the result is rejected, the challengers who
-    /// proved it share the slash, the others lose their bonds. Every step holds: the bonds are
+    /// Decides the standing challenges of a disputed job (or of a final one, challenged within
+    /// its window), once each was posted in an earlier block than this one (so the vectors,
+    /// from the previous block's hash, were unknown to the challenger). Provider wrong on any
+    /// step: the result is rejected (overturned, if it was final), the challengers who proved
+    /// it share the slash, the others lose their bonds. Every step holds: the bonds are
     /// forfeited, and a false auditor is replaced.
     mutating func referee(_ key: PublicKey, _ job: inout JobRecord) -> Disposition {
+        let final = job.status == .finalized
         var standing = [Standing]()
         if job.audit.verdict == .challenged {
             standing.append(Standing(challenger: job.audit.auditorAuthority, step: job.audit.verdictStep, slot: job.audit.verdictSlot, bond: job.audit.auditorBond, isAuditor: true))
@@ -27,7 +29,7 @@ extension CrankPass {
             standing.append(Standing(challenger: job.challenge.challenger, step: step, slot: job.challenge.slot, bond: job.challenge.bond, isAuditor: false))
         }
         guard !standing.isEmpty else {
-            job.status = .completed
+            if !final { job.status = .completed }
             return .active
         }
         guard standing.allSatisfy({ $0.slot < slot }), let blobs = crank.blobs, let model = state.model(job.model) else { return .active }
@@ -83,7 +85,13 @@ extension CrankPass {
             }
         }
         if let (first, reason) = upheld.first {
-            return reject(key, &job, reason: reason, step: first.step, upheld: upheld.map { ($0.0.challenger, $0.0.step, $0.0.bond) }, auditorLiable: auditorLiable)
+            let proven = upheld.map { ($0.0.challenger, $0.0.step, $0.0.bond) }
+            if final { return overturn(key, &job, reason: reason, step: first.step, upheld: proven, auditorLiable: auditorLiable) }
+            return reject(key, &job, reason: reason, step: first.step, upheld: proven, auditorLiable: auditorLiable)
+        }
+        if final {
+            // A final result that held: it stays final, its window still open.
+            return .active
         }
         if auditorChallenged {
             // A false challenge from the auditor: another auditor takes the audit.
@@ -107,20 +115,7 @@ extension CrankPass {
         _ key: PublicKey, _ job: inout JobRecord, reason: RejectionReason, step: UInt32? = nil, upheld: [(PublicKey, UInt32, UInt64)] = [],
         auditorLiable: Bool = true
     ) -> Disposition {
-        let challengers = upheld.map(\.0)
-        let slash = state.slash(job.provider, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
-        book.slashed = book.slashed.saturatingAdding(slash.total)
-        var auditorShare: UInt64 = 0
-        if job.audit.verdict == .attested && !upheld.isEmpty && auditorLiable {
-            let auditorSlash = state.slash(job.audit.auditor, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
-            job.audit.auditorSlashed = job.audit.auditorSlashed.saturatingAdding(auditorSlash.total)
-            book.slashed = book.slashed.saturatingAdding(auditorSlash.total)
-            auditorShare = auditorSlash.each
-        }
-        for (challenger, challengeStep, bond) in upheld {
-            state.move(bond, from: key, to: challenger)
-            record(ChallengeOutcome(challenger: challenger, step: challengeStep, bond: bond, result: .upheld, paid: slash.each.saturatingAdding(auditorShare)), on: &job)
-        }
+        let slashed = punish(key, &job, upheld: upheld, auditorLiable: auditorLiable)
         if job.audit.verdict == .challenged && job.audit.auditorBond > 0 {
             refund(job.audit.auditorAuthority, step: job.audit.verdictStep, bond: job.audit.auditorBond, from: key, &job)
         }
@@ -134,7 +129,7 @@ extension CrankPass {
             state.updateProvider(job.audit.auditor) { $0.active = $0.active > 0 ? $0.active - 1 : 0 }
         }
         settleStakes(&job)
-        job.rejected.append(RejectedAttempt(provider: job.provider, step: step, reason: reason, slashed: slash.total))
+        job.rejected.append(RejectedAttempt(provider: job.provider, step: step, reason: reason, slashed: slashed))
         if job.rejected.count > JobRecord.maxRejected { job.rejected.removeFirst() }
         Self.exclude(job.provider, from: &job)
         job.status = .pending
@@ -153,6 +148,46 @@ extension CrankPass {
         job.attempts = job.attempts == .max ? .max : job.attempts + 1
         book.rejected = book.rejected.saturatingAdding(1)
         return .requeued
+    }
+
+    /// A final result proven wrong within its challenge window: the provider (and an auditor
+    /// liable for the fault) slashed as in `reject`, the challengers paid, and the submitter
+    /// refunded what it paid, the fee and the audit fee, from the treasury the slash has just
+    /// filled (at most what it holds above its rent). The job is not run again: it was final.
+    mutating func overturn(
+        _ key: PublicKey, _ job: inout JobRecord, reason: RejectionReason, step: UInt32, upheld: [(PublicKey, UInt32, UInt64)], auditorLiable: Bool
+    ) -> Disposition {
+        let slashed = punish(key, &job, upheld: upheld, auditorLiable: auditorLiable)
+        let paid = job.feePaid.saturatingAdding(job.audit.auditFeePaid)
+        job.refunded = state.payFromTreasury(paid, to: job.submitter, floor: crank.rent.minimumBalance(dataLength: 0))
+        settleStakes(&job)
+        job.rejected.append(RejectedAttempt(provider: job.provider, step: step, reason: reason, slashed: slashed))
+        if job.rejected.count > JobRecord.maxRejected { job.rejected.removeFirst() }
+        job.status = .overturned
+        job.closedMs = now
+        book.rejected = book.rejected.saturatingAdding(1)
+        return .closed
+    }
+
+    /// The slashes for a proven fault: the provider loses `slashBps` of its stake, and so does an
+    /// auditor that attested it when `auditorLiable`; the challengers in `upheld` share
+    /// `challengerShareBps` of each and get their bonds back. Returns the provider's slash.
+    private mutating func punish(_ key: PublicKey, _ job: inout JobRecord, upheld: [(PublicKey, UInt32, UInt64)], auditorLiable: Bool) -> UInt64 {
+        let challengers = upheld.map(\.0)
+        let slash = state.slash(job.provider, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
+        book.slashed = book.slashed.saturatingAdding(slash.total)
+        var auditorShare: UInt64 = 0
+        if job.audit.verdict == .attested && !upheld.isEmpty && auditorLiable {
+            let auditorSlash = state.slash(job.audit.auditor, bps: params.slashBps, recipients: challengers, shareBps: params.challengerShareBps)
+            job.audit.auditorSlashed = job.audit.auditorSlashed.saturatingAdding(auditorSlash.total)
+            book.slashed = book.slashed.saturatingAdding(auditorSlash.total)
+            auditorShare = auditorSlash.each
+        }
+        for (challenger, challengeStep, bond) in upheld {
+            state.move(bond, from: key, to: challenger)
+            record(ChallengeOutcome(challenger: challenger, step: challengeStep, bond: bond, result: .upheld, paid: slash.each.saturatingAdding(auditorShare)), on: &job)
+        }
+        return slash.total
     }
 
     /// A challenge of the planted trace, returned undecided when the error was forced.

@@ -95,8 +95,10 @@ extension JobMarketProgram {
         try ctx.requireWritable(0)
         try ctx.requireWritable(1)
         guard var job = JobRecord.decode(ctx.accounts[1]) else { throw ctx.fail(.unknownJob) }
-        guard !job.status.isClosed else { throw ctx.fail(.jobClosed) }
         let challenger = ctx.keys[0], now = ctx.clock.timestampMs
+        // A final result answers for its published trace until its challenge window closes.
+        let answering = job.status == .finalized && job.audit.isPublished && now < job.challengeWindowEndMs(params)
+        guard !job.status.isClosed || answering else { throw ctx.fail(.jobClosed) }
         if challenger == job.audit.auditorAuthority && job.status == .auditing && job.audit.verdict == .none {
             try requireVerdictDue(job, &ctx)
             guard let step else { throw ctx.fail(.notChallengeable) }
@@ -114,14 +116,14 @@ extension JobMarketProgram {
         guard challenger != job.payee, challenger != job.audit.auditorAuthority else { throw ctx.fail(.providerCannotChallenge) }
         guard !job.challenge.stands else { throw ctx.fail(.challengeStands) }
         if let step {
-            let open = [.auditing, .revealing, .disputed].contains(job.status)
-                || (job.status == .completed && job.audit.isPublished && now < job.resultMs.saturatingAdding(params.challengeWindowMs(job.tier)))
+            let open = [.auditing, .revealing, .disputed].contains(job.status) || answering
+                || (job.status == .completed && job.audit.isPublished && now < job.challengeWindowEndMs(params))
             guard job.audit.isPublished, open else { throw ctx.fail(.notChallengeable) }
             guard step < job.audit.steps else { throw ctx.fail(.invalidStep) }
             if job.status == .completed { job.status = .disputed }
         } else {
             guard ctx.blobs != nil else { throw ctx.fail(.auditsUnavailable) }
-            guard job.status == .completed, job.audit.selection == .notSelected, now < job.resultMs.saturatingAdding(params.challengeWindowMs(job.tier)) else {
+            guard job.status == .completed, job.audit.selection == .notSelected, now < job.challengeWindowEndMs(params) else {
                 throw ctx.fail(.notChallengeable)
             }
             job.audit.selection = .challenged

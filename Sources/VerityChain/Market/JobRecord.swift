@@ -7,9 +7,11 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
     case pending = 0
     /// A provider has it and must answer before its assignment deadline.
     case assigned = 1
-    /// The result is posted; payout follows the challenge window.
+    /// The result is posted; payout follows its audit (full tier) or the challenge window.
     case completed = 2
-    /// Paid: the provider (and the protocol) got the fee, the submitter the rest of the escrow.
+    /// Final and paid: the provider (and the protocol) got the fee, the submitter the rest of
+    /// the escrow. A full-tier job is final once its audit passes; until its challenge window
+    /// closes, anyone may still prove a step of its published trace wrong (`overturned`).
     case finalized = 3
     /// Withdrawn by its submitter before matching; escrow refunded.
     case cancelled = 4
@@ -23,6 +25,9 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
     case revealing = 8
     /// A challenge stands and the salt is known: the referee decides in a later block.
     case disputed = 9
+    /// A final result proven wrong within its challenge window: its provider (and an auditor
+    /// that vouched for the fault) slashed, and the submitter refunded what it paid.
+    case overturned = 10
 
     public var name: String {
         switch self {
@@ -36,10 +41,11 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
         case .auditing: "auditing"
         case .revealing: "revealing"
         case .disputed: "disputed"
+        case .overturned: "overturned"
         }
     }
 
-    public var isClosed: Bool { self == .finalized || self == .cancelled || self == .expired }
+    public var isClosed: Bool { self == .finalized || self == .cancelled || self == .expired || self == .overturned }
 }
 
 /// An inference job and its escrow: JobMarket account `["job", submitter, nonce]`. The escrow
@@ -48,7 +54,7 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
 /// submission time, its progress, the result's commitments, then the audit, the standing
 /// challenge, and the bounded histories of rejected results and decided challenges.
 public struct JobRecord: Sendable, Equatable, BorshCodable {
-    /// Bytes of account data: the record at its longest (every list full) is 1,423 bytes.
+    /// Bytes of account data: the record at its longest (every list full) is 1,431 bytes.
     public static let space = 1536
     /// Providers and auditors a job will not be offered to again (timed out, rejected, late,
     /// or wrong on it); the oldest is forgotten past this many.
@@ -93,6 +99,9 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
     public var challenge: ChallengeRecord
     public var rejected: [RejectedAttempt]
     public var challenges: [ChallengeOutcome]
+    /// What the submitter got back (from the slash, through the treasury) when its final
+    /// result was overturned.
+    public var refunded: UInt64
 
     public init(submitter: PublicKey, spec: JobSpec, submittedMs: Int64) {
         self.submitter = submitter
@@ -120,6 +129,7 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
         challenge = ChallengeRecord()
         rejected = []
         challenges = []
+        refunded = 0
     }
 
     public var nonce: UInt64 { spec.nonce }
@@ -129,6 +139,13 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
     public var maxFee: UInt64 { spec.maxFee }
     public var tier: VerificationTier { spec.tier }
     public var deadlineMs: Int64 { spec.deadlineMs }
+
+    /// When the result's challenge window closes: until then anyone may challenge a step of its
+    /// published trace, even once it is final, and its provider's and auditor's stakes answer
+    /// for it.
+    public func challengeWindowEndMs(_ params: MarketParams) -> Int64 {
+        resultMs.saturatingAdding(params.challengeWindowMs(tier))
+    }
 
     /// The fee for `tokens` at the assigned price, never above the escrow.
     public func fee(tokens: UInt32) -> UInt64 {
@@ -161,6 +178,7 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
         challenge.borshEncode(to: &w)
         rejected.borshEncode(to: &w)
         challenges.borshEncode(to: &w)
+        w.writeLE(refunded)
     }
 
     public init(borsh r: inout ByteReader) throws(CoreError) {
@@ -190,6 +208,7 @@ public struct JobRecord: Sendable, Equatable, BorshCodable {
         challenge = try ChallengeRecord(borsh: &r)
         rejected = try [RejectedAttempt](borsh: &r)
         challenges = try [ChallengeOutcome](borsh: &r)
+        refunded = try UInt64(borsh: &r)
         guard excluded.count <= Self.maxExcluded, rejected.count <= Self.maxRejected, challenges.count <= Self.maxChallengeHistory else {
             throw .valueOutOfRange(what: "job record lists", value: "\(excluded.count)/\(rejected.count)/\(challenges.count)")
         }
@@ -221,9 +240,11 @@ extension JobRecord {
 
     /// The verification verdict clients show: `verified` (its audit passed), `unaudited` (not
     /// drawn for audit, or closed without a result), `rejected` (closed, its last result
-    /// rejected), or `pending`.
+    /// rejected, or overturned after it was final), or `pending`.
     public var verdictName: String {
         switch status {
+        case .overturned:
+            return "rejected"
         case .completed, .finalized:
             if auditPassed { return "verified" }
             return audit.selection == .notSelected ? "unaudited" : "pending"

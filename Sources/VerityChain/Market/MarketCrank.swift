@@ -48,8 +48,8 @@ public struct MarketCrank: Sendable {
             let disposition: CrankPass.Disposition
             switch job.status {
             case .assigned: disposition = pass.checkAssignment(key, &job)
-            case .pending, .finalized, .cancelled, .expired: continue
-            case .completed, .awaitingTrace, .auditing, .revealing, .disputed: disposition = pass.advance(key, &job)
+            case .pending, .cancelled, .expired, .overturned: continue
+            case .completed, .awaitingTrace, .auditing, .revealing, .disputed, .finalized: disposition = pass.advance(key, &job)
             }
             switch disposition {
             case .active: stillActive.append(key)
@@ -79,7 +79,7 @@ public struct MarketCrank: Sendable {
 /// One run of the end-of-block step: the state it works on and what it has decided so far.
 struct CrankPass {
     enum Disposition {
-        /// Still held by a provider or in its audit.
+        /// Still held by a provider, in its audit, or final with its challenge window open.
         case active
         /// Back to the front of the queue.
         case requeued
