@@ -48,6 +48,8 @@ import VerityVerify
         // window closes; then the job leaves the end-of-block step.
         let providerAccount = Market.providerAddress(provider)
         #expect(h.provider(providerAccount)?.unsettled == 1 && h.provider(auditorAccount)?.unsettled == 1 && h.book?.active == [key])
+        // A block that changes nothing of it neither rewrites it nor reports it changed.
+        #expect(!h.block([]).marketJobs.contains(key))
         // Paid once: later blocks pay nothing more.
         let after = (h.balance(provider), h.balance(auditor), h.balance(h.submitter.publicKey))
         for _ in 0..<3 { h.block([], advance: 5_000) }

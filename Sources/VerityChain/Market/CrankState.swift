@@ -31,7 +31,11 @@ struct CrankState {
         return record
     }
 
+    /// Writes a job's record, unless it is the record the step read: an open job is visited
+    /// every block (its deadlines, its window), and rewriting it unchanged would re-hash its
+    /// account into the state tree and tell its subscribers of a change that did not happen.
     mutating func setJob(_ key: PublicKey, _ record: JobRecord) {
+        if let read = jobs[key], read == record { return }
         jobs[key] = record
         accounts[key]?.data = record.accountData
         dirty.insert(key)
