@@ -24,6 +24,18 @@ public enum ChainError: Error, Equatable, Sendable {
     case invalidGenesis(String)
 }
 
+extension ChainError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case let .replayMismatch(slot, reason):
+            "stored block \(slot) does not replay as it was stored (\(reason)): the blocks were made under other chain rules, such as an earlier version of verity's; keep that data directory for that version and start this one in another (--data-dir)"
+        case let .outOfOrder(expected, got): "block \(got) out of order (expected \(expected))"
+        case let .invalidBatch(why): "invalid batch: \(why)"
+        case let .invalidGenesis(why): "invalid genesis: \(why)"
+        }
+    }
+}
+
 /// The deterministic state machine: accounts, recent blockhashes, processed signatures, and
 /// the blocks that change them. No clock, no I/O: the sequencer supplies timestamps, and the
 /// same blocks give the same state root on every machine.

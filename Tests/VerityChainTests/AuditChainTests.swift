@@ -81,6 +81,9 @@ import VerityVerify
             return
         }
         #expect(reason.contains("blob"), "\(reason)")
+        // What a node prints when it cannot open its data directory says what to do.
+        let shown = "\(failure!)"
+        #expect(shown.contains("does not replay as it was stored") && shown.contains("--data-dir") && shown.contains(reason), "\(shown)")
     }
 
     @Test func registeringAModelNeedsItsFilesAsBlobsAndASpecThatFitsThem() throws {
