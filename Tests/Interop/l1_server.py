@@ -546,6 +546,11 @@ def main() -> None:
     next_tick = time.monotonic()
     while not stop.is_set():
         next_tick += args.slot_ms / 1000
+        # A clock held up (a starved process on a loaded machine) resumes at one slot per
+        # tick rather than catching up in a burst: a burst of 150 slots would expire, at once,
+        # a blockhash a client fetched just before the stall, which a stalled Solana leader
+        # (producing no blocks, so no block height) never does.
+        next_tick = max(next_tick, time.monotonic())
         stop.wait(max(0.0, next_tick - time.monotonic()))
         l1.advance()
     server.offline()
