@@ -16,7 +16,7 @@ simulateTransaction, getSignatureStatuses, getSignaturesForAddress, getTransacti
 What it does not model: forks, skipped slots, commitment-specific account state (balances and
 accounts are always the latest), address lookup tables in the history index.
 
-Run: python Tests/Interop/l1_server.py [--port 0] [--slot-ms 100] [--finality-slots 32]
+Run: python Tests/Interop/l1_server.py [--port 0] [--slot-ms 100] [--finality-slots 32] [--blockhash-slots 150]
 The first line on stdout is `l1 listening on http://127.0.0.1:PORT`. SIGUSR1 takes the L1
 offline (the port refuses connections, slots keep advancing); SIGUSR2 brings it back on the
 same port with its state intact. SIGTERM/SIGINT stop it.
@@ -91,15 +91,16 @@ class Record:
 class L1:
     """LiteSVM plus a slot clock, blockhash window and history, behind one lock."""
 
-    def __init__(self, slot_ms: int, finality_slots: int):
+    def __init__(self, slot_ms: int, finality_slots: int, blockhash_slots: int = BLOCKHASH_SLOTS):
         self.lock = threading.RLock()
         self.svm = LiteSVM().with_blockhash_check(False)
         self.slot_ms = slot_ms
         self.finality_slots = finality_slots
+        self.blockhash_slots = blockhash_slots
         self.slot = 1
         self.genesis_time = int(time.time())
         self.genesis_hash = str(self.svm.latest_blockhash())
-        self.blockhashes: deque[tuple[str, int]] = deque(maxlen=BLOCKHASH_SLOTS + 1)
+        self.blockhashes: deque[tuple[str, int]] = deque(maxlen=blockhash_slots + 1)
         self.blockhashes.append((str(self.svm.latest_blockhash()), self.slot))
         self.records: dict[str, Record] = {}
         self.by_address: dict[str, list[Record]] = {}
@@ -329,7 +330,7 @@ class Handler:
         if method == "getLatestBlockhash":
             with l1.lock:
                 blockhash, slot = l1.blockhashes[-1]
-            return {"context": self.context(), "value": {"blockhash": blockhash, "lastValidBlockHeight": slot + BLOCKHASH_SLOTS}}
+            return {"context": self.context(), "value": {"blockhash": blockhash, "lastValidBlockHeight": slot + l1.blockhash_slots}}
         if method == "isBlockhashValid":
             if not params or not isinstance(params[0], str):
                 raise RPCError(-32602, "Invalid params: expected a blockhash")
@@ -526,15 +527,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--slot-ms", type=int, default=100)
     parser.add_argument("--finality-slots", type=int, default=32)
+    # Solana's 150 blocks last about a minute; at a test's fast slots a client held up for a
+    # few seconds on a loaded machine outlives them, so a test may lengthen the window.
+    parser.add_argument("--blockhash-slots", type=int, default=BLOCKHASH_SLOTS)
     args = parser.parse_args()
-    if args.slot_ms < 1 or args.finality_slots < 1:
+    if args.slot_ms < 1 or args.finality_slots < 1 or args.blockhash_slots < 1:
         parser.error("--slot-ms and --finality-slots must be positive")
 
     # A parent may start us with signals blocked (Swift's Foundation.Process inherits the mask of
     # a dispatch thread, which blocks nearly all of them): take back the ones this server obeys.
     controls = {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2}
     signal.pthread_sigmask(signal.SIG_UNBLOCK, controls)
-    l1 = L1(args.slot_ms, args.finality_slots)
+    l1 = L1(args.slot_ms, args.finality_slots, args.blockhash_slots)
     server = Server(l1, args.port)
     server.online()
     stop = threading.Event()

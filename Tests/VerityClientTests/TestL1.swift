@@ -9,7 +9,11 @@ final class TestL1: @unchecked Sendable {  // Immutable after init; the process 
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    init(slotMs: Int = 20, finalitySlots: Int = 4) throws {
+    /// `blockhashSlots`: how long a blockhash stays valid. 3,000 slots of 20 ms is Solana's
+    /// minute; the server's default of 150 would be 3 s, which a test whose tasks wait behind
+    /// the whole suite's on a loaded machine can outlive between fetching a blockhash and
+    /// sending with it.
+    init(slotMs: Int = 20, finalitySlots: Int = 4, blockhashSlots: Int = 3_000) throws {
         let python = Self.root.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw TestL1Error("no \(python.path): run scripts/python-env (scripts/test does) before these tests")
@@ -17,7 +21,7 @@ final class TestL1: @unchecked Sendable {  // Immutable after init; the process 
         process.executableURL = python
         process.arguments = [
             Self.root.appendingPathComponent("Tests/Interop/l1_server.py").path, "--port", "0", "--slot-ms", String(slotMs),
-            "--finality-slots", String(finalitySlots),
+            "--finality-slots", String(finalitySlots), "--blockhash-slots", String(blockhashSlots),
         ]
         let out = Pipe()
         process.standardOutput = out
