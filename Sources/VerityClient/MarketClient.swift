@@ -107,4 +107,13 @@ public struct MarketClient: Sendable {
     public func cancel(_ job: PublicKey, submitter: Keypair) async throws(ClientError) {
         try await rpc.execute([Market.cancelJob(submitter: submitter.publicKey, job: job)], payer: submitter)
     }
+
+    /// Challenges a job, posting the market's `challengeBond` from `challenger`, and waits
+    /// until the transaction is in a block: `step`, a step of its published trace (while the
+    /// job is not final, or final within its challenge window), for the chain's referee to
+    /// judge; nil, a demand that an unaudited sampled result be audited (within its window).
+    /// The outcome comes later, in the job's `challenges`.
+    public func challenge(_ job: PublicKey, step: UInt32?, challenger: Keypair) async throws(ClientError) {
+        try await rpc.execute([Market.challenge(challenger: challenger.publicKey, job: job, step: step)], payer: challenger)
+    }
 }

@@ -29,7 +29,7 @@ func printJSON(_ value: Any) {
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Submit inference jobs and read their status.",
-        subcommands: [SubmitCommand.self, StatusCommand.self, CancelCommand.self])
+        subcommands: [SubmitCommand.self, StatusCommand.self, CancelCommand.self, ChallengeCommand.self])
 
     struct SubmitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -141,6 +141,74 @@ struct JobCommand: AsyncParsableCommand {
                 throw CLIError("cancel refused: \(explain(error))")
             }
             print("cancelled \(job)")
+        }
+    }
+
+    struct ChallengeCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "challenge", abstract: "Challenge a job's result for the market's bond: a step of its published trace, or (no --step) demand an audit.",
+            discussion: """
+                --keypair is the challenger's: it pays the bond (verityGetMarket's challengeBond) and the fee; the provider and the \
+                auditor of the job cannot challenge it. With --step, the chain's referee judges that step of the published trace: a \
+                fault proven pays the challenger part of the slashes and returns the bond; a step that holds forfeits the bond. A \
+                full-tier result can be challenged until its challenge window closes, even once it is final. Without --step, an \
+                unaudited sampled result within its window is audited. `verity verify audit BUNDLE --root HEX` finds the step to \
+                name. Prints the challenge as JSON; with --wait, waits for the outcome and prints it with the job's status.
+                """)
+
+        @OptionGroup var endpoint: EndpointOptions
+
+        @OptionGroup var signer: KeypairOptions
+
+        @Argument(help: "The job's address.")
+        var job: String
+
+        @Option(help: "The step of the published trace to challenge (its index in the trace's leaves).")
+        var step: UInt32?
+
+        @Flag(help: "Wait until the challenge is decided and print its outcome.")
+        var wait = false
+
+        @Option(help: "With --wait: give up after this many seconds.")
+        var timeout: Double = 120
+
+        func run() async throws {
+            guard let key = try? PublicKey(base58: job) else { throw CLIError("invalid job address \(job)") }
+            guard timeout > 0, timeout <= 86_400 else { throw CLIError("--timeout must be above 0 and at most 86400 seconds") }
+            let challenger = try signer.read()
+            let market = try endpoint.market()
+            let bond = try await market.market().params.challengeBond
+            do { try await market.challenge(key, step: step, challenger: challenger) } catch {
+                if case .transactionFailed = error { throw CLIError("challenge failed on chain: \(explain(error))") }
+                throw CLIError("challenge refused: \(explain(error))")
+            }
+            var object: [String: Any] = [
+                "job": job, "challenger": challenger.publicKey.base58, "step": step.map { Int($0) } as Any? ?? NSNull(), "bond": bond,
+            ]
+            guard wait else {
+                object["result"] = "pending"
+                printJSON(object)
+                return
+            }
+            // Decided when the job no longer holds this challenger's challenge: its outcome is
+            // then the last one of the job's decided challenges that names the challenger.
+            let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
+            while true {
+                guard let view = try await market.job(key) else { throw CLIError("the node lost job \(job)") }
+                if view.verification.challenge?.challenger != challenger.publicKey {
+                    guard let outcome = view.challenges.last(where: { $0.challenger == challenger.publicKey }) else {
+                        throw CLIError("job \(job) holds no challenge by \(challenger.publicKey.base58) and no outcome for one")
+                    }
+                    object["result"] = outcome.result.name
+                    object["paidLamports"] = outcome.paidLamports
+                    object["status"] = view.status.name
+                    object["verdict"] = view.verification.verdict
+                    printJSON(object)
+                    return
+                }
+                guard ContinuousClock.now < deadline else { throw CLIError("the challenge of \(job) was not decided within \(timeout) s") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 }

@@ -255,6 +255,39 @@ def test_a_publication_off_its_commitment_is_proven_by_a_third_party(net: Net):
         stop_worker(net, "cheat-tamper", cheater)
 
 
+def test_a_false_challenge_of_a_final_result_loses_its_bond(net: Net):
+    """`verity job challenge` from a stranger's keypair file: a step of an honest full-tier
+    result, challenged after it is final, holds; the bond is forfeited and the result stays
+    final and verified. Once the challenge window has closed, the chain refuses any challenge
+    with a clear error and nothing changes."""
+    honest = start_worker(net, "honest-doubted")
+    try:
+        job_address = submit_full(net, "An honest answer that a stranger doubts.")
+        job = wait_job(net.url, job_address, {"finalized", "expired"}, timeout=90)
+        assert job["status"] == "finalized" and job["verification"]["verdict"] == "verified", job
+        stranger = Keypair()
+        path = net.data / "stranger.json"
+        path.write_text(json.dumps(list(bytes(stranger))))
+        wait_signature(net.url, raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(stranger.pubkey()), SOL]})["result"])
+        bond = sdk.rpc(net.url, "verityGetMarket")["params"]["challengeBond"]
+        before = balance(net, str(stranger.pubkey()))
+        out = cli("job", "challenge", job_address, "--rpc", net.url, "--keypair", str(path), "--step", "2", "--wait")
+        outcome = json.loads(out.stdout)
+        assert outcome["result"] == "dismissed" and outcome["step"] == 2 and outcome["bond"] == bond, outcome
+        assert outcome["status"] == "finalized" and outcome["verdict"] == "verified", outcome
+        assert balance(net, str(stranger.pubkey())) == before - bond - 5000
+        after = sdk.rpc(net.url, "verityGetJob", [job_address])
+        assert after["status"] == "finalized" and after["rejected"] == [] and after["refundedLamports"] == 0, after
+        # Past the window the result no longer answers: refused, nothing taken but the attempt.
+        # (The node's block clock is this machine's wall clock.)
+        time.sleep(max(0.0, (after["challengeWindowEndMs"] + 500) / 1000 - time.time()))
+        late = cli("job", "challenge", job_address, "--rpc", net.url, "--keypair", str(path), "--step", "2", check=False)
+        assert late.returncode != 0 and "challenge refused" in late.stderr and "closed" in late.stderr, late.stderr
+        assert sdk.rpc(net.url, "verityGetJob", [job_address]) == after
+    finally:
+        stop_worker(net, "honest-doubted", honest)
+
+
 def test_a_worker_restarted_before_publishing_recomputes_its_trace(net: Net):
     """The run is kept in memory: a worker process that stops after its result is drawn for
     audit recomputes it when it comes back (input from the node, salt from its trace

@@ -92,7 +92,7 @@ public enum MarketError: UInt32, Error, Sendable, CaseIterable {
         case .auditExpired: "the audit deadline has passed"
         case .invalidStep: "the step is not in the job's trace"
         case .challengeStands: "a challenge already stands on this job"
-        case .jobClosed: "the job is closed (finalized, cancelled or expired)"
+        case .jobClosed: "the job is closed (cancelled, expired, overturned, or final and past its challenge window)"
         case .notChallengeable: "the job cannot be challenged that way now (a step needs a published trace; no step needs an unaudited result in its window)"
         case .providerCannotChallenge: "a result's provider or its current auditor cannot challenge it this way"
         case .insufficientBond: "the challenger cannot pay the challenge bond"
