@@ -10,7 +10,7 @@ import VerityVerify
 /// instructions of `ChainFuzzTests` (the audit ones included, naming real and junk bundles and
 /// salts), mixed with instructions that follow each job's state — results honest, cheating or
 /// forged; honest, planted, foreign, truncated or missing bundles; verdicts right and wrong;
-/// reveals right and wrong; third-party challenges — in blocks whose clock jumps past every
+/// reveals right and wrong; third-party challenges, of final results too — in blocks whose clock jumps past every
 /// deadline now and then. After every block: no trap, lamports conserved, every stake behind open
 /// work counted, a replica running the blocks one transaction at a time agrees; at the end a replay from genesis reaches the same
 /// root, and the run must have reached every audit path.
@@ -120,6 +120,13 @@ import VerityVerify
             case .completed, .disputed, .auditing:
                 guard chance(0.3) else { return nil }
                 return Market.challenge(challenger: stranger, job: key, step: chance(0.3) ? nil : UInt32.random(in: 0..<21, using: &world.rng))
+            case .finalized:
+                // A final result is challenged within its window (or after it, refused): now
+                // and then at the step a faulty publication fails, which overturns it.
+                guard chance(0.5), let choice = committed[key] else { return nil }
+                let failure = job.audit.steps == 0 ? nil
+                    : job.output != choice.output ? job.audit.steps - 1 : job.audit.bundle == choice.planted ? choice.plantedFailure : choice.honestFailure
+                return Market.challenge(challenger: stranger, job: key, step: chance(0.6) ? failure ?? 2 : UInt32.random(in: 0..<21, using: &world.rng))
             default:
                 return nil
             }
@@ -244,6 +251,7 @@ import VerityVerify
             #expect(book.audited > 50 && book.rejected > 10 && book.challenges > 10 && book.forcedErrors > 5 && book.finalized > 20, "\(book)")
             let records = chain.accounts.values.compactMap(JobRecord.decode)
             #expect(records.contains { $0.audit.rewardPaid > 0 } && records.contains { $0.audit.auditorSlashed > 0 } && records.contains { $0.audit.providerPenalized > 0 })
+            #expect(records.contains { $0.status == .overturned && $0.refunded > 0 }, "no final result was overturned")
             let reasons = Set(records.flatMap { $0.rejected.map(\.reason) })
             #expect(reasons.isSuperset(of: [.gemm, .withheld, .unrevealed, .custody]), "\(reasons)")
         }
