@@ -278,11 +278,14 @@ def test_a_false_challenge_of_a_final_result_loses_its_bond(net: Net):
         assert balance(net, str(stranger.pubkey())) == before - bond - 5000
         after = sdk.rpc(net.url, "verityGetJob", [job_address])
         assert after["status"] == "finalized" and after["rejected"] == [] and after["refundedLamports"] == 0, after
-        # Past the window the result no longer answers: refused, nothing taken but the attempt.
-        # (The node's block clock is this machine's wall clock.)
+        # Past the window the result no longer answers, and the job is left as it was. (The
+        # node's block clock is this machine's wall clock. Preflight simulates on the last
+        # block's time, which an idle node may hold before the window's end: the refusal then
+        # comes from the block, as a failed transaction that pays its fee and changes nothing.)
         time.sleep(max(0.0, (after["challengeWindowEndMs"] + 500) / 1000 - time.time()))
         late = cli("job", "challenge", job_address, "--rpc", net.url, "--keypair", str(path), "--step", "2", check=False)
-        assert late.returncode != 0 and "challenge refused" in late.stderr and "closed" in late.stderr, late.stderr
+        assert late.returncode != 0 and "the job is closed" in late.stderr, late.stderr
+        assert "challenge refused" in late.stderr or "challenge failed on chain" in late.stderr, late.stderr
         assert sdk.rpc(net.url, "verityGetJob", [job_address]) == after
     finally:
         stop_worker(net, "honest-doubted", honest)
