@@ -10,10 +10,12 @@ public actor SubscriptionHub {
         case signature(Signature)
         case account(PublicKey, encoding: String)
         case logs(mentions: PublicKey?)
-        /// Verity's own: one job's changes, or every change to jobs a provider holds (as
-        /// the job's provider or its assigned auditor).
+        /// Verity's own: one job's changes, every change to jobs a provider holds (as the
+        /// job's provider or its assigned auditor), or every change to jobs of one model (what
+        /// a watcher checking others' results follows).
         case job(PublicKey, JobFilter)
         case providerJobs(PublicKey, JobFilter)
+        case modelJobs(Hash, JobFilter)
     }
 
     /// Which job changes a `verityJobSubscribe` subscription hears.
@@ -165,8 +167,11 @@ public actor SubscriptionHub {
                 topic = .job(job, filter)
             } else if let provider = try config.publicKey("provider") {
                 topic = .providerJobs(provider, filter)
+            } else if let text = try config.string("model", maxBytes: 64) {
+                guard let model = RPCHandler.contentHash(text) else { throw .invalidParams("invalid model id \(RPCParams.echo(text)): expected 64 hex digits") }
+                topic = .modelJobs(model, filter)
             } else {
-                throw .invalidParams("verityJobSubscribe takes {\"job\": address} or {\"provider\": provider account}, with optional \"statuses\" and \"once\"")
+                throw .invalidParams("verityJobSubscribe takes {\"job\": address}, {\"provider\": provider account} or {\"model\": model id}, with optional \"statuses\" and \"once\"")
             }
         case "slotUnsubscribe", "signatureUnsubscribe", "accountUnsubscribe", "logsUnsubscribe", "verityJobUnsubscribe":
             let id = Int(try params.uint(0, "a subscription id", max: UInt64(Int.max)))
@@ -287,6 +292,14 @@ public actor SubscriptionHub {
             case let .providerJobs(provider, filter):
                 for job in jobs where (job.record.provider == provider || job.record.audit.auditor == provider) && filter.admits(job.record.status) {
                     send(Self.notification("verityJobNotification", id: id, result: forProvider(job)))
+                    if filter.once {
+                        remove(id)
+                        break
+                    }
+                }
+            case let .modelJobs(model, filter):
+                for job in jobs where job.record.spec.model == model && filter.admits(job.record.status) {
+                    send(Self.notification("verityJobNotification", id: id, result: job.value))
                     if filter.once {
                         remove(id)
                         break

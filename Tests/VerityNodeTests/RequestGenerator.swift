@@ -37,7 +37,7 @@ struct RequestGenerator {
 
     static let configKeys = [
         "encoding", "commitment", "filters", "limit", "before", "until", "transactionDetails", "maxSupportedTransactionVersion", "skipPreflight",
-        "withContext", "provider", "submitter", "status", "statuses", "once", "job", "dataSlice", "minContextSlot", "rewards", "mentions",
+        "withContext", "provider", "submitter", "status", "statuses", "once", "job", "model", "dataSlice", "minContextSlot", "rewards", "mentions",
     ]
 
     static let words = [
@@ -84,7 +84,7 @@ struct RequestGenerator {
             case "filters": value = filters()
             case "encoding", "commitment", "transactionDetails", "status": value = rng.chance(0.8) ? "\"\(rng.pick(Self.words))\"" : self.value(depth: depth)
             case "statuses": value = "[" + (0..<Int.random(in: 0...8, using: &rng)).map { _ in "\"\(rng.pick(Self.words))\"" }.joined(separator: ",") + "]"
-            case "provider", "submitter", "job", "before", "until": value = string()
+            case "provider", "submitter", "job", "model", "before", "until": value = string()
             default: value = rng.chance(0.7) ? number() : self.value(depth: depth)
             }
             return "\"\(key)\":\(value)"

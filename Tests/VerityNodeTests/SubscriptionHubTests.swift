@@ -86,6 +86,14 @@ import VerityCore
         #expect(await messages.next()?.contains(#""result":1"#) == true)
         await hub.receive(#"{"jsonrpc":"2.0","id":2,"method":"verityJobSubscribe","params":[{"job":"\#(job)"}]}"#, connection: connection)
         #expect(await messages.next()?.contains(#""result":2"#) == true)
+        // A model's subscription hears its jobs (what a watcher follows), another model's none.
+        await hub.receive(#"{"jsonrpc":"2.0","id":3,"method":"verityJobSubscribe","params":[{"model":"\#(Hash.sha256(Array("other".utf8)).hex)"}]}"#, connection: connection)
+        #expect(await messages.next()?.contains(#""result":3"#) == true)
+        await hub.receive(#"{"jsonrpc":"2.0","id":4,"method":"verityJobSubscribe","params":[{"model":"\#(model.id.hex)","statuses":["assigned"]}]}"#, connection: connection)
+        #expect(await messages.next()?.contains(#""result":4"#) == true)
+        await hub.receive(#"{"jsonrpc":"2.0","id":5,"method":"verityJobSubscribe","params":[{"model":"not-a-model"}]}"#, connection: connection)
+        let badModel = try #require(await messages.next())
+        #expect(badModel.contains("-32602") && badModel.contains("invalid model id"))
 
         let jobSpec = JobSpec(nonce: 1, model: model.id, input: input, inputBytes: UInt32(text.count), maxFee: 1_000_000, tier: .sampled, deadlineMs: now + 60_000)
         let submitted = try await run([Market.submitJob(submitter: submitter.publicKey, jobSpec)], payer: submitter)
@@ -102,6 +110,11 @@ import VerityCore
         #expect(toProvider["params"]?["result"]?["value"]?["inputData"]?.stringValue == Data(text).base64EncodedString())
         #expect(toWatcher["params"]?["subscription"] == .int(2))
         #expect(toWatcher["params"]?["result"]?["value"]?["inputData"] == nil)
+        // Subscription 3 (another model) is skipped: the next notice is subscription 4's.
+        let toModel = try JSONValue.parse(try #require(await messages.next()))
+        #expect(toModel["params"]?["subscription"] == .int(4))
+        #expect(toModel["params"]?["result"]?["value"]?["job"]?.stringValue == job.base58)
+        #expect(toModel["params"]?["result"]?["value"]?["inputData"] == nil)
         await hub.disconnect(connection)
     }
 }
