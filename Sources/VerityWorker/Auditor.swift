@@ -11,16 +11,13 @@ import VerityVerify
 /// The auditor agent: registers a provider with the audit role (staked like any provider),
 /// heartbeats, learns of the audits the chain assigns it over WebSocket (with a polling
 /// fallback), downloads each published bundle and the job's input, runs VerityVerify's
-/// whole-bundle audit with vectors it draws itself, and posts `Attest` or `Challenge(first
-/// failing step)` before the audit deadline.
+/// whole-bundle audit with vectors it draws itself (`BundleChecker`), and posts `Attest` or
+/// `Challenge(first failing step)` before the audit deadline.
 ///
-/// Vectors come from a private seed drawn from the system's CSPRNG and replaced every
-/// `seedLifetime`: the weight side of the checks (W·R) is computed once per seed and shared by
-/// every audit in that window, and nobody who fixed a bundle could know the seed. Each audit
-/// checks the `RowSample` of every step's rows that the chain drew when it assigned the audit
-/// (`rowSeed`, after the bundle was published) and its attestation names that sample, so the
-/// chain holds it to a planted error or a proven fault only in those rows. A node that shows no
-/// row seed gets an audit of every row.
+/// Each audit checks the `RowSample` of every step's rows that the chain drew when it assigned
+/// the audit (`rowSeed`, after the bundle was published) and its attestation names that sample,
+/// so the chain holds it to a planted error or a proven fault only in those rows. A node that
+/// shows no row seed gets an audit of every row.
 ///
 /// The bundle's tensors are not hashed on the way (`AuditorConfig.verifyDownload` opts in):
 /// the chain judges an attestation on the published bytes' computation in its rows, not on
@@ -32,19 +29,12 @@ public actor Auditor: Service {
     public nonisolated let config: AuditorConfig
     let market: MarketClient
     public nonisolated let providerAccount: PublicKey
-    private var embedder: SentenceEmbedder?
-    private var weights: ModelWeights?
-    private var modelId = Hash.zero
-    private var current: (audit: BundleAudit, made: ContinuousClock.Instant)?
+    private var checker: BundleChecker?
     /// The audits (`auditKey`) whose verdict was posted or is being worked on.
     private var started = Set<String>()
     /// Whether the node has acknowledged the subscription (polling slows down while it is).
     private var subscribed = false
     private var verdicts = 0
-    private let auditQueue = DispatchQueue(label: "verity.auditor.checks")
-
-    /// How long one seed (and its W·R) serves.
-    static let seedLifetime = Duration.seconds(30)
 
     public init(config: AuditorConfig) {
         self.config = config
@@ -60,17 +50,10 @@ public actor Auditor: Service {
     /// Loads the model and its weights, checks the chain registered them, and registers (or
     /// reuses) the auditor's provider account with the audit role.
     public func prepare() async throws {
-        let manifest = try ModelManifest(directory: config.modelDirectory, name: config.modelName)
-        let spec = try ModelSpec(manifest: manifest, pricePer1kTokens: config.pricePer1kTokens)
-        modelId = spec.id
-        let embedder = try SentenceEmbedder(directory: config.modelDirectory)
-        let path = config.modelDirectory.appendingPathComponent("model.safetensors").path
-        weights = try ModelWeights(safetensors: try Safetensors(source: try ByteSource(mapping: path)))
-        self.embedder = embedder
-        let registered = try await market.rpc.account(Market.modelAddress(spec.id)).flatMap(ModelRecord.decode)
-        guard let registered, registered.spec.weights == spec.weights else {
-            throw WorkerError("model \(config.modelName) (\(spec.id.hex)) is not registered on this chain with these weights")
-        }
+        let checker = try await BundleChecker(
+            market: market, modelDirectory: config.modelDirectory, modelName: config.modelName, pricePer1kTokens: config.pricePer1kTokens)
+        self.checker = checker
+        let spec = checker.spec
         let authority = config.keypair.publicKey
         let declared = ProviderSpec(
             capacity: UInt16(config.concurrency), hardware: config.hardware, tokensPerSecond: 1, pricePer1kTokens: config.pricePer1kTokens,
@@ -92,7 +75,7 @@ public actor Auditor: Service {
     /// Heartbeats and audits until cancelled or shut down gracefully (the audit in progress
     /// finishes first).
     public func run() async throws {
-        if embedder == nil { try await prepare() }
+        if checker == nil { try await prepare() }
         log("auditing \(config.modelName)")
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -128,7 +111,7 @@ public actor Auditor: Service {
     /// Audits assigned to this auditor as the node pushes them, the moment the block that
     /// assigned them is sealed.
     private func subscription() async {
-        let feed = ProviderJobFeed(client: market.rpc, account: providerAccount, statuses: ["auditing"])
+        let feed = JobFeed(client: market.rpc, filter: .provider(providerAccount), statuses: ["auditing"])
         await feed.run(running: { true }, live: { await self.setSubscribed($0) }) { job in await self.consider(job) }
     }
 
@@ -158,74 +141,22 @@ public actor Auditor: Service {
         if config.lazy {
             return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: job.verification.rowSeed), job: job, what: "attested unchecked (--lazy)")
         }
-        guard let embedder, let bundleId = job.verification.bundle, let root = job.verification.bundleRoot, let output = job.output else { return false }
-        guard job.model == modelId else {
+        guard let checker else { return false }
+        let rows = job.verification.rowSeed.map { RowSample(seed: $0) }
+        // Digests only on request: the attestation answers for the published bytes'
+        // computation in these rows, which is how the chain judges it.
+        switch await checker.check(job, rows: rows, verifyDigests: config.verifyDownload) {
+        case .holds:
+            return await post(Market.attest(auditor: config.keypair.publicKey, job: job.job, rows: rows?.seed), job: job, what: "attested")
+        case let .fails(step, reason):
+            return await post(Market.challenge(challenger: config.keypair.publicKey, job: job.job, step: step), job: job, what: "challenged step \(step): \(reason)")
+        case let .retry(why):
+            log("job \(job.job): \(why) (will retry)", .warning)
+            return false
+        case .otherModel:
             log("job \(job.job) is of model \(job.model.hex), not ours", .error)
             return true
         }
-        let bundle: [UInt8], input: [UInt8]
-        do {
-            // Not hashed against its id here (SHA-256 of 110 KB per token costs more than the
-            // audit): the id is checked only when something fails, to tell a node that served
-            // other bytes from a provider at fault.
-            bundle = try await market.blobs.get(bundleId, verify: false)
-            input = try await market.blobs.get(job.input)
-        } catch {
-            log("cannot download what job \(job.job)'s audit needs (will retry): \(error)", .warning)
-            return false
-        }
-        let audit: BundleAudit
-        do { audit = try bundleAudit() } catch {
-            log("cannot prepare the audit: \(error)", .error)
-            return false
-        }
-        let tokens = embedder.tokenizer.encode(String(decoding: input, as: UTF8.self), maxLength: embedder.maxTokens)
-        let modelHex = job.model.hex
-        let rows = job.verification.rowSeed.map { RowSample(seed: $0) }
-        let verifyDownload = config.verifyDownload
-        let failure: VerifyError? = await withCheckedContinuation { continuation in
-            auditQueue.async {
-                do {
-                    // The tensors are checked where they lie in the downloaded bundle, after its
-                    // leaves' root (the one the chain matched the published bundle to). Their
-                    // digests only on request: the attestation answers for these bytes'
-                    // computation in these rows, which is how the chain judges it.
-                    let report = try audit.audit(
-                        bundle: bundle, modelId: modelHex, tokens: tokens, outputHash: output, root: root, verifyDigests: verifyDownload, rows: rows)
-                    continuation.resume(returning: report.failure)
-                } catch {
-                    continuation.resume(returning: .custody(step: 0, "the bundle does not parse: \(error)"))
-                }
-            }
-        }
-        let authority = config.keypair.publicKey
-        switch Self.verdict(failure, download: bundle, bundle: bundleId) {
-        case .attest:
-            return await post(Market.attest(auditor: authority, job: job.job, rows: rows?.seed), job: job, what: "attested")
-        case let .challenge(step):
-            return await post(Market.challenge(challenger: authority, job: job.job, step: step), job: job, what: "challenged step \(step): \(failure.map(String.init(describing:)) ?? "")")
-        case .downloadAgain:
-            log("the node served other bytes than bundle \(bundleId.hex) of job \(job.job) (will retry)", .warning)
-            return false
-        }
-    }
-
-    /// What an audit's outcome on `download` calls for.
-    enum Verdict: Equatable {
-        case attest
-        /// The first failing step, to challenge.
-        case challenge(step: UInt32)
-        /// The bytes are not the published bundle: fetch it again rather than challenge.
-        case downloadAgain
-    }
-
-    /// A pass is attested. A failure is the provider's only if `download` is the published blob
-    /// `bundle` (its SHA-256, computed only now): a node that served other bytes would cost a
-    /// challenge its bond.
-    nonisolated static func verdict(_ failure: VerifyError?, download: [UInt8], bundle: Hash) -> Verdict {
-        guard let failure else { return .attest }
-        guard Hash.sha256(download) == bundle else { return .downloadAgain }
-        return .challenge(step: UInt32(clamping: failure.step ?? 0))
     }
 
     /// Posts a verdict; false when it should be tried again.
@@ -237,17 +168,5 @@ public actor Auditor: Service {
         log("job \(job.job): \(what)")
         verdicts += 1
         return true
-    }
-
-    /// The audit of the current seed window, made anew (a fresh seed, W·R again) when it is
-    /// older than `seedLifetime`.
-    private func bundleAudit() throws -> BundleAudit {
-        if let current, ContinuousClock.now - current.made < Self.seedLifetime { return current.audit }
-        guard let embedder, let weights else { throw WorkerError("the auditor is not prepared") }
-        var generator = SystemRandomNumberGenerator()
-        let seed = try Hash(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        let audit = try BundleAudit(config: embedder.model.config, weights: weights, seed: seed, fastPath: true)
-        current = (audit, .now)
-        return audit
     }
 }

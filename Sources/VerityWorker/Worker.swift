@@ -189,7 +189,7 @@ public actor Worker: Service {
     private func subscription() async {
         // Assignments, completions that confirm our results, the audit steps that need this
         // provider (publication, reveal), and the ends that free what it keeps.
-        let feed = ProviderJobFeed(client: client, account: providerAccount,
+        let feed = JobFeed(client: client, filter: .provider(providerAccount),
                                    statuses: ["assigned", "completed", "awaitingTrace", "revealing", "finalized", "expired"])
         await feed.run(running: { await !self.stopping }, live: { await self.setSubscribed($0) }) { job in
             guard let notice = Self.notice(from: job, provider: self.providerAccount) else { return }

@@ -3,14 +3,20 @@ import Logging
 import VerityClient
 import VerityCore
 
-/// The jobs a provider holds, as the node pushes them (`verityJobSubscribe` with
-/// `{"provider": account}`, which also covers the jobs it audits): one WebSocket connection,
-/// opened again whenever it drops, with the node's WebSocket URL asked again each time (a
-/// restarted node may listen elsewhere). Workers and auditors keep polling beside it, slower
-/// while the subscription is live, so a lost notification only costs time.
-struct ProviderJobFeed: Sendable {
+/// Jobs as the node pushes them (`verityJobSubscribe`): those a provider holds
+/// (`{"provider": account}`, which also covers the jobs it audits), or every job of a model
+/// (`{"model": id}`, what a watcher follows). One WebSocket connection, opened again whenever
+/// it drops, with the node's WebSocket URL asked again each time (a restarted node may listen
+/// elsewhere). Workers and auditors keep polling beside it, slower while the subscription is
+/// live, so a lost notification only costs time.
+struct JobFeed: Sendable {
+    enum Filter: Sendable {
+        case provider(PublicKey)
+        case model(Hash)
+    }
+
     let client: RPCClient
-    let account: PublicKey
+    let filter: Filter
     /// The statuses notified (the node's names: "assigned", "auditing", ...).
     let statuses: [String]
 
@@ -19,7 +25,7 @@ struct ProviderJobFeed: Sendable {
     func run(running: @escaping @Sendable () async -> Bool, live: @escaping @Sendable (Bool) async -> Void, notified: @escaping @Sendable (JobView) async -> Void) async {
         let request = JSONValue.object([
             ("jsonrpc", .string("2.0")), ("id", .int(1)), ("method", .string("verityJobSubscribe")),
-            ("params", .array([.object([("provider", .string(account.base58)), ("statuses", .array(statuses.map { .string($0) }))])])),
+            ("params", .array([.object([filter.field, ("statuses", .array(statuses.map { .string($0) }))])])),
         ]).text
         var logger = Logger(label: "verity.worker.ws")
         logger.logLevel = .critical
@@ -46,6 +52,16 @@ struct ProviderJobFeed: Sendable {
                 // Reconnect below.
             }
             try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}
+
+extension JobFeed.Filter {
+    /// The subscription's selecting field.
+    var field: (String, JSONValue) {
+        switch self {
+        case let .provider(account): ("provider", .string(account.base58))
+        case let .model(id): ("model", .string(id.hex))
         }
     }
 }
