@@ -12,7 +12,7 @@ import VerityWorker
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devnet",
-        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, N worker processes and auditor processes.",
+        abstract: "Run a local Verity network: a node with a faucet, all-MiniLM-L6-v2 registered, N worker processes, auditor processes and (optionally) watchers.",
         discussion: "Once listening it prints one JSON line on stdout with every bound port (as `verity node` does). SIGINT or SIGTERM stops the workers, then the node."
     )
 
@@ -24,6 +24,9 @@ struct DevnetCommand: AsyncParsableCommand {
 
     @Option(help: "Auditor processes to start (they check the traces of audited jobs; full-tier jobs need one).")
     var auditors: Int = 1
+
+    @Option(help: "Watcher processes to start (they check audited results in their challenge window and challenge a failing step; see `verity watcher --help`).")
+    var watchers: Int = 0
 
     @Option(help: "Jobs each worker holds at once (its declared capacity; each worker computes on one core).")
     var concurrency: Int = 4
@@ -41,6 +44,7 @@ struct DevnetCommand: AsyncParsableCommand {
         ProcessMemory.reuseFreedMemory()
         guard (0...32).contains(workers) else { throw CLIError("--workers must be 0...32") }
         guard (0...8).contains(auditors) else { throw CLIError("--auditors must be 0...8") }
+        guard (0...8).contains(watchers) else { throw CLIError("--watchers must be 0...8") }
         guard forcedErrorPpm.map({ $0 <= 1_000_000 }) ?? true else { throw CLIError("--forced-error-ppm must be 0...1000000") }
         var chainConfig = ChainConfig()
         if let forcedErrorPpm { chainConfig.market.forcedErrorPpm = forcedErrorPpm }
@@ -83,7 +87,7 @@ struct DevnetCommand: AsyncParsableCommand {
         node.add(
             DevnetNetwork(
                 node: node, dataDir: dataDir, spec: spec, manifest: manifest, modelName: known.name, modelFolder: folder,
-                workers: workers, auditors: auditors, concurrency: concurrency, traces: traces, logger: logger),
+                workers: workers, auditors: auditors, watchers: watchers, concurrency: concurrency, traces: traces, logger: logger),
             name: "devnet", stops: .beforeServers)
         try await node.serviceGroup(handlingSignals: true).run()
     }

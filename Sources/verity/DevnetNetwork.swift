@@ -22,6 +22,7 @@ struct DevnetNetwork: Service {
     let modelFolder: URL
     let workers: Int
     let auditors: Int
+    let watchers: Int
     let concurrency: Int
     let traces: TraceKeeping
     let logger: Logger
@@ -34,7 +35,7 @@ struct DevnetNetwork: Service {
         guard let url = URL(string: "http://\(host):\(ports.rpc)") else { throw CLIError("no URL for \(host):\(ports.rpc)") }
         let processes = try await start(url)
         FileHandle.standardOutput.write(Data("""
-            Verity devnet is up: \(workers) worker(s), \(auditors) auditor(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
+            Verity devnet is up: \(workers) worker(s), \(auditors) auditor(s), \(watchers) watcher(s), model \(modelName) (\(spec.id.hex.prefix(16))…)
               JSON-RPC  \(url.absoluteString)
               WebSocket ws://\(host):\(ports.webSocket)/
               data      \(dataDir)
@@ -48,7 +49,8 @@ struct DevnetNetwork: Service {
 
     private func path(_ name: String) -> String { (dataDir as NSString).appendingPathComponent(name) }
 
-    /// Funds the keypairs, registers the model, and starts the worker processes.
+    /// Funds the keypairs, registers the model, and starts the worker, auditor and watcher
+    /// processes.
     private func start(_ url: URL) async throws -> [Process] {
         let client = RPCClient(url: url)
         // The operator registers the model; the user keypair is for trying it out.
@@ -79,6 +81,12 @@ struct DevnetNetwork: Service {
             let key = try KeypairStore.loadOrCreate(keyPath)
             try await fund(client, key.publicKey, 10)
             processes.append(try spawn(executable, ["auditor", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
+        }
+        for i in 0..<watchers {
+            let keyPath = path("watcher-\(i).json")
+            let key = try KeypairStore.loadOrCreate(keyPath)
+            try await fund(client, key.publicKey, 10)
+            processes.append(try spawn(executable, ["watcher", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
         }
         return processes
     }

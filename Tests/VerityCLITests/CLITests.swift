@@ -148,4 +148,15 @@ import VerityTestSupport
         let badLamports = try await run(["tx", "transfer", "--keypair", file, "--to", "Vote111111111111111111111111111111111111111", "--lamports", "-1", "--blockhash", "abc"])
         #expect(badLamports.status != 0)
     }
+
+    @Test func watcherRejectsBadArguments() async throws {
+        // Checked before the model is looked for or any node is asked.
+        let rpc = ["--rpc", "http://127.0.0.1:1", "--keypair", "/nonexistent.json"]
+        let rate = try await run(["watcher"] + rpc + ["--rate", "1.5"])
+        #expect(rate.status != 0 && rate.stderr.contains("--rate must be 0...1"))
+        let rows = try await run(["watcher"] + rpc + ["--rows", "5000"])
+        #expect(rows.status != 0 && rows.stderr.contains("--rows must be 0...4096"))
+        let concurrency = try await run(["watcher"] + rpc + ["--concurrency", "0"])
+        #expect(concurrency.status != 0 && concurrency.stderr.contains("--concurrency must be 1...64"))
+    }
 }
