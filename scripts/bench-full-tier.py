@@ -7,7 +7,10 @@ the worker and the auditor to register, then submits N full-tier jobs one after 
 polls `verityGetJob` every 5 ms until the job is final: status `finalized` (its audit passed,
 the result paid) with the verdict `verified`. Prints p50, min, max.
 
-Usage: .venv/bin/python scripts/bench-full-tier.py [--verity .build/release/verity] [--jobs 15]
+With --watchers N the devnet also starts N watchers, which check each final result again
+while the next job runs; the script then counts their checks in the devnet's log.
+
+Usage: .venv/bin/python scripts/bench-full-tier.py [--verity .build/release/verity] [--jobs 15] [--watchers 0]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -31,10 +35,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verity", default=".build/release/verity")
     parser.add_argument("--jobs", type=int, default=15)
+    parser.add_argument("--watchers", type=int, default=0, help="watcher processes the devnet starts (verity devnet --watchers)")
     args = parser.parse_args()
     data = tempfile.mkdtemp(prefix="verity-full-tier-")
+    done = False
     log = open(os.path.join(data, "devnet.log"), "wb")
-    devnet = subprocess.Popen([args.verity, "devnet", "--data-dir", data, "--workers", "1", "--rpc-port", "0"], stdout=subprocess.PIPE, stderr=log)
+    devnet = subprocess.Popen([args.verity, "devnet", "--data-dir", data, "--workers", "1", "--watchers", str(args.watchers), "--rpc-port", "0"], stdout=subprocess.PIPE, stderr=log)
     try:
         url = None
         assert devnet.stdout is not None
@@ -72,12 +78,23 @@ def main() -> None:
             print(f"job {n + 1}: {latencies[-1]:.0f} ms", flush=True)
         print(f"full tier, submit -> finalized and verified, {len(latencies)} jobs: p50 {statistics.median(latencies):.0f} ms, "
               f"min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
+        if args.watchers:
+            # The watchers check each result after it is final: give the last one time to end.
+            time.sleep(2)
+            lines = [line for line in open(os.path.join(data, "devnet.log"), errors="replace") if "verity.watcher:" in line]
+            held = sum("the published trace holds" in line for line in lines)
+            challenged = sum(": challenged step" in line for line in lines)
+            print(f"watchers: {held} checks held, {challenged} challenges ({args.jobs} results, {args.watchers} watcher(s))")
+        done = True
     finally:
         devnet.terminate()
         try:
             devnet.wait(timeout=60)
         except subprocess.TimeoutExpired:
             devnet.kill()
+    # The devnet's folder (its blobs hold the model's 87 MB) is kept only when something failed.
+    if done:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
