@@ -23,7 +23,9 @@ public struct MarketClient: Sendable {
     public enum Read: Sendable {
         case job(PublicKey)
         /// Jobs matching every filter given, oldest first; `limit` is 1...1000 (default 100).
-        case jobs(provider: PublicKey? = nil, submitter: PublicKey? = nil, status: JobStatus? = nil, limit: Int? = nil)
+        /// `unsettled`: only jobs the market book still holds (queued, in progress, or final
+        /// and still in their challenge window), read without scanning every job account.
+        case jobs(provider: PublicKey? = nil, submitter: PublicKey? = nil, model: Hash? = nil, status: JobStatus? = nil, unsettled: Bool = false, limit: Int? = nil)
         case models
         case model(Hash)
         case providers
@@ -33,16 +35,21 @@ public struct MarketClient: Sendable {
 
         var call: (method: String, params: [JSONValue]) {
             switch self {
-            case let .job(key): ("verityGetJob", [.string(key.base58)])
-            case let .jobs(provider, submitter, status, limit):
-                ("verityGetJobs", [.object(
-                    (provider.map { [("provider", .string($0.base58))] } ?? []) + (submitter.map { [("submitter", .string($0.base58))] } ?? [])
-                        + (status.map { [("status", .string($0.name))] } ?? []) + (limit.map { [("limit", .int(Int64($0)))] } ?? []))])
-            case .models: ("verityGetModels", [])
-            case let .model(id): ("verityGetModel", [.string(id.hex)])
-            case .providers: ("verityGetProviders", [])
-            case let .provider(key): ("verityGetProvider", [.string(key.base58)])
-            case .market: ("verityGetMarket", [])
+            case let .job(key): return ("verityGetJob", [.string(key.base58)])
+            case let .jobs(provider, submitter, model, status, unsettled, limit):
+                var fields = [(String, JSONValue)]()
+                if let provider { fields.append(("provider", .string(provider.base58))) }
+                if let submitter { fields.append(("submitter", .string(submitter.base58))) }
+                if let model { fields.append(("model", .string(model.hex))) }
+                if let status { fields.append(("status", .string(status.name))) }
+                if unsettled { fields.append(("unsettled", .bool(true))) }
+                if let limit { fields.append(("limit", .int(Int64(limit)))) }
+                return ("verityGetJobs", [.object(fields)])
+            case .models: return ("verityGetModels", [])
+            case let .model(id): return ("verityGetModel", [.string(id.hex)])
+            case .providers: return ("verityGetProviders", [])
+            case let .provider(key): return ("verityGetProvider", [.string(key.base58)])
+            case .market: return ("verityGetMarket", [])
             }
         }
     }

@@ -125,11 +125,15 @@ extension Sequencer {
 
     public func marketBook() -> MarketBook? { account(Market.bookAddress).flatMap(MarketBook.decode) }
 
-    /// Jobs matching the filters, oldest submission first. Open jobs come from the book; with
-    /// `includeClosed`, every job account is scanned. `provider` matches the job's provider and
-    /// its assigned auditor: the jobs that provider holds work on.
-    public func jobs(provider: PublicKey?, submitter: PublicKey?, status: JobStatus?, limit: Int) -> [(PublicKey, JobRecord)] {
-        let closed = status?.isClosed ?? true
+    /// Jobs matching the filters, oldest submission first. Jobs of an open status, and every job
+    /// with `unsettled`, come from the market book (queued, in progress, or final and still in
+    /// their challenge window with stakes bound); otherwise every job account is scanned.
+    /// `provider` matches the job's provider and its assigned auditor: the jobs that provider
+    /// holds work on.
+    public func jobs(
+        provider: PublicKey?, submitter: PublicKey?, model: Hash? = nil, status: JobStatus?, unsettled: Bool = false, limit: Int
+    ) -> [(PublicKey, JobRecord)] {
+        let closed = !unsettled && (status?.isClosed ?? true)
         var found: [(PublicKey, JobRecord)]
         if closed {
             found = programAccounts(owner: Market.jobMarketId) { _ in true }.compactMap { key, account in JobRecord.decode(account).map { (key, $0) } }
@@ -138,7 +142,8 @@ extension Sequencer {
             found = ((book?.active ?? []) + (book?.queue ?? [])).compactMap { key in job(key).map { (key, $0) } }
         }
         found = found.filter { _, job in
-            (provider.map { job.provider == $0 || job.audit.auditor == $0 } ?? true) && (submitter.map { job.submitter == $0 } ?? true) && (status.map { job.status == $0 } ?? true)
+            (provider.map { job.provider == $0 || job.audit.auditor == $0 } ?? true) && (submitter.map { job.submitter == $0 } ?? true)
+                && (model.map { job.model == $0 } ?? true) && (status.map { job.status == $0 } ?? true)
         }
         found.sort { ($0.1.submittedMs, $0.0) < ($1.1.submittedMs, $1.0) }
         return Array(found.prefix(limit))
@@ -172,8 +177,14 @@ extension RPCHandler {
                 let name = try config.choice("status", JobStatus.allCases.map(\.name), default: "")
                 status = JobStatus.allCases.first { $0.name == name }
             }
+            var model: Hash?
+            if let text = try config.string("model", maxBytes: 64) {
+                guard let id = Self.contentHash(text) else { throw .invalidParams("invalid model id \(RPCParams.echo(text)): expected 64 hex digits") }
+                model = id
+            }
+            let unsettled = try config.bool("unsettled", default: false)
             let limit = Int(try config.uint("limit", 1...1000, default: 100))
-            let jobs = await sequencer.jobs(provider: provider, submitter: submitter, status: status, limit: limit)
+            let jobs = await sequencer.jobs(provider: provider, submitter: submitter, model: model, status: status, unsettled: unsettled, limit: limit)
             return .array(jobs.map { MarketJSON.job($0.0, $0.1, params: market) })
         case "verityGetModels":
             return .array(await sequencer.models().map { MarketJSON.model($0.0, $0.1) })

@@ -49,8 +49,9 @@ public struct WatcherConfig: Sendable {
 /// can prove the fault until the window closes. A watcher is not registered with the market
 /// and holds no stake; it needs only lamports for bonds and fees, and the model's files.
 ///
-/// It learns of results only from the subscription (reconnected whenever it drops): a result
-/// that finalizes while the connection is down is not checked.
+/// The subscription is reconnected whenever it drops, and each time the node acknowledges it
+/// the watcher reads the model's unsettled jobs (`verityGetJobs {"model", "unsettled"}`), so a
+/// result that passed its audit while it was not listening is still checked in its window.
 public actor Watcher: Service {
     public nonisolated let config: WatcherConfig
     let market: MarketClient
@@ -100,9 +101,21 @@ public actor Watcher: Service {
         log("watching results of \(config.modelName) (\(model.hex.prefix(16))…), rate \(config.rate)")
         let feed = JobFeed(client: market.rpc, filter: .model(model), statuses: ["completed", "finalized"])
         await cancelWhenGracefulShutdown {
-            await feed.run(running: { true }, live: { _ in }) { job in await self.consider(job) }
+            await feed.run(running: { true }, live: { up in if up { Task { await self.catchUp(model) } } }) { job in await self.consider(job) }
         }
         log("stopped: \(counts.held) held, \(counts.challenged) challenged, \(counts.skipped) skipped by the rate, \(counts.busy) while busy")
+    }
+
+    /// Once the node has acknowledged the subscription (at the start, and after every
+    /// reconnection): the model's unsettled jobs, read from the market book, so a result that
+    /// passed its audit while the watcher was not listening is checked if its window is still
+    /// open. What the subscription also reports is checked once (`seen`).
+    private func catchUp(_ model: Hash) async {
+        do {
+            for job in try await market.jobs(.jobs(model: model, unsettled: true, limit: 1000)) { await consider(job) }
+        } catch {
+            log("reading the unsettled jobs of the model failed: \(error)", .warning)
+        }
     }
 
     /// Checks `job` if it is one to check and has not been seen; one at a time per job.

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from solders.keypair import Keypair
@@ -36,24 +37,29 @@ def net(tmp_path_factory):
     yield from devnet_without_agents(tmp_path_factory, "watchnet", 0)
 
 
+def start_watcher(net: Net, name: str) -> tuple[str, Path]:
+    """A funded `verity watcher` process; returns its key and its log once it follows jobs."""
+    kp = Keypair()
+    path = net.data / f"{name}.json"
+    path.write_text(json.dumps(list(bytes(kp))))
+    wait_signature(net.url, raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"])
+    log = net.data / f"{name}.log"
+    out = open(log, "ab")
+    net.workers[name] = subprocess.Popen([BIN, "watcher", "--rpc", net.url, "--keypair", str(path), "--models", "minilm"],
+                                         stdout=out, stderr=out, env=dict(os.environ, VERITY_THREADS="1"))
+    deadline = time.time() + 120
+    while "watching results" not in log.read_text():
+        assert net.workers[name].poll() is None, f"the watcher exited: {log.read_text()[-2000:]}"
+        assert time.time() < deadline, "the watcher did not start"
+        time.sleep(0.2)
+    return str(kp.pubkey()), log
+
+
 @pytest.fixture(scope="module")
 def agents(net: Net) -> Agents:
     """A funded watcher, following the model's jobs, and a lazy auditor, the only one."""
     found = Agents()
-    kp = Keypair()
-    path = net.data / "watcher.json"
-    path.write_text(json.dumps(list(bytes(kp))))
-    wait_signature(net.url, raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"])
-    found.log = net.data / "watcher.log"
-    out = open(found.log, "ab")
-    net.workers["watcher"] = subprocess.Popen([BIN, "watcher", "--rpc", net.url, "--keypair", str(path), "--models", "minilm"],
-                                              stdout=out, stderr=out, env=dict(os.environ, VERITY_THREADS="1"))
-    deadline = time.time() + 120
-    while "watching results" not in found.log.read_text():
-        assert net.workers["watcher"].poll() is None, f"the watcher exited: {found.log.read_text()[-2000:]}"
-        assert time.time() < deadline, "the watcher did not start"
-        time.sleep(0.2)
-    found.watcher = str(kp.pubkey())
+    found.watcher, found.log = start_watcher(net, "watcher")
     # Staked at three times the minimum: a slash (half its stake) leaves it eligible for the
     # next test's audit.
     min_stake = sdk.rpc(net.url, "verityGetMarket")["params"]["minStake"]
@@ -65,11 +71,15 @@ def submitter(net: Net) -> str:
     return str(Keypair.from_bytes(bytes(json.loads((net.data / "user.json").read_text()))).pubkey())
 
 
-def wait_log(agents: Agents, line: str, timeout: float = 60) -> None:
+def wait_log(log: Path, line: str, timeout: float = 60) -> None:
     deadline = time.time() + timeout
-    while line not in agents.log.read_text():
-        assert time.time() < deadline, f"the watcher did not log {line!r}: {agents.log.read_text()[-3000:]}"
+    while line not in log.read_text():
+        assert time.time() < deadline, f"the watcher did not log {line!r}: {log.read_text()[-3000:]}"
         time.sleep(0.1)
+
+
+def unsettled_jobs(net: Net, model: str) -> list[str]:
+    return [j["job"] for j in sdk.rpc(net.url, "verityGetJobs", [{"model": model, "unsettled": True}])]
 
 
 def test_a_watcher_leaves_an_honest_final_result_alone(net: Net, agents: Agents):
@@ -80,10 +90,20 @@ def test_a_watcher_leaves_an_honest_final_result_alone(net: Net, agents: Agents)
         job = wait_job(net.url, job_address, {"finalized", "expired"}, timeout=90)
         assert job["status"] == "finalized" and job["verification"]["verdict"] == "verified", job
         assert job["verification"]["auditor"] == agents.lazy
-        wait_log(agents, f"job {job_address}: the published trace holds")
+        wait_log(agents.log, f"job {job_address}: the published trace holds")
+        # The market book holds the final result until its window closes: what a watcher reads
+        # to catch up (by model; another model's list is empty).
+        assert job_address in unsettled_jobs(net, job["model"])
+        assert unsettled_jobs(net, "00" * 32) == []
+        bad = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "verityGetJobs", "params": [{"model": "not-a-model"}]})
+        assert bad["error"]["code"] == -32602 and "invalid model id" in bad["error"]["message"], bad
         # Nothing challenged: the result stays final once its window closes, the watcher's
-        # balance untouched.
+        # balance untouched, and the book lets it go (in the first block after the window).
         time.sleep(max(0.0, (job["challengeWindowEndMs"] + 500) / 1000 - time.time()))
+        deadline = time.time() + 10
+        while job_address in unsettled_jobs(net, job["model"]):
+            assert time.time() < deadline, "the settled job stayed in the book"
+            time.sleep(0.1)
         after = sdk.rpc(net.url, "verityGetJob", [job_address])
         assert after["status"] == "finalized" and after["challenges"] == [] and after["refundedLamports"] == 0, after
         assert balance(net, agents.watcher) == before
@@ -130,6 +150,22 @@ def test_a_watcher_overturns_a_cheat_the_auditor_attested(net: Net, agents: Agen
         assert paid > 0 and job["refundedLamports"] == paid, job
         rent = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "getMinimumBalanceForRentExemption", "params": [1536]})["result"]
         assert submitter_before - balance(net, submitter(net)) == rent + 5000 + balance(net, book) - book_before
-        wait_log(agents, f"job {job_address}: challenged step {rejection['step']}")
+        wait_log(agents.log, f"job {job_address}: challenged step {rejection['step']}")
     finally:
         stop_worker(net, f"cheat-{cheat}", cheater)
+
+
+def test_a_watcher_started_late_checks_a_result_still_in_its_window(net: Net, agents: Agents):
+    """A watcher that was not listening when a result passed its audit (started later here; a
+    dropped connection is the same) reads the model's unsettled jobs once its subscription is
+    acknowledged, and checks the result while its window is open."""
+    honest = start_worker(net, "honest-late")
+    try:
+        job_address = submit_full(net, "A result a watcher hears of only after it is final.")
+        job = wait_job(net.url, job_address, {"finalized", "expired"}, timeout=90)
+        assert job["status"] == "finalized", job
+        _, late_log = start_watcher(net, "late-watcher")
+        assert time.time() * 1000 < job["challengeWindowEndMs"], "the watcher took the whole window to start"
+        wait_log(late_log, f"job {job_address}: the published trace holds", timeout=30)
+    finally:
+        stop_worker(net, "honest-late", honest)

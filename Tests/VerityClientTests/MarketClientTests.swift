@@ -46,6 +46,11 @@ import VerityNodeTestSupport
         }
         let job = try #require(assigned.first)
         #expect(job.job == address && job.input == Hash.sha256(request.input) && job.model == model.id && job.providerAuthority == authority.publicKey)
+        // The market book's jobs by model (what a watcher reads to catch up): this one, and
+        // none of another model.
+        #expect(try await market.jobs(.jobs(model: model.id, unsettled: true)).map(\.job) == [address])
+        #expect(try await market.jobs(.jobs(model: Hash.sha256(Array("another model".utf8)), unsettled: true)).isEmpty)
+        #expect(try await market.jobs(.jobs(submitter: submitter.publicKey, model: model.id, status: .assigned, unsettled: true, limit: 5)).map(\.job) == [address])
         let vector: [Float] = [0.25, -1, 3.5]
         let output = try await market.blobs.put(EmbeddingOutput.encode(vector))
         try await market.rpc.execute(

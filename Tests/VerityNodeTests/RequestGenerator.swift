@@ -37,7 +37,7 @@ struct RequestGenerator {
 
     static let configKeys = [
         "encoding", "commitment", "filters", "limit", "before", "until", "transactionDetails", "maxSupportedTransactionVersion", "skipPreflight",
-        "withContext", "provider", "submitter", "status", "statuses", "once", "job", "model", "dataSlice", "minContextSlot", "rewards", "mentions",
+        "withContext", "provider", "submitter", "status", "statuses", "once", "job", "model", "unsettled", "dataSlice", "minContextSlot", "rewards", "mentions",
     ]
 
     static let words = [
