@@ -67,27 +67,18 @@ struct DevnetNetwork: Service {
         }
         var processes = [Process]()
         let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        /// `verity <command> … <extra>` with the funded keypair `<command>-<i>.json`.
+        func agent(_ command: String, _ i: Int, _ extra: [String] = []) async throws {
+            let keyPath = path("\(command)-\(i).json")
+            let key = try KeypairStore.loadOrCreate(keyPath)
+            try await fund(client, key.publicKey, 10)
+            processes.append(try spawn(executable, [command, "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName] + extra))
+        }
         for i in 0..<workers {
-            let keyPath = path("worker-\(i).json")
-            let key = try KeypairStore.loadOrCreate(keyPath)
-            try await fund(client, key.publicKey, 10)
-            processes.append(try spawn(executable, [
-                "worker", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName, "--concurrency", String(concurrency),
-                "--trace-dir", path("traces/worker-\(i)"), "--traces", traces.rawValue,
-            ]))
+            try await agent("worker", i, ["--concurrency", String(concurrency), "--trace-dir", path("traces/worker-\(i)"), "--traces", traces.rawValue])
         }
-        for i in 0..<auditors {
-            let keyPath = path("auditor-\(i).json")
-            let key = try KeypairStore.loadOrCreate(keyPath)
-            try await fund(client, key.publicKey, 10)
-            processes.append(try spawn(executable, ["auditor", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
-        }
-        for i in 0..<watchers {
-            let keyPath = path("watcher-\(i).json")
-            let key = try KeypairStore.loadOrCreate(keyPath)
-            try await fund(client, key.publicKey, 10)
-            processes.append(try spawn(executable, ["watcher", "--rpc", url.absoluteString, "--keypair", keyPath, "--models", modelName]))
-        }
+        for i in 0..<auditors { try await agent("auditor", i) }
+        for i in 0..<watchers { try await agent("watcher", i) }
         return processes
     }
 

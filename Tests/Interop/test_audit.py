@@ -63,14 +63,20 @@ def devnet_without_agents(tmp_path_factory, name: str, forced_error_ppm: int):
         ports.stop_all(list(net.workers.values()) + [net.devnet])
 
 
-def start_agent(net: Net, name: str, command: str, *extra: str) -> str:
-    """Starts a funded `verity worker` or `verity auditor` process and returns its provider
-    account once the market counts it online."""
+def funded_keypair(net: Net, name: str) -> tuple[Keypair, Path]:
+    """A new keypair written to `<name>.json` in the devnet's folder, airdropped 10 SOL."""
     kp = Keypair()
     path = net.data / f"{name}.json"
     path.write_text(json.dumps(list(bytes(kp))))
     sig = raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"]
     wait_signature(net.url, sig)
+    return kp, path
+
+
+def start_agent(net: Net, name: str, command: str, *extra: str) -> str:
+    """Starts a funded `verity worker` or `verity auditor` process and returns its provider
+    account once the market counts it online."""
+    kp, path = funded_keypair(net, name)
     log = open(net.data / f"{name}.log", "ab")
     proc = subprocess.Popen([BIN, command, "--rpc", net.url, "--keypair", str(path), "--models", "minilm", *extra],
                             stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, VERITY_THREADS="1"))

@@ -21,14 +21,14 @@ import pytest
 from solders.keypair import Keypair
 
 import verity_sdk as sdk
-from test_audit import BIN, balance, devnet_without_agents, provider, start_agent, start_worker, stop_worker, submit_full
-from test_market import Net, wait_job, wait_signature
-from test_node_rpc import SOL, raw_rpc
+from test_audit import BIN, balance, devnet_without_agents, funded_keypair, provider, start_agent, start_worker, stop_worker, submit_full
+from test_market import Net, wait_job
+from test_node_rpc import raw_rpc
 
 
 class Agents:
     watcher: str
-    log: object
+    log: Path
     lazy: str
 
 
@@ -39,10 +39,7 @@ def net(tmp_path_factory):
 
 def start_watcher(net: Net, name: str) -> tuple[str, Path]:
     """A funded `verity watcher` process; returns its key and its log once it follows jobs."""
-    kp = Keypair()
-    path = net.data / f"{name}.json"
-    path.write_text(json.dumps(list(bytes(kp))))
-    wait_signature(net.url, raw_rpc(net.url, {"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [str(kp.pubkey()), 10 * SOL]})["result"])
+    kp, path = funded_keypair(net, name)
     log = net.data / f"{name}.log"
     out = open(log, "ab")
     net.workers[name] = subprocess.Popen([BIN, "watcher", "--rpc", net.url, "--keypair", str(path), "--models", "minilm"],
